@@ -1,0 +1,3 @@
+from mdtui.cli import main
+
+raise SystemExit(main())
