@@ -1,0 +1,272 @@
+"""The websocket feed worker: one per socket (exchange x public/private).
+
+It connects (httpx-ws, buffered session), subscribes, keeps the socket alive with protocol
+pings (a missing pong is a dead connection), decodes every frame through the venue codec
+and hands the events to ``sink`` in batches, reconnecting with backoff and resubscribing on
+any failure. Subscription changes (a market switch) go out on the same socket, paced by the
+venue's message limit and collapsed to the latest wish, so holding a key down sends one
+request, not twenty.
+
+``sink`` gets a list of events per received batch of frames, plus ``FeedState`` events when
+the connection state changes. ``tap`` (the recorder) gets every raw frame with its receive
+time. Neither may block.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import httpx
+from httpx_ws import (
+    WebSocketDisconnect,
+    WebSocketNetworkError,
+    WebSocketUpgradeError,
+    aconnect_ws,
+)
+
+from mdtui.feed.limits import Backoff, RateLimiter
+from mdtui.feed.session import BufferedSession, Frame
+from mdtui.model.events import AnyEvent, FeedState, FeedStateName, Malformed, VenueError
+
+log = logging.getLogger(__name__)
+
+Sink = Callable[[list[AnyEvent]], None]
+Tap = Callable[[str, str, Frame, int], None]
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """What one public socket should stream: market codes per data type."""
+
+    tickers: frozenset[str] = frozenset()
+    books: frozenset[str] = frozenset()
+    trades: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(
+        cls, tickers: Sequence[str] = (), books: Sequence[str] = (), trades: Sequence[str] = ()
+    ) -> Subscription:
+        return cls(frozenset(tickers), frozenset(books), frozenset(trades))
+
+    def __bool__(self) -> bool:
+        return bool(self.tickers or self.books or self.trades)
+
+
+class FeedProtocol(Protocol):
+    """What the worker needs from a venue (see feed/venues.py for the two exchanges)."""
+
+    venue: str
+    channel: str
+    ping_interval: float | None
+    ping_timeout: float | None
+
+    def url(self) -> str: ...
+
+    def headers(self) -> dict[str, str]: ...
+
+    def frames_for(self, sent: Subscription | None, wanted: Subscription) -> list[str]:
+        """Text frames that turn subscription ``sent`` (None: fresh socket) into ``wanted``."""
+        ...
+
+    def decode(self, frame: Frame) -> list[AnyEvent]: ...
+
+
+@dataclass
+class FeedStats:
+    frames: int = 0
+    events: int = 0
+    malformed: int = 0
+    venue_errors: int = 0
+    connects: int = 0
+    last_frame_ms: int = 0
+    last_error: str = ""
+
+
+@dataclass
+class FeedWorker:
+    protocol: FeedProtocol
+    sink: Sink
+    tap: Tap | None = None
+    client: httpx.AsyncClient | None = None
+    connect_limiter: RateLimiter | None = None
+    message_limiters: Sequence[RateLimiter] = ()
+    backoff: Backoff = field(default_factory=Backoff)
+    stable_after: float = 10.0
+    """A connection that lived this long resets the attempt counter."""
+    stats: FeedStats = field(default_factory=FeedStats)
+
+    def __post_init__(self) -> None:
+        self._wanted = Subscription()
+        self._changed = asyncio.Event()
+        self._stopping = False
+        self._state: FeedStateName | None = None
+        self.message_limiters = list(self.message_limiters)
+
+    # -- control, from the owner ------------------------------------------------------
+
+    def subscribe(self, wanted: Subscription) -> None:
+        """Ask for ``wanted``; sent on the live socket (or on connect), latest wish wins."""
+        if wanted != self._wanted:
+            self._wanted = wanted
+            self._changed.set()
+
+    @property
+    def wanted(self) -> Subscription:
+        return self._wanted
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._changed.set()
+
+    # -- the loop -----------------------------------------------------------------------
+
+    def _set_state(self, state: FeedStateName, attempt: int = 0, reason: str = "") -> None:
+        self._state = state
+        p = self.protocol
+        self.sink(
+            [FeedState(p.venue, p.channel, state, attempt, reason, int(time.time() * 1000))]
+        )
+
+    async def run(self) -> None:
+        """Run until cancelled or :meth:`stop`; never raises for network trouble."""
+        own_client = self.client is None
+        client = self.client or httpx.AsyncClient(timeout=httpx.Timeout(10.0))
+        attempt = 0
+        try:
+            while not self._stopping:
+                if attempt == 0:
+                    self._set_state("connecting")
+                if self.connect_limiter is not None:
+                    await self.connect_limiter.acquire()
+                started = time.monotonic()
+                try:
+                    reason = await self._session(client)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # every failure is a reason to reconnect
+                    reason = describe_failure(exc)
+                    log.debug("%s %s feed failure", self.protocol.venue, self.protocol.channel,
+                              exc_info=True)
+                if self._stopping:
+                    break
+                if time.monotonic() - started >= self.stable_after:
+                    attempt = 0
+                attempt += 1
+                self.stats.last_error = reason
+                log.warning("%s %s feed: %s; reconnect attempt %d", self.protocol.venue,
+                            self.protocol.channel, reason, attempt)
+                self._set_state("reconnecting", attempt, reason)
+                await self._sleep(self.backoff.delay(attempt - 1))
+        finally:
+            self._set_state("stopped")
+            if own_client:
+                await client.aclose()
+
+    async def _sleep(self, seconds: float) -> None:
+        """Sleep, but wake early when stopped."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                while not self._stopping:
+                    self._changed.clear()
+                    await self._changed.wait()
+
+    async def _session(self, client: httpx.AsyncClient) -> str:
+        p = self.protocol
+        async with aconnect_ws(
+            p.url(),
+            client,
+            headers=p.headers(),
+            session_class=BufferedSession,
+            keepalive_ping_interval_seconds=p.ping_interval,
+            keepalive_ping_timeout_seconds=p.ping_timeout,
+            queue_size=1024,
+        ) as ws:
+            self.stats.connects += 1
+            sender = asyncio.create_task(self._send_loop(ws))
+            try:
+                return await self._receive_loop(ws, sender)
+            finally:
+                sender.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await sender
+
+    async def _send_loop(self, ws: BufferedSession) -> None:
+        sent: Subscription | None = None
+        while not self._stopping:
+            wanted = self._wanted
+            if wanted != sent and (wanted or sent):
+                for limiter in self.message_limiters:
+                    await limiter.acquire()
+                wanted = self._wanted  # the newest wish after waiting for the limiter
+                for text in self.protocol.frames_for(sent, wanted):
+                    await ws.send_text(text)
+                sent = wanted
+                continue
+            self._changed.clear()
+            await self._changed.wait()
+
+    async def _receive_loop(self, ws: BufferedSession, sender: asyncio.Task[None]) -> str:
+        p = self.protocol
+        decode, sink, tap, stats = p.decode, self.sink, self.tap, self.stats
+        venue, channel = p.venue, p.channel
+        while not self._stopping:
+            if sender.done() and (exc := sender.exception()) is not None:
+                return describe_failure(exc)
+            try:
+                frames = await ws.receive_batch()
+            except WebSocketDisconnect as exc:
+                return f"closed by server (code {exc.code}{', ' + exc.reason if exc.reason else ''})"
+            except WebSocketNetworkError:
+                return "connection lost (no pong or read error)"
+            now = int(time.time() * 1000)
+            events: list[AnyEvent] = []
+            for frame in frames:
+                if tap is not None:
+                    tap(venue, channel, frame, now)
+                events += decode(frame)
+            stats.frames += len(frames)
+            stats.last_frame_ms = now
+            for ev in events:
+                if type(ev) is Malformed:
+                    stats.malformed += 1
+                    log.warning("%s %s: malformed frame skipped: %s", venue, channel, ev.reason)
+                elif type(ev) is VenueError:
+                    stats.venue_errors += 1
+                    log.warning("%s %s: server error %s: %s", venue, channel, ev.code, ev.message)
+            stats.events += len(events)
+            if self._state != "live":
+                self._set_state("live")
+            if events:
+                sink(events)
+        return "stopped"
+
+
+def describe_failure(exc: BaseException) -> str:
+    """One short human reason for a connection failure (no secrets: URLs are not shown)."""
+    if isinstance(exc, BaseExceptionGroup):
+        first = exc.exceptions[0] if exc.exceptions else exc
+        return describe_failure(first)
+    if isinstance(exc, WebSocketUpgradeError):
+        return f"handshake refused (HTTP {exc.response.status_code})"
+    if isinstance(exc, WebSocketDisconnect):
+        return f"closed by server (code {exc.code})"
+    if isinstance(exc, WebSocketNetworkError):
+        return "connection lost"
+    if isinstance(exc, httpx.ConnectTimeout | TimeoutError):
+        return "connect timeout"
+    if isinstance(exc, httpx.ConnectError):
+        text = str(exc).lower()
+        if "name" in text or "resolution" in text or "nodename" in text:
+            return "cannot resolve host (offline?)"
+        if "refused" in text:
+            return "connection refused"
+        return "cannot connect"
+    if isinstance(exc, httpx.TransportError):
+        return f"network error ({type(exc).__name__})"
+    return f"{type(exc).__name__}"

@@ -1,0 +1,157 @@
+"""``mdtui watch`` and ``mdtui record``: the feeds without a terminal UI.
+
+``watch`` prints every normalized market event as one JSON line on stdout (Decimals as
+exact strings) and connection changes as ``mdtui: ...`` lines on stderr, which makes it
+useful in scripts and bug reports. ``record`` writes a capture file for ``--replay``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+
+import msgspec
+
+from mdtui.demo import point_at, simulator_process
+from mdtui.feed.recorder import Recorder
+from mdtui.feed.replay import replay as replay_file
+from mdtui.feed.venues import decoder_for, public_workers
+from mdtui.feed.worker import Sink, Subscription, Tap
+from mdtui.model.events import Ack, AnyEvent, FeedState, Heartbeat, split_key
+from mdtui.settings import Settings
+
+
+def by_venue(markets: Sequence[str]) -> dict[str, list[str]]:
+    """``["upbit:KRW-BTC", "korbit:btc_krw"]`` -> ``{"upbit": ["KRW-BTC"], ...}``."""
+    out: dict[str, list[str]] = {}
+    for key in markets:
+        venue, market = split_key(key)
+        out.setdefault(venue, []).append(market)
+    return out
+
+
+@contextlib.asynccontextmanager
+async def running_feeds(
+    settings: Settings, markets: Sequence[str], sink: Sink, tap: Tap | None = None
+) -> AsyncIterator[None]:
+    """Public feeds for ``markets`` (ticker, book and trades each) while the block runs."""
+    wanted = by_venue(markets)
+    workers = public_workers(settings, sink, tap, venues=wanted.keys())
+    for venue, worker in workers.items():
+        codes = wanted[venue]
+        worker.subscribe(Subscription.of(codes, codes, codes))
+    tasks = [asyncio.create_task(w.run()) for w in workers.values()]
+    try:
+        yield
+    finally:
+        for worker in workers.values():
+            worker.stop()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _state_line(ev: FeedState) -> str:
+    text = f"mdtui: {ev.venue} {ev.channel} {ev.state}"
+    if ev.attempt:
+        text += f" (attempt {ev.attempt})"
+    if ev.reason:
+        text += f": {ev.reason}"
+    return text
+
+
+async def watch(
+    settings: Settings,
+    markets: Sequence[str],
+    *,
+    count: int = 0,
+    demo: bool = False,
+    replay: Path | None = None,
+    speed: float = 0.0,
+    seed: int = 1,
+) -> int:
+    """Print events until ``count`` were printed (0: until interrupted or replay ends)."""
+    done = asyncio.Event()
+    encode = msgspec.json.Encoder().encode
+    wanted = set(markets)
+    printed = 0
+    out = sys.stdout.buffer
+
+    def sink(events: list[AnyEvent]) -> None:
+        nonlocal printed
+        for ev in events:
+            if done.is_set():
+                return
+            if isinstance(ev, FeedState):
+                print(_state_line(ev), file=sys.stderr, flush=True)
+                continue
+            if isinstance(ev, Heartbeat | Ack):
+                continue
+            market = getattr(ev, "market", None)
+            if replay is not None and wanted and market is not None and (
+                f"{ev.venue}:{market}" not in wanted
+            ):
+                continue
+            out.write(encode(ev) + b"\n")
+            printed += 1
+            if count and printed >= count:
+                done.set()
+        out.flush()
+
+    try:
+        if replay is not None:
+            task = asyncio.create_task(replay_file(replay, decoder_for, sink, speed))
+            stop = asyncio.create_task(done.wait())
+            await asyncio.wait({task, stop}, return_when=asyncio.FIRST_COMPLETED)
+            stop.cancel()
+            if not task.done():
+                task.cancel()
+            else:
+                task.result()
+            return 0
+        with contextlib.ExitStack() as stack:
+            if demo:
+                url = stack.enter_context(simulator_process(seed, settings.log_file))
+                settings = point_at(settings, url)
+            async with running_feeds(settings, markets, sink):
+                await done.wait()
+        return 0
+    except BrokenPipeError:
+        return 0
+
+
+async def record(
+    settings: Settings,
+    markets: Sequence[str],
+    output: Path,
+    *,
+    duration: float = 60.0,
+    demo: bool = False,
+    seed: int = 1,
+) -> int:
+    """Record every raw frame of ``markets`` for ``duration`` seconds into ``output``."""
+
+    def sink(events: list[AnyEvent]) -> None:
+        for ev in events:
+            if isinstance(ev, FeedState):
+                print(_state_line(ev), file=sys.stderr, flush=True)
+
+    try:
+        recorder = Recorder(output)
+    except OSError as exc:
+        print(f"mdtui: cannot write {output}: {exc.strerror}", file=sys.stderr)
+        return 1
+    try:
+        with contextlib.ExitStack() as stack:
+            if demo:
+                url = stack.enter_context(simulator_process(seed, settings.log_file))
+                settings = point_at(settings, url)
+            async with running_feeds(settings, markets, sink, recorder):
+                await asyncio.sleep(duration)
+    finally:
+        recorder.close()
+    print(f"mdtui: recorded {recorder.count} frames to {output}", file=sys.stderr)
+    return 0

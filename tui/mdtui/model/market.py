@@ -1,0 +1,137 @@
+"""Market state: the latest ticker and book and a bounded tape per market, and feed health.
+
+Pure Python, updated once per event; the UI reads it at its own pace. Each market carries
+change counters (``ticker_seq``, ``book_seq``, ``tape_seq``) so a pane knows whether it
+has anything new to draw without comparing data.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from mdtui.model.events import (
+    AnyEvent,
+    Book,
+    FeedState,
+    FeedStateName,
+    Malformed,
+    Ticker,
+    Trade,
+    VenueError,
+    market_key,
+)
+
+TAPE_LENGTH = 500
+"""Trades kept per market (the tape shows the newest that fit)."""
+
+
+@dataclass(slots=True)
+class MarketState:
+    venue: str
+    market: str
+    ticker: Ticker | None = None
+    book: Book | None = None
+    tape: deque[Trade] = field(default_factory=lambda: deque(maxlen=TAPE_LENGTH))
+    ticker_seq: int = 0
+    book_seq: int = 0
+    tape_seq: int = 0
+    _seen_ids: set[str] = field(default_factory=set)
+    _seen_order: deque[str] = field(default_factory=lambda: deque(maxlen=TAPE_LENGTH * 2))
+
+    @property
+    def key(self) -> str:
+        return market_key(self.venue, self.market)
+
+    def add_trade(self, trade: Trade) -> bool:
+        """Append a trade unless already seen (snapshots repeat recent trades after a
+        resubscribe); return whether it was new."""
+        tid = trade.trade_id
+        if tid in self._seen_ids:
+            return False
+        if len(self._seen_order) == self._seen_order.maxlen:
+            self._seen_ids.discard(self._seen_order[0])
+        self._seen_order.append(tid)
+        self._seen_ids.add(tid)
+        self.tape.append(trade)
+        self.tape_seq += 1
+        return True
+
+    @property
+    def last_price(self):  # noqa: ANN201 - Decimal | None
+        """The last trade price, from the ticker or else the tape."""
+        if self.ticker is not None:
+            return self.ticker.last
+        return self.tape[-1].price if self.tape else None
+
+
+@dataclass(slots=True)
+class FeedHealth:
+    """What the status line shows for one socket."""
+
+    venue: str
+    channel: str
+    state: FeedStateName = "connecting"
+    attempt: int = 0
+    reason: str = ""
+    last_message_ms: int = 0
+    malformed: int = 0
+    errors: int = 0
+    last_error: str = ""
+
+
+@dataclass
+class MarketData:
+    """Every market the app has seen, and the health of every feed."""
+
+    markets: dict[str, MarketState] = field(default_factory=dict)
+    feeds: dict[tuple[str, str], FeedHealth] = field(default_factory=dict)
+    seq: int = 0
+    """Bumped by every applied batch: cheap "anything changed?" test for the UI flush."""
+
+    def market(self, venue: str, market: str) -> MarketState:
+        key = market_key(venue, market)
+        state = self.markets.get(key)
+        if state is None:
+            state = self.markets[key] = MarketState(venue, market)
+        return state
+
+    def feed(self, venue: str, channel: str) -> FeedHealth:
+        health = self.feeds.get((venue, channel))
+        if health is None:
+            health = self.feeds[(venue, channel)] = FeedHealth(venue, channel)
+        return health
+
+    def apply(self, events: Iterable[AnyEvent], now_ms: int, channel: str = "public") -> None:
+        """Apply one batch of events, all from one feed, received at ``now_ms``."""
+        markets = self.markets
+        venue = None
+        for ev in events:
+            kind = type(ev)
+            if kind is FeedState:
+                health = self.feed(ev.venue, ev.channel)
+                health.state = ev.state
+                health.attempt = ev.attempt
+                health.reason = ev.reason
+                continue
+            venue = ev.venue
+            if kind is Book or kind is Ticker or kind is Trade:
+                state = markets.get(f"{venue}:{ev.market}") or self.market(venue, ev.market)
+                if kind is Book:
+                    state.book = ev
+                    state.book_seq += 1
+                elif kind is Ticker:
+                    state.ticker = ev
+                    state.ticker_seq += 1
+                else:
+                    state.add_trade(ev)
+            elif kind is Malformed:
+                self.feed(venue, channel).malformed += 1
+            elif kind is VenueError:
+                health = self.feed(venue, channel)
+                health.errors += 1
+                health.last_error = f"{ev.code}: {ev.message}"
+        if venue is not None:
+            self.feed(venue, channel).last_message_ms = now_ms
+        self.seq += 1
