@@ -1,0 +1,137 @@
+"""The two exchanges as the feed worker sees them: URLs, keepalive, subscribe, decode.
+
+Upbit (upbit.md §5, §6): the server cuts a socket after 120 s without data, so the worker
+sends a protocol ping every 30 s and treats a pong missing for 20 s as a dead connection;
+at most 5 connections/s per IP and 5 subscribe messages/s (100/min) per connection.
+Upbit replaces a socket's subscriptions with each request, so every change re-sends the
+full set. Korbit (korbit.md §7): the server pings every 30 s (answered by the session);
+the worker also pings every 15 s with a 10 s pong timeout so a dead link is noticed even on
+a quiet book. Korbit changes go out as unsubscribe/subscribe diffs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from mdtui.feed.limits import RateLimiter
+from mdtui.feed.session import Frame
+from mdtui.feed.worker import FeedWorker, Sink, Subscription, Tap
+from mdtui.model.events import AnyEvent
+from mdtui.settings import KorbitSettings, Settings, UpbitSettings
+from mdtui.venues import korbit, upbit
+from mdtui.venues.endpoints import Endpoints, from_base
+
+UPBIT_CONNECTS = RateLimiter(5, 1.0)
+"""Shared by every Upbit socket of this process: 5 connections per second."""
+
+
+def upbit_endpoints(cfg: UpbitSettings) -> Endpoints:
+    ends = upbit.endpoints_from_base(cfg.url) if cfg.url else upbit.endpoints(cfg.region)
+    return _override(ends, cfg.ws_url, cfg.rest_url, upbit.PUBLIC_PATH, upbit.PRIVATE_PATH)
+
+
+def korbit_endpoints(cfg: KorbitSettings) -> Endpoints:
+    ends = korbit.endpoints_from_base(cfg.url) if cfg.url else korbit.endpoints(cfg.host)
+    return _override(ends, cfg.ws_url, cfg.rest_url, korbit.PUBLIC_PATH, korbit.PRIVATE_PATH)
+
+
+def _override(
+    ends: Endpoints, ws: str | None, rest: str | None, public_path: str, private_path: str
+) -> Endpoints:
+    if ws:
+        ws_ends = from_base(ws, public_path, private_path)
+        ends = ends._replace(public_ws=ws_ends.public_ws, private_ws=ws_ends.private_ws)
+    if rest:
+        ends = ends._replace(rest=rest)
+    return ends
+
+
+@dataclass
+class UpbitPublic:
+    endpoints: Endpoints
+    depth: int = 30
+    venue: str = "upbit"
+    channel: str = "public"
+    ping_interval: float | None = 30.0
+    ping_timeout: float | None = 20.0
+
+    def url(self) -> str:
+        return self.endpoints.public_ws
+
+    def headers(self) -> dict[str, str]:
+        return {}
+
+    def frames_for(self, sent: Subscription | None, wanted: Subscription) -> list[str]:
+        if not wanted:
+            # Upbit has no empty subscription; an unused socket simply gets nothing new.
+            return []
+        return [
+            upbit.subscribe_message(
+                sorted(wanted.tickers), sorted(wanted.books), sorted(wanted.trades),
+                depth=self.depth,
+            )
+        ]
+
+    def decode(self, frame: Frame) -> list[AnyEvent]:
+        return upbit.decode(frame)  # type: ignore[return-value]
+
+
+@dataclass
+class KorbitPublic:
+    endpoints: Endpoints
+    venue: str = "korbit"
+    channel: str = "public"
+    ping_interval: float | None = 15.0
+    ping_timeout: float | None = 10.0
+
+    def url(self) -> str:
+        return self.endpoints.public_ws
+
+    def headers(self) -> dict[str, str]:
+        return {}
+
+    def frames_for(self, sent: Subscription | None, wanted: Subscription) -> list[str]:
+        old = korbit.EMPTY if sent is None else _korbit_sub(sent)
+        return korbit.subscribe_messages(old, _korbit_sub(wanted))
+
+    def decode(self, frame: Frame) -> list[AnyEvent]:
+        return korbit.decode(frame)  # type: ignore[return-value]
+
+
+def _korbit_sub(sub: Subscription) -> korbit.Subscription:
+    return korbit.Subscription(sub.tickers, sub.books, sub.trades)
+
+
+def public_workers(
+    settings: Settings,
+    sink: Sink,
+    tap: Tap | None = None,
+    venues: Iterable[str] = ("upbit", "korbit"),
+) -> dict[str, FeedWorker]:
+    """One public feed worker per requested venue (not yet running nor subscribed)."""
+    workers: dict[str, FeedWorker] = {}
+    for venue in venues:
+        if venue == "upbit":
+            workers[venue] = FeedWorker(
+                UpbitPublic(upbit_endpoints(settings.upbit), settings.upbit.orderbook_depth),
+                sink, tap,
+                connect_limiter=UPBIT_CONNECTS,
+                message_limiters=(RateLimiter(5, 1.0), RateLimiter(100, 60.0)),
+            )
+        elif venue == "korbit":
+            workers[venue] = FeedWorker(KorbitPublic(korbit_endpoints(settings.korbit)), sink, tap)
+        else:
+            raise ValueError(f"unknown exchange {venue!r}")
+    return workers
+
+
+_DECODERS: dict[tuple[str, str], Callable[[Frame], list[AnyEvent]]] = {
+    ("upbit", "public"): upbit.decode,  # type: ignore[dict-item]
+    ("korbit", "public"): korbit.decode,  # type: ignore[dict-item]
+}
+
+
+def decoder_for(venue: str, channel: str) -> Callable[[Frame], list[AnyEvent]] | None:
+    """The codec for a capture record's (venue, channel), or None when unknown."""
+    return _DECODERS.get((venue, channel))
