@@ -28,7 +28,8 @@ async def test_relied_on_internals_exist() -> None:
 async def _burst_then_close(count: int):
     async def handler(ws):
         for i in range(count):
-            await ws.send(b'{"n":%d}' % i if i % 2 else '{"n":%d}' % i)
+            text = f'{{"n":{i}}}'
+            await ws.send(text.encode() if i % 2 else text)
         await ws.close(1001, "going away")
 
     return serve(handler, "127.0.0.1", 0)
@@ -39,15 +40,14 @@ async def test_every_frame_before_close_is_delivered() -> None:
         port = server.sockets[0].getsockname()[1]
         got: list[bytes | str] = []
         batches = 0
-        async with httpx.AsyncClient() as client:
-            async with aconnect_ws(
-                f"http://127.0.0.1:{port}", client, session_class=BufferedSession,
-                queue_size=256,
-            ) as ws:
-                with pytest.raises(WebSocketDisconnect) as info:
-                    while True:
-                        got += await ws.receive_batch()
-                        batches += 1
+        async with httpx.AsyncClient() as client, aconnect_ws(
+            f"http://127.0.0.1:{port}", client, session_class=BufferedSession,
+            queue_size=256,
+        ) as ws:
+            with pytest.raises(WebSocketDisconnect) as info:
+                while True:
+                    got += await ws.receive_batch()
+                    batches += 1
         assert info.value.code == 1001
     assert len(got) == 2000
     assert got[0] == '{"n":0}' and got[1] == b'{"n":1}' and got[-1] == b'{"n":1999}'

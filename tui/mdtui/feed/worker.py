@@ -221,7 +221,7 @@ class FeedWorker:
             try:
                 frames = await ws.receive_batch()
             except WebSocketDisconnect as exc:
-                return f"closed by server (code {exc.code}{', ' + exc.reason if exc.reason else ''})"
+                return describe_failure(exc)
             except WebSocketNetworkError:
                 return "connection lost (no pong or read error)"
             now = int(time.time() * 1000)
@@ -255,7 +255,8 @@ def describe_failure(exc: BaseException) -> str:
     if isinstance(exc, WebSocketUpgradeError):
         return f"handshake refused (HTTP {exc.response.status_code})"
     if isinstance(exc, WebSocketDisconnect):
-        return f"closed by server (code {exc.code})"
+        why = f", {exc.reason}" if exc.reason else ""
+        return f"closed by server (code {exc.code}{why})"
     if isinstance(exc, WebSocketNetworkError):
         return "connection lost"
     if isinstance(exc, httpx.ConnectTimeout | TimeoutError):
@@ -264,9 +265,7 @@ def describe_failure(exc: BaseException) -> str:
         text = str(exc).lower()
         if "name" in text or "resolution" in text or "nodename" in text:
             return "cannot resolve host (offline?)"
-        if "refused" in text:
-            return "connection refused"
-        return "cannot connect"
+        return "cannot connect (refused or unreachable)"
     if isinstance(exc, httpx.TransportError):
         return f"network error ({type(exc).__name__})"
     return f"{type(exc).__name__}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from mdtui.model.events import (
     AnyEvent,
@@ -59,7 +60,7 @@ class MarketState:
         return True
 
     @property
-    def last_price(self):  # noqa: ANN201 - Decimal | None
+    def last_price(self) -> Decimal | None:
         """The last trade price, from the ticker or else the tape."""
         if self.ticker is not None:
             return self.ticker.last

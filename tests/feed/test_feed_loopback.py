@@ -1,0 +1,142 @@
+"""The real feed worker against the real simulator over loopback sockets."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from decimal import Decimal
+
+import pytest
+
+from mdtui.feed.venues import public_workers
+from mdtui.feed.worker import FeedWorker, Subscription
+from mdtui.model.events import Book, FeedState, Malformed, Ticker, Trade
+
+MARKETS = {"upbit": ("KRW-BTC", "KRW-ETH"), "korbit": ("btc_krw", "eth_krw")}
+
+
+@contextlib.asynccontextmanager
+async def running(worker: FeedWorker):
+    task = asyncio.create_task(worker.run())
+    try:
+        yield worker
+    finally:
+        worker.stop()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+def is_book(venue, market, snapshot=None):
+    def check(ev):
+        return (
+            type(ev) is Book and ev.venue == venue and ev.market == market
+            and (snapshot is None or ev.snapshot is snapshot)
+        )
+    return check
+
+
+@pytest.mark.parametrize("venue", ["upbit", "korbit"])
+async def test_subscribe_snapshot_then_realtime(venue, sim, settings, collector) -> None:
+    first, _ = MARKETS[venue]
+    worker = public_workers(settings, collector, venues=[venue])[venue]
+    worker.subscribe(Subscription.of([first], [first], [first]))
+    async with running(worker):
+        snap = await collector.wait_for(is_book(venue, first, snapshot=True))
+        assert isinstance(snap, Book)
+        assert len(snap.bids) == len(snap.asks) == 30
+        assert all(isinstance(p, Decimal) and isinstance(s, Decimal) for p, s in snap.bids)
+        assert snap.bids[0][0] < snap.asks[0][0], "uncrossed"
+        assert [p for p, _ in snap.bids] == sorted((p for p, _ in snap.bids), reverse=True)
+        assert [p for p, _ in snap.asks] == sorted(p for p, _ in snap.asks)
+        await collector.wait_for(
+            lambda ev: type(ev) is Ticker and ev.market == first and ev.snapshot
+        )
+        await collector.wait_for(lambda ev: type(ev) is Trade and ev.market == first)
+        index = collector.events.index(snap)
+        await collector.wait_for(is_book(venue, first, snapshot=False), start=index)
+        assert await collector.wait_for(
+            lambda ev: type(ev) is FeedState and ev.state == "live"
+        )
+
+
+@pytest.mark.parametrize("venue", ["upbit", "korbit"])
+async def test_market_switch_on_the_same_socket(venue, sim, settings, collector) -> None:
+    first, second = MARKETS[venue]
+    worker = public_workers(settings, collector, venues=[venue])[venue]
+    worker.subscribe(Subscription.of([first, second], [first], [first]))
+    async with running(worker):
+        await collector.wait_for(is_book(venue, first, snapshot=True))
+        mark = len(collector.events)
+        worker.subscribe(Subscription.of([first, second], [second], [second]))
+        snap = await collector.wait_for(
+            is_book(venue, second, snapshot=True), timeout=1.5, start=mark
+        )
+        await collector.wait_for(
+            lambda ev: type(ev) is Trade and ev.market == second, start=mark
+        )
+        index = collector.events.index(snap)
+        await collector.wait_for(is_book(venue, second, snapshot=False), start=index)
+        await asyncio.sleep(0.3)
+        late = [ev for ev in collector.events[index:] if type(ev) in (Book, Trade)]
+        assert {ev.market for ev in late} == {second}, "the old market was unsubscribed"
+    assert worker.stats.connects == 1
+    assert sim.stats(venue).connections_accepted == 1
+
+
+@pytest.mark.parametrize("venue", ["upbit", "korbit"])
+async def test_server_disconnect_then_reconnect_and_resubscribe(
+    venue, sim, settings, collector
+) -> None:
+    first, _ = MARKETS[venue]
+    worker = public_workers(settings, collector, venues=[venue])[venue]
+    worker.backoff.base = 0.05
+    worker.subscribe(Subscription.of([first], [first], [first]))
+    async with running(worker):
+        await collector.wait_for(is_book(venue, first, snapshot=True))
+        await sim.drop_connections(venue)
+        down = await collector.wait_for(
+            lambda ev: type(ev) is FeedState and ev.state == "reconnecting"
+        )
+        assert down.attempt == 1 and "closed" in down.reason
+        index = collector.events.index(down)
+        await collector.wait_for(
+            lambda ev: type(ev) is FeedState and ev.state == "live", start=index
+        )
+        await collector.wait_for(is_book(venue, first, snapshot=True), start=index)
+    assert worker.stats.connects == 2
+    assert sim.stats(venue).connections_accepted == 2
+
+
+@pytest.mark.parametrize("venue", ["upbit", "korbit"])
+async def test_malformed_frame_is_counted_and_the_feed_lives_on(
+    venue, sim, settings, collector
+) -> None:
+    first, _ = MARKETS[venue]
+    worker = public_workers(settings, collector, venues=[venue])[venue]
+    worker.subscribe(Subscription.of([first], [first], [first]))
+    async with running(worker):
+        await collector.wait_for(is_book(venue, first, snapshot=True))
+        await sim.send_raw(venue, b"{not json" if venue == "upbit" else '{"type":"ticker"}')
+        bad = await collector.wait_for(lambda ev: type(ev) is Malformed)
+        index = collector.events.index(bad)
+        await collector.wait_for(is_book(venue, first, snapshot=False), start=index)
+    assert worker.stats.malformed == 1
+    assert worker.stats.connects == 1
+    assert not any(type(ev) is FeedState and ev.state == "reconnecting"
+                   for ev in collector.events)
+
+
+async def test_unreachable_host_reports_reconnecting_with_reason(collector, tmp_path) -> None:
+    from mdtui.demo import point_at
+    from mdtui.settings import load_settings
+
+    settings = point_at(load_settings(log_file=tmp_path / "log"), "http://127.0.0.1:9")
+    worker = public_workers(settings, collector, venues=["upbit"])["upbit"]
+    worker.backoff.base = 0.05
+    worker.subscribe(Subscription.of(["KRW-BTC"]))
+    async with running(worker):
+        ev = await collector.wait_for(
+            lambda ev: type(ev) is FeedState and ev.state == "reconnecting" and ev.attempt >= 2
+        )
+    assert ev.reason == "cannot connect (refused or unreachable)"

@@ -1,0 +1,81 @@
+"""The command line as a user runs it: real subprocesses, real simulator."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def mdtui(*args: str, env: dict[str, str] | None = None, timeout: float = 60):
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "mdtui", *args], capture_output=True, text=True,
+        timeout=timeout, env=full_env,
+    )
+
+
+@pytest.fixture
+def home(tmp_path) -> dict[str, str]:
+    return {"XDG_CONFIG_HOME": str(tmp_path / "cfg"), "XDG_STATE_HOME": str(tmp_path / "state")}
+
+
+def test_version() -> None:
+    from mdtui import __version__
+
+    result = mdtui("--version")
+    assert result.returncode == 0 and result.stdout.strip() == f"mdtui {__version__}"
+
+
+def test_bad_setting_is_one_line_and_exit_2(home) -> None:
+    result = mdtui("watch", "--demo", env={**home, "MDTUI_COLORS": "purple"})
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "mdtui: invalid setting colors = 'purple': Input should be 'korean' or 'western'"
+    ]
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_market_argument(home) -> None:
+    result = mdtui("watch", "upbit:btc", env=home)
+    assert result.returncode == 2 and "Upbit markets are QUOTE-BASE" in result.stderr
+
+
+def test_watch_demo_prints_events_from_both_exchanges(home) -> None:
+    result = mdtui("watch", "--demo", "upbit:KRW-BTC", "korbit:btc_krw", "--count", "20",
+                   env=home)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 20
+    events = [json.loads(line) for line in lines]
+    assert {e["venue"] for e in events} == {"upbit", "korbit"}
+    assert {e["type"] for e in events} <= {"ticker", "trade", "book"}
+    book = next(e for e in events if e["type"] == "book")
+    assert isinstance(book["bids"][0][0], str), "decimals are exact strings"
+
+
+def test_record_then_watch_replay(home, tmp_path) -> None:
+    capture = tmp_path / "capture.jsonl"
+    result = mdtui("record", "--demo", "upbit:KRW-BTC", "korbit:btc_krw", "--duration", "2",
+                   "-o", str(capture), env=home)
+    assert result.returncode == 0, result.stderr
+    assert "recorded" in result.stderr
+    records = [json.loads(line) for line in capture.read_text().splitlines()]
+    assert {r["venue"] for r in records} == {"upbit", "korbit"}
+
+    replayed = mdtui("watch", "--replay", str(capture), env=home)
+    assert replayed.returncode == 0, replayed.stderr
+    events = [json.loads(line) for line in replayed.stdout.splitlines()]
+    assert len(events) >= len(records) // 2
+    assert {e["venue"] for e in events} == {"upbit", "korbit"}
+    only_btc = mdtui("watch", "--replay", str(capture), "korbit:btc_krw", env=home)
+    assert {json.loads(x)["venue"] for x in only_btc.stdout.splitlines()} == {"korbit"}
+
+
+def test_missing_replay_file(home) -> None:
+    result = mdtui("watch", "--replay", str(Path("no-such-capture.jsonl")), env=home)
+    assert result.returncode == 2 and "does not exist" in result.stderr

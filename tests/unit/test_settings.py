@@ -1,0 +1,60 @@
+from pathlib import Path
+
+import pytest
+
+from mdtui.settings import SettingsError, load_settings
+
+
+def test_defaults_mix_both_exchanges(monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    s = load_settings()
+    venues = {key.split(":")[0] for key in s.watchlist}
+    assert venues == {"upbit", "korbit"} and len(s.watchlist) >= 10
+    assert s.colors == "korean" and s.upbit.region == "kr"
+
+
+def test_sources_env_over_toml(monkeypatch, tmp_path) -> None:
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('theme = "mdtui-light"\ncolors = "western"\n[upbit]\nregion = "sg"\n')
+    monkeypatch.setenv("MDTUI_UPBIT__REGION", "th")
+    s = load_settings(cfg)
+    assert s.theme == "mdtui-light" and s.colors == "western" and s.upbit.region == "th"
+
+
+def test_xdg_config_file_is_read(monkeypatch, tmp_path) -> None:
+    (tmp_path / "mdtui").mkdir()
+    (tmp_path / "mdtui" / "config.toml").write_text('watchlist = ["korbit:btc_krw"]\n')
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    assert load_settings().watchlist == ["korbit:btc_krw"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('[upbit]\nregion = "xx"\n', "upbit.region = 'xx'"),
+        ('watchlist = ["upbit:krw-btc"]\n', "watchlist.0 = 'upbit:krw-btc': Upbit markets"),
+        ('watchlist = ["binance:BTCUSDT"]\n', "unknown exchange 'binance'"),
+        ("[korbit]\nrecv_window = 99999\n", "korbit.recv_window = 99999"),
+        ('colours = "red"\n', "colours: unknown setting"),
+        ("theme = \n", "config file"),
+    ],
+)
+def test_bad_settings_name_the_field(tmp_path, text, expected) -> None:
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(text)
+    with pytest.raises(SettingsError) as info:
+        load_settings(cfg)
+    assert expected in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_secret_values_are_hidden(monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("MDTUI_UPBIT__SECRET_KEY", "s3cr3t-value")
+    s = load_settings(log_file=tmp_path / "x.log")
+    assert "s3cr3t-value" not in repr(s) and "s3cr3t-value" not in str(s.model_dump())
+    assert s.upbit.secret_key.get_secret_value() == "s3cr3t-value"
+
+
+def test_missing_explicit_config() -> None:
+    with pytest.raises(SettingsError, match="does not exist"):
+        load_settings(Path("/nonexistent/mdtui.toml"))
