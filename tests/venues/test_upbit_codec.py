@@ -138,20 +138,51 @@ def test_simple_trade_sample() -> None:
 
 
 SIMPLE_NAMES = {
-    "type": "ty", "code": "cd", "opening_price": "op", "high_price": "hp", "low_price": "lp",
-    "trade_price": "tp", "prev_closing_price": "pcp", "change": "c", "change_price": "cp",
-    "signed_change_price": "scp", "change_rate": "cr", "signed_change_rate": "scr",
-    "trade_volume": "tv", "acc_trade_volume": "atv", "acc_trade_volume_24h": "atv24h",
-    "acc_trade_price": "atp", "acc_trade_price_24h": "atp24h", "trade_date": "tdt",
-    "trade_time": "ttm", "trade_timestamp": "ttms", "ask_bid": "ab", "acc_ask_volume": "aav",
-    "acc_bid_volume": "abv", "highest_52_week_price": "h52wp",
-    "highest_52_week_date": "h52wdt", "lowest_52_week_price": "l52wp",
-    "lowest_52_week_date": "l52wdt", "market_state": "ms", "is_trading_suspended": "its",
-    "delisting_date": "dd", "market_warning": "mw", "timestamp": "tms", "stream_type": "st",
-    "total_ask_size": "tas", "total_bid_size": "tbs", "orderbook_units": "obu",
-    "ask_price": "ap", "bid_price": "bp", "ask_size": "as", "bid_size": "bs",
-    "sequential_id": "sid", "best_ask_price": "bap", "best_ask_size": "bas",
-    "best_bid_price": "bbp", "best_bid_size": "bbs",
+    "type": "ty",
+    "code": "cd",
+    "opening_price": "op",
+    "high_price": "hp",
+    "low_price": "lp",
+    "trade_price": "tp",
+    "prev_closing_price": "pcp",
+    "change": "c",
+    "change_price": "cp",
+    "signed_change_price": "scp",
+    "change_rate": "cr",
+    "signed_change_rate": "scr",
+    "trade_volume": "tv",
+    "acc_trade_volume": "atv",
+    "acc_trade_volume_24h": "atv24h",
+    "acc_trade_price": "atp",
+    "acc_trade_price_24h": "atp24h",
+    "trade_date": "tdt",
+    "trade_time": "ttm",
+    "trade_timestamp": "ttms",
+    "ask_bid": "ab",
+    "acc_ask_volume": "aav",
+    "acc_bid_volume": "abv",
+    "highest_52_week_price": "h52wp",
+    "highest_52_week_date": "h52wdt",
+    "lowest_52_week_price": "l52wp",
+    "lowest_52_week_date": "l52wdt",
+    "market_state": "ms",
+    "is_trading_suspended": "its",
+    "delisting_date": "dd",
+    "market_warning": "mw",
+    "timestamp": "tms",
+    "stream_type": "st",
+    "total_ask_size": "tas",
+    "total_bid_size": "tbs",
+    "orderbook_units": "obu",
+    "ask_price": "ap",
+    "bid_price": "bp",
+    "ask_size": "as",
+    "bid_size": "bs",
+    "sequential_id": "sid",
+    "best_ask_price": "bap",
+    "best_ask_size": "bas",
+    "best_bid_price": "bbp",
+    "best_bid_size": "bbs",
 }
 
 
@@ -187,14 +218,19 @@ def test_list_formats(simple: bool) -> None:
         objs = [to_simple(o) for o in objs]
     events = upbit.decode(json.dumps(objs).encode())
     assert [type(e) for e in events] == [Ticker, Trade, Book]
-    assert events == [only(upbit.decode(load(n)))
-                      for n in ("upbit_ticker", "upbit_trade", "upbit_orderbook")]
+    assert events == [
+        only(upbit.decode(load(n))) for n in ("upbit_ticker", "upbit_trade", "upbit_orderbook")
+    ]
     assert upbit.decode(json.dumps(objs[:1])) == events[:1]
 
 
 def test_list_with_unknown_and_bad_elements() -> None:
     frame = (
-        b"[" + load("upbit_candle") + b"," + load("upbit_trade") + b',{"type":"trade"},'
+        b"["
+        + load("upbit_candle")
+        + b","
+        + load("upbit_trade")
+        + b',{"type":"trade"},'
         + b'{"status":"UP"}]'
     )
     events = upbit.decode(frame)

@@ -1,1 +1,10 @@
-"""venues."""
+"""Pure exchange protocol code: URLs, subscribe messages, frame -> event decoding, markets.
+
+- :mod:`mdtui.venues.upbit` and :mod:`mdtui.venues.korbit`: one codec module per exchange;
+  ``decode(frame) -> list[Event]`` never raises (bad input becomes ``Malformed``).
+- :mod:`mdtui.venues.markets`: ``MarketInfo`` and tick-size bands shared by both.
+- :mod:`mdtui.venues.endpoints`: endpoint URLs and the explicit-base-URL mapping.
+- :mod:`mdtui.venues.frames`: helpers shared by the codecs.
+
+No I/O here, and neither textual nor httpx is imported (tests/venues enforces it).
+"""

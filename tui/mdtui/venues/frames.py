@@ -1,0 +1,95 @@
+"""Helpers shared by the venue codecs: Malformed events, struct variants, a Decimal cache."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import msgspec
+
+from mdtui.model.events import Malformed
+
+PREVIEW_CHARS = 200
+"""How much of a bad frame a :class:`Malformed` event keeps."""
+
+_S = TypeVar("_S", bound=msgspec.Struct)
+
+
+def preview(frame: object) -> str:
+    """The first :data:`PREVIEW_CHARS` characters of a frame, bad UTF-8 replaced."""
+    if isinstance(frame, str):
+        return frame[:PREVIEW_CHARS]
+    if isinstance(frame, bytes | bytearray | memoryview):
+        # 4 bytes per character at most, so this slice always covers PREVIEW_CHARS.
+        return bytes(frame[: PREVIEW_CHARS * 4]).decode("utf-8", "replace")[:PREVIEW_CHARS]
+    return repr(frame)[:PREVIEW_CHARS]
+
+
+def malformed(venue: str, reason: str, frame: object) -> list[Malformed]:
+    """A one-element event list reporting an undecodable frame."""
+    return [Malformed(venue=venue, reason=reason, frame=preview(frame))]
+
+
+def renamed_variant(
+    cls: type[_S],
+    *,
+    tag_field: str | None = None,
+    rename: dict[str, str],
+    types: dict[str, Any] | None = None,
+) -> type[_S]:
+    """A subclass of ``cls`` whose fields have other wire names (and maybe other types).
+
+    Used for Upbit's SIMPLE format: the struct, its fields and its ``to_events`` method are
+    written once with the DEFAULT keys, and the short-key variant is derived from it.
+    msgspec only renames fields that a class declares itself, so every field is redeclared.
+    """
+    types = types or {}
+    fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []
+    for f in msgspec.structs.fields(cls):
+        typ = types.get(f.name, f.type)
+        if f.required:
+            fields.append((f.name, typ))
+        else:
+            fields.append((f.name, typ, f.default))
+    tag = cls.__struct_config__.tag
+    return msgspec.defstruct(  # type: ignore[return-value]
+        cls.__name__ + "Simple",
+        fields,
+        bases=(cls,),
+        module=cls.__module__,
+        tag_field=tag_field,
+        tag=tag,
+        rename=rename,
+        gc=False,
+    )
+
+
+class BadNumber(ValueError):
+    """A money value that is not a finite decimal (e.g. ``"NaN"``, ``"Infinity"``, ``"x"``)."""
+
+
+class DecimalCache(dict[str, Decimal]):
+    """Exact ``Decimal`` per decimal string, memoized: ``cache[s]`` is ``Decimal(s)``.
+
+    Book prices and sizes repeat from one frame to the next, so most look-ups are hits, and
+    a hit (``dict.__getitem__``, pure C) is several times cheaper than ``Decimal(s)``. Keys
+    are the exact strings, so ``"0.150"`` keeps its representation. Misses build the value,
+    reject non-finite ones with :class:`BadNumber`, and clear the whole cache once it holds
+    ``limit`` entries (a crude but O(1) bound on memory).
+    """
+
+    def __init__(self, limit: int = 16384) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def __missing__(self, key: str) -> Decimal:
+        try:
+            value = Decimal(key)
+        except (ArithmeticError, TypeError, ValueError):
+            value = None
+        if value is None or not value.is_finite():
+            raise BadNumber(f"not a finite decimal: {key!r}"[:80])
+        if len(self) >= self.limit:
+            self.clear()
+        self[key] = value
+        return value

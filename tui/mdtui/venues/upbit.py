@@ -1,0 +1,481 @@
+"""Upbit websocket and REST protocol: URLs, subscribe messages, frame decoding, markets, ticks.
+
+Pure code: no I/O. See ``shared/protocols/upbit.md`` (websocket) and ``rest.md`` part A.
+
+Decoding takes one typed msgspec pass per frame: a tagged union on ``type`` (DEFAULT keys)
+or ``ty`` (SIMPLE keys), chosen by a substring sniff for ``"ty":``. Everything else —
+``{"status":"UP"}``, error frames, unknown types, malformed input — fails that pass and
+takes a slower generic path that never raises. Upbit sends numbers as JSON numbers; msgspec
+also accepts decimal strings for Decimal fields, so values are checked finite (a quoted
+``"NaN"`` becomes Malformed), which keeps every event's money values usable.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal
+from typing import Literal
+
+import msgspec
+
+from mdtui.model.events import Book, Event, Heartbeat, Ticker, Trade, VenueError
+from mdtui.venues.endpoints import Endpoints, from_base
+from mdtui.venues.frames import BadNumber, malformed, renamed_variant
+from mdtui.venues.markets import MarketInfo, TickBands, bands, tick_from_bands
+
+VENUE = "upbit"
+
+# --------------------------------------------------------------------------- endpoints
+
+REGION_HOSTS: dict[str, str] = {
+    "kr": "api.upbit.com",
+    "sg": "sg-api.upbit.com",
+    "id": "id-api.upbit.com",
+    "th": "th-api.upbit.com",
+}
+"""Upbit Korea and Upbit Global (Singapore, Indonesia, Thailand) API hosts."""
+
+PUBLIC_PATH = "/websocket/v1"
+PRIVATE_PATH = "/websocket/v1/private"
+
+TEXT_PING = "PING"
+"""Text keepalive; the server answers ``{"status":"UP"}`` (decoded as a Heartbeat)."""
+
+
+def endpoints(region: str = "kr") -> Endpoints:
+    """The real endpoints of a region (``kr``, ``sg``, ``id``, ``th``)."""
+    try:
+        host = REGION_HOSTS[region]
+    except KeyError:
+        known = ", ".join(REGION_HOSTS)
+        raise ValueError(f"unknown Upbit region {region!r} (known: {known})") from None
+    return from_base(f"https://{host}", PUBLIC_PATH, PRIVATE_PATH)
+
+
+def endpoints_from_base(base: str) -> Endpoints:
+    """Endpoints under an explicit base, e.g. ``http://127.0.0.1:8123`` for the simulator."""
+    return from_base(base, PUBLIC_PATH, PRIVATE_PATH)
+
+
+# --------------------------------------------------------------------------- subscribe
+
+Format = Literal["DEFAULT", "SIMPLE", "JSON_LIST", "SIMPLE_LIST"]
+FORMATS: frozenset[str] = frozenset({"DEFAULT", "SIMPLE", "JSON_LIST", "SIMPLE_LIST"})
+BOOK_DEPTHS: tuple[int, ...] = (1, 5, 15, 30)
+"""Orderbook depths the server accepts since 2025-07-02; 30 is its default."""
+
+_encode = msgspec.json.Encoder().encode
+
+
+def subscribe_message(
+    tickers: Sequence[str],
+    books: Sequence[str],
+    trades: Sequence[str],
+    *,
+    depth: int = 30,
+    fmt: str = "SIMPLE",
+    ticket: str | None = None,
+) -> str:
+    """The complete subscription request for one public socket, as one JSON array text.
+
+    ``[{"ticket"}, {"type":"ticker","codes"}, {"type":"orderbook","codes"},
+    {"type":"trade","codes"}, {"format"}]``; a type with no codes is left out (the server
+    rejects empty ``codes``). Upbit is taken to *replace* a connection's subscriptions with
+    each request (upbit.md §2, UNCONFIRMED but safe either way), so switching markets means
+    sending a new full message. Codes must be upper-case exchange codes and are sent as
+    given, de-duplicated in order. With ``depth`` other than 30 each orderbook code gets the
+    ``.N`` suffix; 30 is the server default and is sent bare. ``ticket`` defaults to a new
+    uuid4. Raises ValueError for an unsupported depth or format, or when nothing is asked.
+    """
+    if depth not in BOOK_DEPTHS:
+        raise ValueError(f"orderbook depth {depth} not in {BOOK_DEPTHS}")
+    if fmt not in FORMATS:
+        raise ValueError(f"format {fmt!r} not in {sorted(FORMATS)}")
+    book_codes = _unique(books)
+    if depth != 30:
+        book_codes = [f"{code}.{depth}" for code in book_codes]
+    request: list[dict[str, object]] = [{"ticket": ticket or str(uuid.uuid4())}]
+    for typ, codes in (
+        ("ticker", _unique(tickers)),
+        ("orderbook", book_codes),
+        ("trade", _unique(trades)),
+    ):
+        if codes:
+            request.append({"type": typ, "codes": codes})
+    if len(request) == 1:
+        raise ValueError("nothing to subscribe: Upbit has no empty subscription")
+    request.append({"format": fmt})
+    return _encode(request).decode()
+
+
+def _unique(codes: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(codes))
+
+
+# --------------------------------------------------------------------------- wire structs
+
+_EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
+"""Decimal context for the ×100 of change rates: no rounding, out-of-range still traps."""
+
+
+class _Ticker(msgspec.Struct, tag_field="type", tag="ticker", gc=False):
+    code: str
+    trade_price: Decimal
+    prev_closing_price: Decimal
+    signed_change_price: Decimal
+    signed_change_rate: Decimal
+    opening_price: Decimal
+    high_price: Decimal
+    low_price: Decimal
+    acc_trade_volume_24h: Decimal
+    acc_trade_price_24h: Decimal
+    timestamp: int
+    stream_type: str = ""
+
+    def to_events(self) -> list[Event]:
+        money = (
+            self.trade_price,
+            self.prev_closing_price,
+            self.signed_change_price,
+            self.signed_change_rate,
+            self.opening_price,
+            self.high_price,
+            self.low_price,
+            self.acc_trade_volume_24h,
+            self.acc_trade_price_24h,
+        )
+        if not all([v.is_finite() for v in money]):
+            raise BadNumber("non-finite number in ticker")
+        return [
+            Ticker(
+                venue=VENUE,
+                market=self.code,
+                last=self.trade_price,
+                prev_close=self.prev_closing_price,
+                change=self.signed_change_price,
+                change_pct=self.signed_change_rate.scaleb(2, _EXACT),
+                open=self.opening_price,
+                high=self.high_price,
+                low=self.low_price,
+                volume_24h=self.acc_trade_volume_24h,
+                value_24h=self.acc_trade_price_24h,
+                best_bid=None,
+                best_ask=None,
+                ts=self.timestamp,
+                snapshot=self.stream_type == "SNAPSHOT",
+            )
+        ]
+
+
+class _Trade(msgspec.Struct, tag_field="type", tag="trade", gc=False):
+    code: str
+    trade_price: Decimal
+    trade_volume: Decimal
+    ask_bid: Literal["ASK", "BID"]
+    trade_timestamp: int
+    sequential_id: int
+    stream_type: str = ""
+
+    def to_events(self) -> list[Event]:
+        if not (self.trade_price.is_finite() and self.trade_volume.is_finite()):
+            raise BadNumber("non-finite number in trade")
+        return [
+            Trade(
+                venue=VENUE,
+                market=self.code,
+                price=self.trade_price,
+                size=self.trade_volume,
+                side="buy" if self.ask_bid == "BID" else "sell",
+                ts=self.trade_timestamp,
+                trade_id=str(self.sequential_id),
+                snapshot=self.stream_type == "SNAPSHOT",
+            )
+        ]
+
+
+class _Unit(msgspec.Struct, gc=False):
+    ask_price: Decimal
+    bid_price: Decimal
+    ask_size: Decimal
+    bid_size: Decimal
+
+
+class _Orderbook(msgspec.Struct, tag_field="type", tag="orderbook", gc=False):
+    code: str
+    orderbook_units: list[_Unit]
+    timestamp: int
+    stream_type: str = ""
+
+    def to_events(self) -> list[Event]:
+        units = self.orderbook_units
+        # Thin books are padded with zero-size units: drop them. (Truthiness, not `> 0`: a
+        # Decimal-to-int comparison costs ~7 µs per 30-level book; NaN is truthy and is
+        # caught by the finiteness check below.)
+        bids = tuple([(u.bid_price, u.bid_size) for u in units if u.bid_size])
+        asks = tuple([(u.ask_price, u.ask_size) for u in units if u.ask_size])
+        if not all([p.is_finite() and s.is_finite() for p, s in bids + asks]):
+            raise BadNumber("non-finite number in orderbook")
+        return [
+            Book(
+                venue=VENUE,
+                market=self.code,
+                bids=bids,
+                asks=asks,
+                ts=self.timestamp,
+                snapshot=self.stream_type == "SNAPSHOT",
+            )
+        ]
+
+
+_UnitSimple = renamed_variant(
+    _Unit,
+    rename={"ask_price": "ap", "bid_price": "bp", "ask_size": "as", "bid_size": "bs"},
+)
+_TickerSimple = renamed_variant(
+    _Ticker,
+    tag_field="ty",
+    rename={
+        "code": "cd",
+        "trade_price": "tp",
+        "prev_closing_price": "pcp",
+        "signed_change_price": "scp",
+        "signed_change_rate": "scr",
+        "opening_price": "op",
+        "high_price": "hp",
+        "low_price": "lp",
+        "acc_trade_volume_24h": "atv24h",
+        "acc_trade_price_24h": "atp24h",
+        "timestamp": "tms",
+        "stream_type": "st",
+    },
+)
+_TradeSimple = renamed_variant(
+    _Trade,
+    tag_field="ty",
+    rename={
+        "code": "cd",
+        "trade_price": "tp",
+        "trade_volume": "tv",
+        "ask_bid": "ab",
+        "trade_timestamp": "ttms",
+        "sequential_id": "sid",
+        "stream_type": "st",
+    },
+)
+_OrderbookSimple = renamed_variant(
+    _Orderbook,
+    tag_field="ty",
+    rename={"code": "cd", "orderbook_units": "obu", "timestamp": "tms", "stream_type": "st"},
+    types={"orderbook_units": list[_UnitSimple]},  # type: ignore[valid-type]
+)
+
+_DefaultMsg = _Ticker | _Trade | _Orderbook
+_SimpleMsg = _TickerSimple | _TradeSimple | _OrderbookSimple  # type: ignore[valid-type]
+_KNOWN_TYPES = frozenset({"ticker", "trade", "orderbook"})
+
+_DEFAULT = msgspec.json.Decoder(_DefaultMsg)
+_SIMPLE = msgspec.json.Decoder(_SimpleMsg)
+_DEFAULT_LIST = msgspec.json.Decoder(list[_DefaultMsg])
+_SIMPLE_LIST = msgspec.json.Decoder(list[_SimpleMsg])
+_ANY = msgspec.json.Decoder()
+_RAW_LIST = msgspec.json.Decoder(list[msgspec.Raw])
+
+
+class _ErrorBody(msgspec.Struct):
+    name: str | int
+    message: str
+
+
+class _ErrorFrame(msgspec.Struct):
+    error: _ErrorBody
+
+
+_ERROR = msgspec.json.Decoder(_ErrorFrame)
+
+
+# --------------------------------------------------------------------------- decode
+
+_ARRAY_START = (b"[", "[")
+"""A list-format (JSON_LIST, SIMPLE_LIST) frame starts with one of these."""
+
+
+def decode(frame: bytes | str) -> list[Event]:
+    """Decode one websocket frame (binary or text) into normalized events. Never raises.
+
+    Object frames (DEFAULT or SIMPLE keys) give one event; array frames (JSON_LIST,
+    SIMPLE_LIST) give one event per element. ``{"status":"UP"}`` gives a Heartbeat and
+    ``{"error":{…}}`` a VenueError; other types (candles, private types, LIST_SUBSCRIPTIONS
+    replies) give ``[]``; anything undecodable gives ``[Malformed]``.
+    """
+    try:
+        if frame[:1] in _ARRAY_START:
+            msgs = (_SIMPLE_LIST if _is_simple(frame) else _DEFAULT_LIST).decode(frame)
+            if len(msgs) == 1:
+                return msgs[0].to_events()
+            events: list[Event] = []
+            for msg in msgs:
+                events += msg.to_events()
+            if events:
+                return events
+        else:
+            return (_SIMPLE if _is_simple(frame) else _DEFAULT).decode(frame).to_events()
+    except Exception:
+        pass  # every failure is re-diagnosed, and reported, by the slow path
+    return _decode_slow(frame)
+
+
+def _is_simple(frame: bytes | str) -> bool:
+    if isinstance(frame, str):
+        return '"ty":' in frame
+    return b'"ty":' in frame
+
+
+def _decode_slow(frame: bytes | str) -> list[Event]:
+    """Status, error, unknown-type and malformed frames; also lists mixing such elements."""
+    try:
+        value = _ANY.decode(frame)
+        if isinstance(value, list):
+            if not value:
+                return malformed(VENUE, "empty array", frame)
+            out: list[Event] = []
+            for raw in _RAW_LIST.decode(frame):
+                out += _decode_object(raw, frame)
+            return out
+        return _decode_object(frame, frame)
+    except UnicodeDecodeError as exc:
+        return malformed(VENUE, f"invalid UTF-8: {exc.reason}", frame)
+    except Exception as exc:
+        return malformed(VENUE, f"{type(exc).__name__}: {exc}", frame)
+
+
+def _decode_object(raw: bytes | str | msgspec.Raw, frame: bytes | str) -> list[Event]:
+    value = _ANY.decode(raw)
+    if not isinstance(value, dict):
+        return malformed(VENUE, f"expected a JSON object, got {type(value).__name__}", frame)
+    if "status" in value:
+        if value["status"] == "UP":
+            return [Heartbeat(venue=VENUE)]
+        return malformed(VENUE, f"unknown status {value['status']!r}", frame)
+    if "error" in value:
+        try:
+            err = _ERROR.decode(raw).error
+        except msgspec.ValidationError as exc:
+            return malformed(VENUE, f"bad error frame: {exc}", frame)
+        return [VenueError(venue=VENUE, code=str(err.name), message=err.message)]
+    if "type" in value:
+        tag, decoder = value["type"], _DEFAULT
+    elif "ty" in value:
+        tag, decoder = value["ty"], _SIMPLE
+    elif "method" in value or "mthd" in value:
+        return []  # LIST_SUBSCRIPTIONS reply: not an event
+    else:
+        return malformed(VENUE, "no type, status or error key", frame)
+    if not isinstance(tag, str):
+        return malformed(VENUE, f"type is {type(tag).__name__}, not a string", frame)
+    if tag not in _KNOWN_TYPES:
+        return []  # candle.*, myOrder, myAsset, …: not handled here
+    try:
+        return decoder.decode(raw).to_events()
+    except (msgspec.ValidationError, BadNumber) as exc:
+        return malformed(VENUE, str(exc), frame)
+    except ArithmeticError as exc:
+        return malformed(VENUE, f"bad number: {type(exc).__name__}", frame)
+
+
+# --------------------------------------------------------------------------- REST: markets
+
+
+class _MarketEvent(msgspec.Struct):
+    warning: bool = False
+
+
+class _MarketRow(msgspec.Struct):
+    market: str
+    korean_name: str | None = None
+    english_name: str | None = None
+    market_event: _MarketEvent | None = None
+
+
+_MARKETS = msgspec.json.Decoder(list[_MarketRow])
+
+
+def parse_markets(body: bytes | str) -> list[MarketInfo]:
+    """Parse ``GET /v1/market/all`` (with or without ``is_details``) into MarketInfo rows.
+
+    Upbit lists only tradable markets, so every row is ``active``; ``warning`` is the
+    ``market_event.warning`` flag (only sent with ``is_details=true``). Raises ValueError
+    (msgspec.DecodeError) on a body of the wrong shape or a code not of the form
+    ``QUOTE-BASE``.
+    """
+    out: list[MarketInfo] = []
+    for row in _MARKETS.decode(body):
+        quote, sep, base = row.market.partition("-")
+        if not sep or not quote or not base:
+            raise ValueError(f"market code {row.market!r} is not QUOTE-BASE")
+        out.append(
+            MarketInfo(
+                venue=VENUE,
+                market=row.market,
+                base=base.upper(),
+                quote=quote.upper(),
+                korean_name=row.korean_name,
+                english_name=row.english_name,
+                warning=bool(row.market_event and row.market_event.warning),
+                tick_bands=TICK_BANDS.get(quote.upper(), ()),
+            )
+        )
+    return out
+
+
+# --------------------------------------------------------------------------- ticks
+
+KRW_TICK_BANDS: TickBands = bands(
+    ("0", "0.00000001"),
+    ("0.00001", "0.0000001"),
+    ("0.0001", "0.000001"),
+    ("0.001", "0.00001"),
+    ("0.01", "0.0001"),
+    ("0.1", "0.001"),
+    ("1", "0.01"),
+    ("10", "0.1"),
+    ("100", "1"),
+    ("5000", "5"),
+    ("10000", "10"),
+    ("50000", "50"),
+    ("100000", "100"),
+    ("500000", "500"),
+    ("1000000", "1000"),
+)
+"""KRW market ticks in force since 2025-07-31 (rest.md §A6)."""
+
+BTC_TICK_BANDS: TickBands = bands(("0", "0.00000001"))
+USDT_TICK_BANDS: TickBands = bands(
+    ("0", "0.00000001"),
+    ("0.0001", "0.0000001"),
+    ("0.001", "0.000001"),
+    ("0.01", "0.00001"),
+    ("0.1", "0.0001"),
+    ("1", "0.001"),
+    ("10", "0.01"),
+)
+
+TICK_BANDS: dict[str, TickBands] = {
+    "KRW": KRW_TICK_BANDS,
+    "BTC": BTC_TICK_BANDS,
+    "USDT": USDT_TICK_BANDS,
+}
+"""Tick tables by quote currency; Global quotes (SGD, IDR, THB) are not documented."""
+
+
+def tick_size(price: Decimal, quote: str) -> Decimal:
+    """The price tick of an Upbit market quoted in ``quote`` (``KRW``, ``BTC``, ``USDT``).
+
+    The table is a fallback: ``tick_size`` from ``/v1/orderbook/instruments`` is the
+    authority. Raises ValueError for an unknown quote or a negative or non-finite price.
+    """
+    try:
+        table = TICK_BANDS[quote.upper()]
+    except KeyError:
+        raise ValueError(f"no Upbit tick table for quote {quote!r}") from None
+    return tick_from_bands(price, table)
