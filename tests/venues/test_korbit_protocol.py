@@ -10,8 +10,9 @@ import pytest
 
 from mdtui.venues import korbit
 from mdtui.venues.endpoints import Endpoints
-from mdtui.venues.korbit import EMPTY, Request, Subscription
+from mdtui.venues.korbit import Request
 from mdtui.venues.markets import MarketInfo
+from mdtui.venues.subscription import EMPTY, Subscription
 
 from .samples import load
 

@@ -16,11 +16,12 @@ from dataclasses import dataclass
 
 from mdtui.feed.limits import RateLimiter
 from mdtui.feed.session import Frame
-from mdtui.feed.worker import FeedWorker, Sink, Subscription, Tap
+from mdtui.feed.worker import FeedWorker, Sink, Tap
 from mdtui.model.events import AnyEvent
 from mdtui.settings import KorbitSettings, Settings, UpbitSettings
 from mdtui.venues import korbit, upbit
 from mdtui.venues.endpoints import Endpoints, from_base
+from mdtui.venues.subscription import EMPTY, Subscription
 
 UPBIT_CONNECTS = RateLimiter(5, 1.0)
 """Shared by every Upbit socket of this process: 5 connections per second."""
@@ -92,15 +93,10 @@ class KorbitPublic:
         return {}
 
     def frames_for(self, sent: Subscription | None, wanted: Subscription) -> list[str]:
-        old = korbit.EMPTY if sent is None else _korbit_sub(sent)
-        return korbit.subscribe_messages(old, _korbit_sub(wanted))
+        return korbit.subscribe_messages(sent or EMPTY, wanted)
 
     def decode(self, frame: Frame) -> list[AnyEvent]:
         return korbit.decode(frame)  # type: ignore[return-value]
-
-
-def _korbit_sub(sub: Subscription) -> korbit.Subscription:
-    return korbit.Subscription(sub.tickers, sub.books, sub.trades)
 
 
 def public_workers(

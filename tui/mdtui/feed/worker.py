@@ -33,29 +33,12 @@ from httpx_ws import (
 from mdtui.feed.limits import Backoff, RateLimiter
 from mdtui.feed.session import BufferedSession, Frame
 from mdtui.model.events import AnyEvent, FeedState, FeedStateName, Malformed, VenueError
+from mdtui.venues.subscription import Subscription
 
 log = logging.getLogger(__name__)
 
 Sink = Callable[[list[AnyEvent]], None]
 Tap = Callable[[str, str, Frame, int], None]
-
-
-@dataclass(frozen=True)
-class Subscription:
-    """What one public socket should stream: market codes per data type."""
-
-    tickers: frozenset[str] = frozenset()
-    books: frozenset[str] = frozenset()
-    trades: frozenset[str] = frozenset()
-
-    @classmethod
-    def of(
-        cls, tickers: Sequence[str] = (), books: Sequence[str] = (), trades: Sequence[str] = ()
-    ) -> Subscription:
-        return cls(frozenset(tickers), frozenset(books), frozenset(trades))
-
-    def __bool__(self) -> bool:
-        return bool(self.tickers or self.books or self.trades)
 
 
 class FeedProtocol(Protocol):

@@ -182,7 +182,7 @@ class Simulator:
     async def send_raw(self, venue: Venue, data: str | bytes) -> int:
         """Send ``data`` as is to every public socket of ``venue``: a binary frame on
         Upbit, a text frame on Korbit (bytes are sent unvalidated). Returns how many."""
-        sessions = list(self.sessions.of(venue))
+        sessions = list(self.sessions.of(venue, "public"))
         for session in sessions:
             session.send_raw(data, text=venue == "korbit")
         await asyncio.sleep(0)
@@ -237,10 +237,9 @@ class Simulator:
             if not service.admit():
                 body = b'{"error":{"name":"too_many_requests","message":"Too many requests"}}'
                 return HttpReply(429, body).to_websockets()
-            if service.venue == "korbit":
-                # Korbit negotiates no permessage-deflate (korbit.md §2); Upbit does.
-                if "Sec-WebSocket-Extensions" in request.headers:
-                    del request.headers["Sec-WebSocket-Extensions"]
+            # Korbit negotiates no permessage-deflate (korbit.md §2); Upbit does.
+            if service.venue == "korbit" and "Sec-WebSocket-Extensions" in request.headers:
+                del request.headers["Sec-WebSocket-Extensions"]
             return None
         try:
             return self.http.dispatch(http_request).to_websockets()

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -22,6 +21,7 @@ from mdtui.model.events import Ack, Book, Event, Ticker, Trade, VenueError
 from mdtui.venues.endpoints import Endpoints, from_base
 from mdtui.venues.frames import BadNumber, DecimalCache, malformed
 from mdtui.venues.markets import MarketInfo, TickBands, bands, tick_from_bands
+from mdtui.venues.subscription import Subscription
 
 VENUE = "korbit"
 
@@ -46,29 +46,6 @@ def endpoints_from_base(base: str) -> Endpoints:
 
 # --------------------------------------------------------------------------- subscribe
 
-PublicType = Literal["ticker", "orderbook", "trade"]
-
-
-@dataclass(frozen=True, slots=True)
-class Subscription:
-    """The public streams wanted on one socket: symbols per type (lower-case ``btc_krw``)."""
-
-    ticker: frozenset[str] = frozenset()
-    orderbook: frozenset[str] = frozenset()
-    trade: frozenset[str] = frozenset()
-
-    @classmethod
-    def of(
-        cls, tickers: Iterable[str] = (), books: Iterable[str] = (), trades: Iterable[str] = ()
-    ) -> Subscription:
-        """Build from any iterables of symbols."""
-        return cls(frozenset(tickers), frozenset(books), frozenset(trades))
-
-    def by_type(self) -> tuple[tuple[PublicType, frozenset[str]], ...]:
-        return (("ticker", self.ticker), ("orderbook", self.orderbook), ("trade", self.trade))
-
-
-EMPTY = Subscription()
 
 
 class Request(msgspec.Struct, omit_defaults=True, frozen=True):

@@ -1,0 +1,12 @@
+"""``python -m mdtui.sim [--host H] [--port P] [--seed S]``."""
+
+import argparse
+
+from mdtui.sim.server import main
+
+parser = argparse.ArgumentParser(prog="python -m mdtui.sim")
+parser.add_argument("--host", default="127.0.0.1")
+parser.add_argument("--port", type=int, default=0)
+parser.add_argument("--seed", type=int, default=1)
+args = parser.parse_args()
+raise SystemExit(main(args.host, args.port, args.seed))

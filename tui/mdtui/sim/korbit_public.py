@@ -1,0 +1,227 @@
+"""Korbit v2 public websocket, ``/v2/public`` (korbit.md §2-§4, §7).
+
+Choices where korbit.md says UNCONFIRMED:
+
+- A request object with any unknown symbol fails as a whole (nothing subscribed); the
+  message names the first unknown symbol.
+- Missing or empty ``symbols`` fails with INVALID_REQUEST ``invalid_symbols``; an unknown
+  ``method`` with INVALID_REQUEST ``unknown_method``; private types on this socket with
+  INVALID_REQUEST ``unknown_type``. A non-object element of the request array gets the
+  ``invalid_format`` reply; the other elements are still processed.
+- A repeated subscribe sends a new snapshot; frames are never duplicated per socket.
+- The trade snapshot carries one row, the latest trade.
+- The server's protocol ping (payload ``ping``) is not answered with a deadline: a client
+  that ignores pings is not disconnected.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from websockets.asyncio.server import ServerConnection
+from websockets.exceptions import ConcurrencyError, ConnectionClosed
+
+from mdtui.sim import korbit_frames as frames
+from mdtui.sim.limits import Limits
+from mdtui.sim.market import Market, Update, VenueMarkets
+from mdtui.sim.session import Session, Sessions
+from mdtui.sim.ticks import korbit_orderbook_levels, plain, tick_size
+
+PATH = "/v2/public"
+TYPES = ("ticker", "orderbook", "trade")
+INVALID_FORMAT = frames.fail(None, "invalid_format")
+
+
+class RequestFailure(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(eq=False, slots=True)
+class KorbitClient:
+    session: Session
+    subscriptions: dict[str, dict[str, Decimal | None]] = field(
+        default_factory=lambda: {kind: {} for kind in TYPES}
+    )
+    """type -> symbol -> orderbook level (None: ungrouped)."""
+
+
+class KorbitPublic:
+    """The ``/v2/public`` service: subscribe/unsubscribe, acks, snapshots and fan-out."""
+
+    venue = "korbit"
+    path = PATH
+
+    def __init__(
+        self,
+        markets: VenueMarkets,
+        sessions: Sessions,
+        limits: Limits,
+        clock: Callable[[], int],
+        on_watch: Callable[[], None],
+    ) -> None:
+        self.markets = markets
+        self.sessions = sessions
+        self.limits = limits
+        self.clock = clock
+        self.on_watch = on_watch
+        self._by_symbol: dict[str, set[KorbitClient]] = {}
+
+    def admit(self) -> bool:
+        return True
+
+    async def handle(self, ws: ServerConnection) -> None:
+        session = self.sessions.open(self.venue, ws)
+        client = KorbitClient(session)
+        interval = self.limits.korbit_ping_interval
+        pinger = asyncio.create_task(self._ping(ws, interval)) if interval else None
+        try:
+            async for message in ws:
+                self._on_message(client, message)
+        except ConnectionClosed:
+            pass
+        finally:
+            if pinger is not None:
+                pinger.cancel()
+            for kind in TYPES:
+                for symbol in list(client.subscriptions[kind]):
+                    self._drop(client, kind, symbol)
+            await self.sessions.discard(session)
+
+    @staticmethod
+    async def _ping(ws: ServerConnection, interval: float) -> None:
+        with contextlib.suppress(ConnectionClosed):
+            while True:
+                await asyncio.sleep(interval)
+                with contextlib.suppress(ConcurrencyError):  # the last ping is still unanswered
+                    await ws.ping(b"ping")
+
+    # -- requests --------------------------------------------------------------------------
+
+    def _send(self, client: KorbitClient, frame: bytes) -> None:
+        client.session.send(frame, text=True)
+
+    def _on_message(self, client: KorbitClient, message: str | bytes) -> None:
+        try:
+            payload: Any = json.loads(message)
+        except ValueError:
+            payload = None
+        client.session.record(message, payload)
+        if not isinstance(payload, list):
+            self._send(client, INVALID_FORMAT)
+            return
+        for item in payload:
+            if not isinstance(item, dict):
+                self._send(client, INVALID_FORMAT)
+                continue
+            request_id = item.get("requestId")
+            try:
+                self._apply(client, item)
+            except RequestFailure as failure:
+                self._send(client, frames.fail(failure.code, failure.message, request_id))
+
+    def _apply(self, client: KorbitClient, item: dict[str, Any]) -> None:
+        method, kind, symbols = item.get("method"), item.get("type"), item.get("symbols")
+        if method not in ("subscribe", "unsubscribe"):
+            raise RequestFailure("INVALID_REQUEST", "unknown_method")
+        if kind not in TYPES:
+            raise RequestFailure("INVALID_REQUEST", "unknown_type")
+        if (
+            not isinstance(symbols, list)
+            or not symbols
+            or not all(isinstance(s, str) for s in symbols)
+        ):
+            raise RequestFailure("INVALID_REQUEST", "invalid_symbols")
+        for symbol in symbols:
+            if symbol not in self.markets:
+                raise RequestFailure("INVALID_SYMBOL", f"The symbol does not exist ({symbol})")
+        level = self._level(item, symbols) if kind == "orderbook" else None
+        request_id = item.get("requestId")
+        if request_id is not None:
+            self._send(client, frames.ack(request_id))
+        if method == "unsubscribe":
+            for symbol in symbols:
+                self._drop(client, kind, symbol)
+            return
+        now = self.clock()
+        for symbol in dict.fromkeys(symbols):
+            client.subscriptions[kind][symbol] = level
+            self._by_symbol.setdefault(symbol, set()).add(client)
+            self._send(client, self._frame(kind, self.markets[symbol], now, level, None))
+        self.on_watch()
+
+    def _level(self, item: dict[str, Any], symbols: list[str]) -> Decimal | None:
+        raw = item.get("level")
+        if raw is None or raw == "":
+            return None
+        try:
+            level = Decimal(str(raw))
+        except InvalidOperation:
+            raise RequestFailure("INVALID_REQUEST", "invalid_level") from None
+        for symbol in symbols:
+            market = self.markets[symbol]
+            price = market.bids[0].price if market.bids else market.stats.last
+            levels = korbit_orderbook_levels(tick_size(self.markets.ladder, price))
+            if not level.is_finite() or plain(level) not in levels:
+                raise RequestFailure("INVALID_REQUEST", "invalid_level")
+        return level
+
+    def _drop(self, client: KorbitClient, kind: str, symbol: str) -> None:
+        client.subscriptions[kind].pop(symbol, None)
+        if any(symbol in subs for subs in client.subscriptions.values()):
+            return
+        watchers = self._by_symbol.get(symbol)
+        if watchers is not None:
+            watchers.discard(client)
+            if not watchers:
+                del self._by_symbol[symbol]
+
+    # -- publishing ------------------------------------------------------------------------
+
+    def watched_codes(self) -> list[str]:
+        return list(self._by_symbol)
+
+    @staticmethod
+    def _frame(
+        kind: str, market: Market, now: int, level: Decimal | None, update: Update | None
+    ) -> bytes:
+        """The snapshot frame (``update`` None) or the realtime frame of one subscription."""
+        snapshot = update is None
+        if kind == "ticker":
+            data: Any = frames.ticker_data(market)
+        elif kind == "trade":
+            trades = [market.last_trade] if update is None else update.trades
+            data = [frames.trade_row(t) for t in trades]
+        else:
+            data = frames.orderbook_data(market, level, "quoteVolume")
+        return frames.envelope(kind, market.code, now, data, snapshot)
+
+    def publish(self, updates: list[Update], now: int) -> None:
+        for update in updates:
+            market = update.market
+            clients = self._by_symbol.get(market.code)
+            if not clients:
+                continue
+            cache: dict[tuple[str, Decimal | None], bytes] = {}
+            for client in clients:
+                for kind in TYPES:
+                    subs = client.subscriptions[kind]
+                    if market.code not in subs:
+                        continue
+                    if (kind == "orderbook" and not update.book) or (
+                        kind != "orderbook" and not update.trades
+                    ):
+                        continue
+                    level = subs[market.code]
+                    frame = cache.get((kind, level))
+                    if frame is None:
+                        frame = cache[kind, level] = self._frame(kind, market, now, level, update)
+                    self._send(client, frame)

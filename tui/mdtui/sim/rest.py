@@ -1,0 +1,91 @@
+"""Plain HTTP on the websocket port: requests arrive through websockets' ``process_request``
+and are answered with a ``websockets.http11.Response`` (``Connection: close``).
+
+Limitation: websockets' HTTP parser refuses request bodies, so a future private REST side
+can take GET/DELETE with query strings here, but POST bodies would need another listener.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import http
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs, urlsplit
+
+from websockets.datastructures import Headers
+from websockets.http11 import Request, Response
+
+
+@dataclass(frozen=True, slots=True)
+class HttpRequest:
+    method: str
+    path: str
+    raw_query: str
+    """The query string exactly as sent (signature checks need the raw bytes)."""
+    query: dict[str, list[str]]
+    headers: Headers
+
+    @classmethod
+    def from_websockets(cls, request: Request) -> HttpRequest:
+        parts = urlsplit(request.path)
+        return cls(
+            request.method,
+            parts.path,
+            parts.query,
+            parse_qs(parts.query, keep_blank_values=True),
+            request.headers,
+        )
+
+    def param(self, name: str) -> str | None:
+        values = self.query.get(name)
+        return values[0] if values else None
+
+
+@dataclass(slots=True)
+class HttpReply:
+    status: int
+    body: bytes
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    content_type: str = "application/json; charset=utf-8"
+
+    def to_websockets(self) -> Response:
+        status = http.HTTPStatus(self.status)
+        headers = Headers(
+            [
+                ("Date", email.utils.formatdate(usegmt=True)),
+                ("Connection", "close"),
+                ("Content-Type", self.content_type),
+                ("Content-Length", str(len(self.body))),
+                *self.headers,
+            ]
+        )
+        return Response(status.value, status.phrase, headers, self.body)
+
+
+Handler = Callable[[HttpRequest], HttpReply]
+
+
+class HttpRoutes:
+    """Exact (method, path) routes, then the first matching path-prefix fallback."""
+
+    def __init__(self, not_found: Handler) -> None:
+        self._exact: dict[tuple[str, str], Handler] = {}
+        self._prefixes: list[tuple[str, Handler]] = []
+        self._not_found = not_found
+
+    def add(self, path: str, handler: Handler, method: str = "GET") -> None:
+        self._exact[method, path] = handler
+
+    def fallback(self, prefix: str, handler: Handler) -> None:
+        """Answer unrouted paths under ``prefix`` (each venue's documented 404)."""
+        self._prefixes.append((prefix, handler))
+
+    def dispatch(self, request: HttpRequest) -> HttpReply:
+        handler = self._exact.get((request.method, request.path))
+        if handler is not None:
+            return handler(request)
+        for prefix, fallback in self._prefixes:
+            if request.path.startswith(prefix):
+                return fallback(request)
+        return self._not_found(request)

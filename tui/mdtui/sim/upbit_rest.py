@@ -1,0 +1,181 @@
+"""Upbit quotation REST (rest.md §A1, §A3, §A5): numbers as JSON numbers, integer error
+``name`` on quotation errors, one unknown code fails the whole call with 404.
+
+Not simulated: ``days_ago`` and ``to`` of ``/v1/trades/ticks`` (ignored), rate limiting
+(the ``Remaining-Req`` header is sent with a fixed value).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from mdtui.sim import upbit_frames as frames
+from mdtui.sim.market import Market, VenueMarkets
+from mdtui.sim.rest import HttpReply, HttpRequest, HttpRoutes
+from mdtui.sim.ticks import plain, tick_size, upbit_supported_levels
+
+MISSING = "Missing request parameter error. Check the required parameters!"
+MISMATCH = "Type mismatch error. Check the parameters type!"
+INVALID = "Invalid parameter. Check the given value!"
+
+
+class QuotationError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def json_reply(body: Any, status: int = 200, group: str | None = None) -> HttpReply:
+    headers = [("Remaining-Req", f"group={group}; min=600; sec=9")] if group else []
+    return HttpReply(status, frames.ENCODER.encode(body), headers)
+
+
+def not_found(_: HttpRequest) -> HttpReply:
+    body = {"error": {"name": "not_found", "message": "no Route matched with those values"}}
+    return json_reply(body, 404)
+
+
+class UpbitRest:
+    """Route handlers; ``refresh(code)`` lets an unwatched market catch up before a read."""
+
+    def __init__(self, markets: VenueMarkets, refresh: Callable[[str], None]) -> None:
+        self.markets = markets
+        self.refresh = refresh
+
+    def register(self, routes: HttpRoutes) -> None:
+        for path, handler in (
+            ("/v1/market/all", self.market_all),
+            ("/v1/ticker", self.ticker),
+            ("/v1/ticker/all", self.ticker_all),
+            ("/v1/orderbook", self.orderbook),
+            ("/v1/orderbook/instruments", self.instruments),
+            ("/v1/trades/ticks", self.trades),
+        ):
+            routes.add(path, self._guard(handler))
+        routes.fallback("/v1/", not_found)
+
+    @staticmethod
+    def _guard(handler: Callable[[HttpRequest], HttpReply]) -> Callable[[HttpRequest], HttpReply]:
+        def guarded(request: HttpRequest) -> HttpReply:
+            try:
+                return handler(request)
+            except QuotationError as error:
+                body = {"error": {"name": error.status, "message": error.message}}
+                return json_reply(body, error.status)
+
+        return guarded
+
+    def _markets(self, request: HttpRequest, name: str) -> list[Market]:
+        raw = request.param(name)
+        codes = [c.strip().upper() for c in (raw or "").split(",") if c.strip()]
+        if not codes:
+            raise QuotationError(400, MISSING)
+        if any(code not in self.markets for code in codes):
+            raise QuotationError(404, "Code not found")
+        for code in codes:
+            self.refresh(code)
+        return [self.markets[code] for code in codes]
+
+    @staticmethod
+    def _int(request: HttpRequest, name: str, default: int, low: int, high: int) -> int:
+        raw = request.param(name)
+        if raw is None or raw == "":
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise QuotationError(400, MISMATCH) from None
+        if not low <= value <= high:
+            raise QuotationError(400, INVALID)
+        return value
+
+    # -- handlers --------------------------------------------------------------------------
+
+    def market_all(self, request: HttpRequest) -> HttpReply:
+        details = (request.param("is_details") or request.param("isDetails") or "") == "true"
+        rows = []
+        for market in self.markets:
+            row: dict[str, Any] = {
+                "market": market.code,
+                "korean_name": market.listing.korean_name,
+                "english_name": market.listing.english_name,
+            }
+            if details:
+                row["market_event"] = {
+                    "warning": False,
+                    "caution": {
+                        "PRICE_FLUCTUATIONS": False,
+                        "TRADING_VOLUME_SOARING": False,
+                        "DEPOSIT_AMOUNT_SOARING": False,
+                        "GLOBAL_PRICE_DIFFERENCES": False,
+                        "CONCENTRATION_OF_SMALL_ACCOUNTS": False,
+                    },
+                }
+            rows.append(row)
+        return json_reply(rows, group="market")
+
+    def ticker(self, request: HttpRequest) -> HttpReply:
+        rows = [frames.rest_ticker(m) for m in self._markets(request, "markets")]
+        return json_reply(rows, group="ticker")
+
+    def ticker_all(self, request: HttpRequest) -> HttpReply:
+        raw = request.param("quote_currencies") or "KRW"
+        quotes = {q.strip().upper() for q in raw.split(",")}
+        rows = []
+        if "KRW" in quotes:
+            for market in self.markets:
+                self.refresh(market.code)
+                rows.append(frames.rest_ticker(market))
+        return json_reply(rows, group="ticker")
+
+    def orderbook(self, request: HttpRequest) -> HttpReply:
+        markets = self._markets(request, "markets")
+        depth = min(self._int(request, "count", 30, 1, 10**9), 30)
+        raw_level = request.param("level") or "0"
+        try:
+            level = Decimal(raw_level)
+        except InvalidOperation:
+            raise QuotationError(400, MISMATCH) from None
+        rows = []
+        for market in markets:
+            if level and plain(level) not in self._levels(market):
+                return json_reply([], group="orderbook")
+            rows.append(frames.rest_orderbook(market, depth, level))
+        return json_reply(rows, group="orderbook")
+
+    def _levels(self, market: Market) -> list[str]:
+        return upbit_supported_levels(tick_size(self.markets.ladder, market.bids[0].price))
+
+    def instruments(self, request: HttpRequest) -> HttpReply:
+        rows = [
+            {
+                "market": market.code,
+                "quote_currency": "KRW",
+                "tick_size": plain(tick_size(self.markets.ladder, market.bids[0].price)),
+                "supported_levels": self._levels(market),
+            }
+            for market in self._markets(request, "markets")
+        ]
+        return json_reply(rows, group="orderbook")
+
+    def trades(self, request: HttpRequest) -> HttpReply:
+        if not request.param("market"):
+            raise QuotationError(400, MISSING)
+        markets = self._markets(request, "market")
+        if len(markets) != 1:
+            raise QuotationError(400, INVALID)
+        market = markets[0]
+        count = self._int(request, "count", 1, 1, 500)
+        newest_first = list(reversed(market.trades))
+        cursor = request.param("cursor")
+        if cursor:
+            try:
+                below = int(cursor)
+            except ValueError:
+                raise QuotationError(400, MISMATCH) from None
+            newest_first = [t for t in newest_first if frames.sequential_id(t) < below]
+        rows = [frames.rest_trade(market, t) for t in newest_first[:count]]
+        return json_reply(rows, group="trade")

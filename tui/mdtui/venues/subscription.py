@@ -1,0 +1,34 @@
+"""What one public socket should stream: market codes per data type."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+PublicType = Literal["ticker", "orderbook", "trade"]
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """Exchange market codes wanted per public type (``KRW-BTC`` / ``btc_krw``)."""
+
+    tickers: frozenset[str] = frozenset()
+    books: frozenset[str] = frozenset()
+    trades: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(
+        cls, tickers: Iterable[str] = (), books: Iterable[str] = (), trades: Iterable[str] = ()
+    ) -> Subscription:
+        return cls(frozenset(tickers), frozenset(books), frozenset(trades))
+
+    def by_type(self) -> tuple[tuple[PublicType, frozenset[str]], ...]:
+        """``(("ticker", codes), ("orderbook", codes), ("trade", codes))``."""
+        return (("ticker", self.tickers), ("orderbook", self.books), ("trade", self.trades))
+
+    def __bool__(self) -> bool:
+        return bool(self.tickers or self.books or self.trades)
+
+
+EMPTY = Subscription()
