@@ -137,5 +137,153 @@ class FeedState(Event, tag="feed"):
     ts: int = 0
 
 
+# --------------------------------------------------------------------------- private side
+
+OrderState = Literal["pending", "open", "partial", "filled", "cancelled", "rejected", "closed"]
+"""The one order-state vocabulary of both exchanges.
+
+``pending``: accepted but not (yet) on the book (Korbit ``pending``, Upbit ``watch`` stop
+orders); ``open``: resting, nothing filled; ``partial``: resting with a fill; ``filled``,
+``cancelled`` (possibly after partial fills: see ``filled``) and ``rejected`` (Korbit
+``expired``, placement failed) are final. ``closed`` is never sent by an exchange: the
+account store marks an active order ``closed`` when a complete REST seed no longer lists it
+(gone from the book, outcome unknown until a final state arrives).
+"""
+ACTIVE_STATES: frozenset[str] = frozenset({"pending", "open", "partial"})
+FINAL_STATES: frozenset[str] = frozenset({"filled", "cancelled", "rejected"})
+RESTING_STATES: frozenset[str] = frozenset({"open", "partial"})
+"""States in which an order sits on the public book (and is marked on the depth ladder)."""
+
+OrderType = Literal["limit", "market", "best"]
+"""``market`` covers market buys by amount (Upbit ``price``; ``amount`` set) and market
+sells by quantity (Upbit ``market``); ``best`` is a best-bid/offer order."""
+
+
+class Order(Event, tag="order"):
+    """The latest known state of one of the user's orders (one update, not a delta).
+
+    ``order_id`` is the exchange's id (Upbit ``uuid``, Korbit ``orderId`` as a string).
+    ``state`` is normalized (:data:`OrderState`), ``raw_state`` is the exchange's own word.
+    ``price`` is the limit price (None for market orders); ``qty`` the ordered quantity
+    (None when ordered by amount); ``amount`` the quote amount of an order placed by value
+    (market/best buys) or as sent by Korbit (``amt``); ``filled`` the cumulative executed
+    quantity and ``filled_value`` its quote value; ``fee`` the fee paid so far (quote
+    currency). A field None here is unknown in this update, not zero. Times are ms;
+    ``updated_ms`` is the time this state was reported (server time for stream frames, the
+    request time for REST seeds).
+    """
+
+    venue: str
+    market: str
+    order_id: str
+    side: Side
+    order_type: str
+    state: OrderState
+    raw_state: str
+    price: Decimal | None
+    qty: Decimal | None
+    filled: Decimal
+    remaining: Decimal | None
+    avg_price: Decimal | None
+    amount: Decimal | None
+    filled_value: Decimal | None
+    fee: Decimal | None
+    created_ms: int
+    updated_ms: int
+    client_id: str | None = None
+    time_in_force: str | None = None
+
+    @property
+    def active(self) -> bool:
+        """Pending, open or partially filled: not final and not ``closed``."""
+        return self.state in ACTIVE_STATES
+
+    @property
+    def filled_pct(self) -> Decimal | None:
+        """Filled share of ``qty`` in percent, or None when the quantity is unknown."""
+        if not self.qty:
+            return None
+        return self.filled * 100 / self.qty
+
+
+class Fill(Event, tag="fill"):
+    """One execution of one of the user's orders.
+
+    ``value`` is ``price * size`` computed exactly; ``fee`` is in ``fee_currency``
+    (upper-case). ``is_maker`` is None when the exchange does not say.
+    """
+
+    venue: str
+    market: str
+    order_id: str
+    trade_id: str
+    side: Side
+    price: Decimal
+    size: Decimal
+    value: Decimal
+    fee: Decimal | None
+    fee_currency: str | None
+    is_maker: bool | None
+    ts: int
+
+
+class Balance(msgspec.Struct, frozen=True, gc=False):
+    """One currency of an account: ``total = available + in_orders (+ other holds)``.
+
+    ``currency`` is upper-case. ``in_orders`` is what open orders hold (Upbit ``locked``,
+    which also covers pending withdrawals; Korbit ``tradeInUse``). ``avg_buy_price`` is in
+    the account's quote currency (KRW on Korea), None when the update does not carry it.
+    """
+
+    venue: str
+    currency: str
+    total: Decimal
+    available: Decimal
+    in_orders: Decimal
+    avg_buy_price: Decimal | None
+    ts: int
+
+
+class Balances(Event, tag="balances"):
+    """Balance rows of one venue. ``complete``: a REST seed listing the whole account (it
+    replaces the venue's set); otherwise a stream delta listing only changed currencies."""
+
+    venue: str
+    rows: tuple[Balance, ...]
+    ts: int
+    complete: bool
+
+
+class OrdersSnapshot(Event, tag="orders"):
+    """Orders listed by a REST call, for reconciling after a (re)connect.
+
+    ``markets`` are the markets the call covered (None: every market of the venue).
+    ``complete``: the list holds *every* active order of those markets (an open-orders
+    seed, all pages), so an active order missing from it has left the book; False for
+    partial lists such as closed-order history. ``ts`` is the local time just before the
+    request was sent.
+    """
+
+    venue: str
+    orders: tuple[Order, ...]
+    ts: int
+    markets: tuple[str, ...] | None = None
+    complete: bool = True
+
+
+PrivateEvent = Order | Fill | Balances | OrdersSnapshot
 MarketEvent = Ticker | Trade | Book
-AnyEvent = Ticker | Trade | Book | Heartbeat | Ack | VenueError | Malformed | FeedState
+AnyEvent = (
+    Ticker
+    | Trade
+    | Book
+    | Heartbeat
+    | Ack
+    | VenueError
+    | Malformed
+    | FeedState
+    | Order
+    | Fill
+    | Balances
+    | OrdersSnapshot
+)

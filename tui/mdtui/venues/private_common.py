@@ -1,0 +1,72 @@
+"""Helpers shared by the private-side codecs (``upbit_private``, ``korbit_private``).
+
+Exact Decimal arithmetic, ISO-8601 times to ms, finiteness checks and the REST parse error.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal
+from typing import Literal, NamedTuple
+
+from mdtui.venues.frames import BadNumber
+
+EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
+"""No rounding: products and sums of exchange decimals stay exact (out of range still traps)."""
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MS = timedelta(milliseconds=1)
+
+
+class BadBody(ValueError):
+    """A REST reply body that is not of the documented shape."""
+
+
+ProblemKind = Literal["key", "expired", "permission", "ip", "clock", "retry"]
+
+
+class AuthProblem(NamedTuple):
+    """What an authentication error means for the user.
+
+    ``kind``: ``key`` (missing, unknown or wrong key/secret), ``expired``, ``permission``
+    (the key lacks a scope), ``ip`` (not on the key's allowlist), ``clock`` (request time
+    outside the server's window: resync and retry once), ``retry`` (transient). All but
+    ``clock`` and ``retry`` need the user to act: back off, do not retry in a loop.
+    ``hint`` is one sentence naming the exchange and what to do.
+    """
+
+    kind: ProblemKind
+    hint: str
+
+
+def mul(a: Decimal, b: Decimal) -> Decimal:
+    """``a * b`` without rounding."""
+    return EXACT.multiply(a, b)
+
+
+def sub(a: Decimal, b: Decimal) -> Decimal:
+    """``a - b`` without rounding."""
+    return EXACT.subtract(a, b)
+
+
+def add(a: Decimal, b: Decimal) -> Decimal:
+    """``a + b`` without rounding."""
+    return EXACT.add(a, b)
+
+
+def check_finite(*values: Decimal | None) -> None:
+    """Raise :class:`BadNumber` if any given value is NaN or infinite (None is skipped)."""
+    for v in values:
+        if v is not None and not v.is_finite():
+            raise BadNumber(f"not a finite number: {v}")
+
+
+def iso_ms(text: str) -> int:
+    """Unix ms of an ISO-8601 time (``2025-07-04T15:00:00+09:00``, ``…Z``, fractions).
+
+    A time without an offset is taken as UTC. Raises ValueError when it does not parse.
+    """
+    dt = datetime.fromisoformat(text)
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return (dt - _EPOCH) // _MS

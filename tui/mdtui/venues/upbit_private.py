@@ -1,0 +1,571 @@
+"""Upbit private side: myOrder/myAsset frames, the private subscription, and REST parsers.
+
+Pure code: no I/O. See ``shared/protocols/upbit.md`` §3 (myOrder, myAsset) and ``rest.md``
+A3 and A5 (``GET /v1/accounts``, ``GET /v1/orders/open``, ``/v1/orders/closed``, errors).
+
+:func:`decode_private` never raises: bad input becomes :class:`Malformed`. A ``myOrder``
+frame with ``state: trade`` gives an :class:`Order` update *and* a :class:`Fill`; other
+states give an Order. ``myAsset`` gives a partial :class:`Balances` (complete=False).
+Upbit's ``balance`` is the *orderable* amount and ``locked`` what orders (and withdrawals)
+hold, so ``total = balance + locked``. Status and error frames decode as on the public
+socket (Heartbeat, VenueError). The REST parsers raise :class:`UpbitApiError` for an error
+body and :class:`BadBody` for any other unexpected shape (both ValueError).
+
+State mapping (exchange word → :data:`OrderState`): ``wait`` → open (partial once
+``executed_volume > 0``), ``watch`` → pending (a stop order not yet on the book), ``trade``
+→ partial (the ``done`` frame that follows makes it filled), ``done`` → filled, ``cancel``
+→ cancelled (``filled`` tells whether anything executed first). ``prevented`` (self-match
+prevention, UNCONFIRMED whether final) → cancelled when ``remaining_volume`` is 0, else the
+order stays active; an unknown word also keeps the order active (open/partial by its fill),
+with the word in ``raw_state``: the lifecycle merge then lets the next final state or REST
+seed settle it, where guessing "final" could hide a live order.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Literal
+
+import msgspec
+
+from mdtui.model.events import (
+    Balance,
+    Balances,
+    Event,
+    Fill,
+    Order,
+    OrdersSnapshot,
+)
+from mdtui.venues import upbit
+from mdtui.venues.frames import BadNumber, malformed, preview, renamed_variant
+from mdtui.venues.private_common import (
+    AuthProblem,
+    BadBody,
+    add,
+    check_finite,
+    iso_ms,
+    mul,
+)
+
+VENUE = "upbit"
+PRIVATE_TYPES = ("myOrder", "myAsset")
+
+
+# --------------------------------------------------------------------------- subscribe
+
+
+def private_subscribe_message(
+    markets: Sequence[str] | None = None, *, fmt: str = "DEFAULT", ticket: str | None = None
+) -> str:
+    """The private socket's subscription: ``[{ticket},{"type":"myOrder"[,"codes"]},
+    {"type":"myAsset"},{"format"}]`` as one JSON array text.
+
+    ``markets`` (upper-case ``KRW-BTC`` codes) limit myOrder; None or empty means every
+    market (the server's default when ``codes`` is left out). myAsset takes no codes.
+    ``ticket`` defaults to a new uuid4. Raises ValueError for an unknown format.
+    """
+    if fmt not in upbit.FORMATS:
+        raise ValueError(f"format {fmt!r} not in {sorted(upbit.FORMATS)}")
+    my_order: dict[str, object] = {"type": "myOrder"}
+    codes = list(dict.fromkeys(markets or ()))
+    if codes:
+        my_order["codes"] = codes
+    request: list[dict[str, object]] = [
+        {"ticket": ticket or str(uuid.uuid4())},
+        my_order,
+        {"type": "myAsset"},
+        {"format": fmt},
+    ]
+    return msgspec.json.encode(request).decode()
+
+
+# --------------------------------------------------------------------------- normalizing
+
+_ORDER_TYPES = {"limit": "limit", "price": "market", "market": "market", "best": "best"}
+
+
+def order_type(raw: str) -> str:
+    """Normalized order type: ``limit``, ``market`` (``price`` buys and ``market`` sells),
+    ``best``; an unknown word is kept lower-cased."""
+    low = raw.lower()
+    return _ORDER_TYPES.get(low, low)
+
+
+def order_state(raw: str, filled: Decimal, remaining: Decimal | None) -> str:
+    """Normalized state of an Upbit order (see the module docstring)."""
+    if raw == "done":
+        return "filled"
+    if raw == "cancel":
+        return "cancelled"
+    if raw == "watch":
+        return "pending"
+    if raw == "prevented" and remaining is not None and not remaining:
+        return "cancelled"
+    return "partial" if filled else "open"
+
+
+def _by_amount(ord_type: str, side: str) -> bool:
+    """Whether ``price`` carries the quote amount, not a unit price: market buys
+    (``price``) and best buys."""
+    return ord_type == "price" or (ord_type == "best" and side == "buy")
+
+
+def _side(ask_bid: str) -> Literal["buy", "sell"]:
+    return "buy" if ask_bid.upper() in ("BID", "BUY") else "sell"
+
+
+def _quote(market: str) -> str | None:
+    quote, sep, _ = market.partition("-")
+    return quote.upper() if sep and quote else None
+
+
+# --------------------------------------------------------------------------- wire structs
+
+
+class _MyOrder(msgspec.Struct, gc=False):
+    code: str
+    uuid: str
+    ask_bid: Literal["ASK", "BID"]
+    order_type: str
+    state: str
+    trade_uuid: str | None = None
+    price: Decimal | None = None
+    avg_price: Decimal | None = None
+    volume: Decimal | None = None
+    remaining_volume: Decimal | None = None
+    executed_volume: Decimal | None = None
+    trades_count: int | None = None
+    paid_fee: Decimal | None = None
+    executed_funds: Decimal | None = None
+    time_in_force: str | None = None
+    trade_fee: Decimal | None = None
+    is_maker: bool | None = None
+    identifier: str | None = None
+    trade_timestamp: int | None = None
+    order_timestamp: int | None = None
+    timestamp: int | None = None
+
+    def to_events(self) -> list[Event]:
+        check_finite(
+            self.price,
+            self.avg_price,
+            self.volume,
+            self.remaining_volume,
+            self.executed_volume,
+            self.paid_fee,
+            self.executed_funds,
+            self.trade_fee,
+        )
+        side = _side(self.ask_bid)
+        raw_type = self.order_type.lower()
+        by_amount = _by_amount(raw_type, side)
+        filled = self.executed_volume if self.executed_volume is not None else Decimal(0)
+        remaining = self.remaining_volume
+        trade = self.state == "trade"
+        if trade:
+            # price/volume are the fill's here, not the order's: the order's own price is
+            # known from its earlier frames (the account store keeps it).
+            price = amount = None
+            qty = (
+                add(filled, remaining)
+                if remaining is not None and self.executed_volume is not None and not by_amount
+                else None
+            )
+        elif by_amount:
+            price, qty, amount = None, None, self.price
+        else:
+            price, qty, amount = self.price, self.volume, None
+        ts = self.timestamp or self.trade_timestamp or self.order_timestamp or 0
+        events: list[Event] = [
+            Order(
+                venue=VENUE,
+                market=self.code,
+                order_id=self.uuid,
+                side=side,
+                order_type=order_type(raw_type),
+                state=order_state(self.state, filled, remaining),  # type: ignore[arg-type]
+                raw_state=self.state,
+                price=price,
+                qty=qty,
+                filled=filled,
+                remaining=remaining,
+                avg_price=self.avg_price if filled else None,
+                amount=amount,
+                filled_value=self.executed_funds,
+                fee=self.paid_fee,
+                created_ms=self.order_timestamp or 0,
+                updated_ms=ts,
+                client_id=self.identifier,
+                time_in_force=self.time_in_force,
+            )
+        ]
+        if trade:
+            if self.price is None or self.volume is None:
+                events += malformed(VENUE, "trade frame without price or volume", self.uuid)
+            else:
+                events.append(
+                    Fill(
+                        venue=VENUE,
+                        market=self.code,
+                        order_id=self.uuid,
+                        # No trade_uuid (never seen): the n-th fill of the order is unique.
+                        trade_id=self.trade_uuid or f"{self.uuid}#{self.trades_count}",
+                        side=side,
+                        price=self.price,
+                        size=self.volume,
+                        value=mul(self.price, self.volume),
+                        fee=self.trade_fee,
+                        fee_currency=_quote(self.code),
+                        is_maker=self.is_maker,
+                        ts=self.trade_timestamp or ts,
+                    )
+                )
+        return events
+
+
+class _Asset(msgspec.Struct, gc=False):
+    currency: str
+    balance: Decimal
+    locked: Decimal
+
+
+class _MyAsset(msgspec.Struct, gc=False):
+    assets: list[_Asset]
+    asset_timestamp: int | None = None
+    timestamp: int | None = None
+
+    def to_events(self) -> list[Event]:
+        ts = self.timestamp or self.asset_timestamp or 0
+        row_ts = self.asset_timestamp or ts
+        rows = []
+        for a in self.assets:
+            check_finite(a.balance, a.locked)
+            rows.append(
+                Balance(
+                    venue=VENUE,
+                    currency=a.currency.upper(),
+                    total=add(a.balance, a.locked),
+                    available=a.balance,
+                    in_orders=a.locked,
+                    avg_buy_price=None,
+                    ts=row_ts,
+                )
+            )
+        return [Balances(venue=VENUE, rows=tuple(rows), ts=ts, complete=False)]
+
+
+_MyOrderSimple = renamed_variant(
+    _MyOrder,
+    rename={
+        "code": "cd",
+        "uuid": "uid",
+        "ask_bid": "ab",
+        "order_type": "ot",
+        "state": "s",
+        "trade_uuid": "tuid",
+        "price": "p",
+        "avg_price": "ap",
+        "volume": "v",
+        "remaining_volume": "rv",
+        "executed_volume": "ev",
+        "trades_count": "tc",
+        "paid_fee": "pf",
+        "executed_funds": "ef",
+        "time_in_force": "tif",
+        "trade_fee": "tf",
+        "is_maker": "im",
+        "identifier": "id",
+        "trade_timestamp": "ttms",
+        "order_timestamp": "otms",
+        "timestamp": "tms",
+    },
+)
+_AssetSimple = renamed_variant(_Asset, rename={"currency": "cu", "balance": "b", "locked": "l"})
+_MyAssetSimple = renamed_variant(
+    _MyAsset,
+    rename={"assets": "ast", "asset_timestamp": "asttms", "timestamp": "tms"},
+    types={"assets": list[_AssetSimple]},  # type: ignore[valid-type]
+)
+
+_DECODERS = {
+    ("myOrder", False): msgspec.json.Decoder(_MyOrder),
+    ("myOrder", True): msgspec.json.Decoder(_MyOrderSimple),
+    ("myAsset", False): msgspec.json.Decoder(_MyAsset),
+    ("myAsset", True): msgspec.json.Decoder(_MyAssetSimple),
+}
+_ANY = msgspec.json.Decoder()
+_RAW_LIST = msgspec.json.Decoder(list[msgspec.Raw])
+
+
+# --------------------------------------------------------------------------- decode
+
+
+def decode_private(frame: bytes | str) -> list[Event]:
+    """Decode one frame of the private socket into events. Never raises.
+
+    myOrder → ``[Order]`` or ``[Order, Fill]`` (state ``trade``); myAsset → ``[Balances]``;
+    DEFAULT or SIMPLE keys, object or list frames. ``{"status":"UP"}`` → Heartbeat,
+    ``{"error":…}`` → VenueError, other types as the public codec decodes them (``[]`` for
+    unknown ones); anything undecodable → ``[Malformed]``.
+    """
+    try:
+        value = _ANY.decode(frame)
+        if isinstance(value, list):
+            if not value:
+                return malformed(VENUE, "empty array", frame)
+            out: list[Event] = []
+            for raw in _RAW_LIST.decode(frame):
+                out += _decode_object(bytes(raw), frame)
+            return out
+        return _decode_object(frame, frame)
+    except UnicodeDecodeError as exc:
+        return malformed(VENUE, f"invalid UTF-8: {exc.reason}", frame)
+    except Exception as exc:
+        return malformed(VENUE, f"{type(exc).__name__}: {exc}", frame)
+
+
+def _decode_object(raw: bytes | str, frame: bytes | str) -> list[Event]:
+    value = _ANY.decode(raw)
+    if not isinstance(value, dict):
+        return malformed(VENUE, f"expected a JSON object, got {type(value).__name__}", frame)
+    simple = "type" not in value and "ty" in value
+    tag = value.get("ty") if simple else value.get("type")
+    if isinstance(tag, str) and tag in PRIVATE_TYPES:
+        try:
+            return _DECODERS[(tag, simple)].decode(raw).to_events()
+        except (msgspec.ValidationError, BadNumber) as exc:
+            return malformed(VENUE, f"{tag}: {exc}", frame)
+        except ArithmeticError as exc:
+            return malformed(VENUE, f"{tag}: bad number: {type(exc).__name__}", frame)
+    # Status, error, LIST_SUBSCRIPTIONS replies, public or unknown types: the public codec.
+    return upbit.decode(raw)
+
+
+# --------------------------------------------------------------------------- REST
+
+
+class UpbitApiError(ValueError):
+    """An Upbit REST error body ``{"error":{"name","message"}}`` (name is a string on
+    exchange endpoints, the HTTP status number on quotation ones)."""
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(f"Upbit API error {name}: {message}")
+        self.name = name
+        self.message = message
+
+
+class _ErrorBody(msgspec.Struct):
+    name: str | int
+    message: str = ""
+
+
+class _ErrorReply(msgspec.Struct):
+    error: _ErrorBody
+
+
+_ERROR = msgspec.json.Decoder(_ErrorReply)
+
+
+def parse_error(body: bytes | str) -> tuple[str, str] | None:
+    """``(name, message)`` of an Upbit error body, or None if ``body`` is not one."""
+    try:
+        err = _ERROR.decode(body).error
+    except Exception:
+        return None
+    return str(err.name), err.message
+
+
+class _AccountRow(msgspec.Struct):
+    currency: str
+    balance: Decimal
+    locked: Decimal = Decimal(0)
+    avg_buy_price: Decimal | None = None
+    unit_currency: str | None = None
+
+
+class _OrderRow(msgspec.Struct):
+    uuid: str
+    side: Literal["bid", "ask", "BID", "ASK"]
+    ord_type: str
+    state: str
+    market: str
+    created_at: str | None = None
+    price: Decimal | None = None
+    volume: Decimal | None = None
+    remaining_volume: Decimal | None = None
+    executed_volume: Decimal | None = None
+    paid_fee: Decimal | None = None
+    executed_funds: Decimal | None = None
+    avg_price: Decimal | None = None
+    identifier: str | None = None
+    time_in_force: str | None = None
+
+    def to_order(self, ts: int) -> Order:
+        check_finite(
+            self.price,
+            self.volume,
+            self.remaining_volume,
+            self.executed_volume,
+            self.paid_fee,
+            self.executed_funds,
+            self.avg_price,
+        )
+        side = _side(self.side)
+        raw_type = self.ord_type.lower()
+        filled = self.executed_volume if self.executed_volume is not None else Decimal(0)
+        avg = self.avg_price
+        if avg is None and filled and self.executed_funds is not None:
+            avg = self.executed_funds / filled  # display value: 28 significant digits
+        by_amount = _by_amount(raw_type, side)
+        created = iso_ms(self.created_at) if self.created_at else 0
+        return Order(
+            venue=VENUE,
+            market=self.market,
+            order_id=self.uuid,
+            side=side,
+            order_type=order_type(raw_type),
+            state=order_state(self.state, filled, self.remaining_volume),  # type: ignore[arg-type]
+            raw_state=self.state,
+            price=None if by_amount else self.price,
+            qty=None if by_amount else self.volume,
+            filled=filled,
+            remaining=self.remaining_volume,
+            avg_price=avg if filled else None,
+            amount=self.price if by_amount else None,
+            filled_value=self.executed_funds,
+            fee=self.paid_fee,
+            created_ms=created,
+            updated_ms=ts or created,
+            client_id=self.identifier,
+            time_in_force=self.time_in_force,
+        )
+
+
+_ACCOUNTS = msgspec.json.Decoder(list[_AccountRow])
+_ORDERS = msgspec.json.Decoder(list[_OrderRow])
+_ORDER = msgspec.json.Decoder(_OrderRow)
+
+
+def _decode_rest(body: bytes | str, decoder: msgspec.json.Decoder, what: str) -> object:
+    try:
+        return decoder.decode(body)
+    except msgspec.DecodeError as exc:
+        err = parse_error(body)
+        reason = str(exc)
+    if err is not None:
+        raise UpbitApiError(*err)
+    raise BadBody(f"Upbit {what}: {reason} in {preview(body)[:80]!r}")
+
+
+def parse_accounts(body: bytes | str, *, ts: int = 0) -> Balances:
+    """``GET /v1/accounts`` → a complete :class:`Balances` (it replaces the venue's set).
+
+    ``available`` = ``balance`` (orderable), ``in_orders`` = ``locked``, ``total`` = both;
+    ``avg_buy_price`` in ``unit_currency``. ``ts`` is the request time (ms). Raises
+    :class:`UpbitApiError` for an error body, :class:`BadBody` for another bad body.
+    """
+    rows: list[_AccountRow] = _decode_rest(body, _ACCOUNTS, "accounts")  # type: ignore[assignment]
+    out = []
+    for r in rows:
+        try:
+            check_finite(r.balance, r.locked, r.avg_buy_price)
+        except BadNumber as exc:
+            raise BadBody(f"Upbit accounts: {exc}") from None
+        out.append(
+            Balance(
+                venue=VENUE,
+                currency=r.currency.upper(),
+                total=add(r.balance, r.locked),
+                available=r.balance,
+                in_orders=r.locked,
+                avg_buy_price=r.avg_buy_price,
+                ts=ts,
+            )
+        )
+    return Balances(venue=VENUE, rows=tuple(out), ts=ts, complete=True)
+
+
+def _orders(rows: Iterable[_OrderRow], ts: int) -> list[Order]:
+    out = []
+    for r in rows:
+        try:
+            out.append(r.to_order(ts))
+        except (BadNumber, ArithmeticError, ValueError) as exc:
+            raise BadBody(f"Upbit order {r.uuid}: {exc}") from None
+    return out
+
+
+def parse_order_rows(body: bytes | str, *, ts: int = 0) -> list[Order]:
+    """The rows of ``GET /v1/orders/open`` or ``/v1/orders/closed`` as Orders (one page).
+
+    ``ts`` (the request time, ms) becomes each order's ``updated_ms``. Raises
+    :class:`UpbitApiError` / :class:`BadBody`.
+    """
+    rows: list[_OrderRow] = _decode_rest(body, _ORDERS, "orders")  # type: ignore[assignment]
+    return _orders(rows, ts)
+
+
+def parse_orders(
+    body: bytes | str,
+    *,
+    ts: int = 0,
+    markets: Sequence[str] | None = None,
+    complete: bool = True,
+) -> OrdersSnapshot:
+    """``GET /v1/orders/open`` → an :class:`OrdersSnapshot` for reconciling.
+
+    ``markets``: the ``market`` parameter sent (None: all markets). Leave ``complete`` True
+    only when the body holds every open order (fewer rows than ``limit``, or build the
+    snapshot from all pages with :func:`parse_order_rows`); pass False for closed-order
+    history. Raises :class:`UpbitApiError` / :class:`BadBody`.
+    """
+    return OrdersSnapshot(
+        venue=VENUE,
+        orders=tuple(parse_order_rows(body, ts=ts)),
+        ts=ts,
+        markets=tuple(markets) if markets is not None else None,
+        complete=complete,
+    )
+
+
+def parse_order(body: bytes | str, *, ts: int = 0) -> Order:
+    """``GET /v1/order`` (one order object) → an Order. Raises UpbitApiError / BadBody."""
+    row: _OrderRow = _decode_rest(body, _ORDER, "order")  # type: ignore[assignment]
+    return _orders([row], ts)[0]
+
+
+_KEY = "Upbit rejected the API key: check upbit.access_key and upbit.secret_key"
+_AUTH_PROBLEMS: dict[str, AuthProblem] = {
+    "INVALID_AUTH": AuthProblem("key", _KEY),
+    "invalid_access_key": AuthProblem("key", _KEY),
+    "jwt_verification": AuthProblem(
+        "key", "Upbit could not verify the token: check that upbit.secret_key matches the key"
+    ),
+    "invalid_query_payload": AuthProblem("key", _KEY),
+    "no_authorization_token": AuthProblem(
+        "key", "Upbit needs an API key: set upbit.access_key and upbit.secret_key"
+    ),
+    "expired_access_key": AuthProblem(
+        "expired", "The Upbit API key has expired (keys last one year): issue a new one"
+    ),
+    "no_authorization_ip": AuthProblem(
+        "ip", "This IP is not on the Upbit key's allowlist: add it in Upbit's Open API settings"
+    ),
+    "no_authorization_i_p": AuthProblem(
+        "ip", "This IP is not on the Upbit key's allowlist: add it in Upbit's Open API settings"
+    ),
+    "out_of_scope": AuthProblem(
+        "permission",
+        "The Upbit key lacks a permission: enable View Account (자산조회) and View Orders"
+        " (주문조회) for it",
+    ),
+    "nonce_used": AuthProblem("retry", "Upbit saw a reused nonce: retrying with a new token"),
+}
+
+
+def auth_problem(name: str) -> AuthProblem | None:
+    """What an Upbit error ``name`` (REST or websocket) means for the user, if it is an
+    authentication or permission error (rest.md A3, upbit.md §4); else None."""
+    return _AUTH_PROBLEMS.get(name)
