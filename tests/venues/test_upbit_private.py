@@ -18,6 +18,7 @@ from mdtui.model.events import (
     OrdersSnapshot,
     VenueError,
 )
+from mdtui.venues import upbit_private
 from mdtui.venues.private_common import BadBody
 from mdtui.venues.upbit_private import (
     UpbitApiError,
@@ -463,3 +464,17 @@ def test_auth_problems() -> None:
     assert auth_problem("insufficient_funds_bid") is None
     for name in ("INVALID_AUTH", "no_authorization_ip", "out_of_scope"):
         assert "Upbit" in auth_problem(name).hint  # type: ignore[union-attr]
+
+
+def test_order_trades_become_fills() -> None:
+    """rest.md A5 ``GET /v1/order`` market-order sample: one trade, exact values."""
+    fills = upbit_private.parse_order_fills(load("upbit_order_market"))
+    assert len(fills) == 1
+    fill = fills[0]
+    assert fill.order_id == "3b67e543-8ad3-48d0-8451-0dad315cae73"
+    assert fill.trade_id == "795dff29-bba6-49b2-baab-63473ab7931c"
+    assert (fill.market, fill.side) == ("KRW-USDT", "sell")
+    assert fill.price == Decimal("1375") and fill.size == Decimal("5.377594")
+    assert fill.value == Decimal("7394.19175")
+    assert fill.fee is None and fill.is_maker is None
+    assert fill.ts == 1754725440597

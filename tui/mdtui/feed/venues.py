@@ -14,13 +14,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+import httpx
+
 from mdtui.feed.limits import RateLimiter
 from mdtui.feed.session import Frame
 from mdtui.feed.worker import FeedWorker, Sink, Tap
 from mdtui.model.events import AnyEvent
 from mdtui.settings import KorbitSettings, Settings, UpbitSettings
-from mdtui.venues import korbit, upbit
+from mdtui.venues import korbit, korbit_private, upbit, upbit_private
 from mdtui.venues.endpoints import Endpoints, from_base
+from mdtui.venues.private_common import AuthProblem
 from mdtui.venues.subscription import EMPTY, Subscription
 
 UPBIT_CONNECTS = RateLimiter(5, 1.0)
@@ -48,24 +51,43 @@ def _override(
     return ends
 
 
+class PublicFeed:
+    """What public feeds share: no REST seed, no authentication to diagnose."""
+
+    channel = "public"
+
+    def headers(self) -> dict[str, str]:
+        return {}
+
+    async def prepare(self, client: httpx.AsyncClient) -> None:
+        return None
+
+    async def seed(self, client: httpx.AsyncClient, reconnect: bool) -> list[AnyEvent]:
+        return []
+
+    def diagnose(self, exc: BaseException) -> AuthProblem | None:
+        return None
+
+    async def resync_clock(self, client: httpx.AsyncClient) -> None:
+        return None
+
+
 @dataclass
-class UpbitPublic:
+class UpbitPublic(PublicFeed):
     endpoints: Endpoints
     depth: int = 30
     venue: str = "upbit"
-    channel: str = "public"
     ping_interval: float | None = 30.0
     ping_timeout: float | None = 20.0
 
     def url(self) -> str:
         return self.endpoints.public_ws
 
-    def headers(self) -> dict[str, str]:
-        return {}
-
     def frames_for(self, sent: Subscription | None, wanted: Subscription) -> list[str]:
         if not wanted:
             # Upbit has no empty subscription; an unused socket simply gets nothing new.
+            return []
+        if wanted == sent:
             return []
         return [
             upbit.subscribe_message(
@@ -79,18 +101,14 @@ class UpbitPublic:
 
 
 @dataclass
-class KorbitPublic:
+class KorbitPublic(PublicFeed):
     endpoints: Endpoints
     venue: str = "korbit"
-    channel: str = "public"
     ping_interval: float | None = 15.0
     ping_timeout: float | None = 10.0
 
     def url(self) -> str:
         return self.endpoints.public_ws
-
-    def headers(self) -> dict[str, str]:
-        return {}
 
     def frames_for(self, sent: Subscription | None, wanted: Subscription) -> list[str]:
         return korbit.subscribe_messages(sent or EMPTY, wanted)
@@ -125,6 +143,8 @@ def public_workers(
 _DECODERS: dict[tuple[str, str], Callable[[Frame], list[AnyEvent]]] = {
     ("upbit", "public"): upbit.decode,  # type: ignore[dict-item]
     ("korbit", "public"): korbit.decode,  # type: ignore[dict-item]
+    ("upbit", "private"): upbit_private.decode_private,  # type: ignore[dict-item]
+    ("korbit", "private"): korbit_private.decode_private,  # type: ignore[dict-item]
 }
 
 

@@ -33,6 +33,7 @@ from httpx_ws import (
 from mdtui.feed.limits import Backoff, RateLimiter
 from mdtui.feed.session import BufferedSession, Frame
 from mdtui.model.events import AnyEvent, FeedState, FeedStateName, Malformed, VenueError
+from mdtui.venues.private_common import AuthProblem
 from mdtui.venues.subscription import Subscription
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,27 @@ class FeedProtocol(Protocol):
         ...
 
     def decode(self, frame: Frame) -> list[AnyEvent]: ...
+
+    async def prepare(self, client: httpx.AsyncClient) -> None:
+        """REST calls needed before connecting (Korbit private: the list of pairs)."""
+        ...
+
+    async def seed(self, client: httpx.AsyncClient, reconnect: bool) -> list[AnyEvent]:
+        """State to load over REST right after (re)subscribing ([] for public feeds)."""
+        ...
+
+    def diagnose(self, exc: BaseException) -> AuthProblem | None:
+        """An authentication problem behind a failure, if any (None for public feeds)."""
+        ...
+
+    async def resync_clock(self, client: httpx.AsyncClient) -> None:
+        """Measure the server clock offset (Korbit's EXCEED_TIME_WINDOW); else no-op."""
+        ...
+
+
+USER_ACTION_BACKOFF = 60.0
+"""Least wait after a failure only the user can fix (rejected key, permission, IP):
+the feed keeps trying, slowly, so a fixed key is picked up without a restart."""
 
 
 @dataclass
@@ -119,8 +141,12 @@ class FeedWorker:
     async def run(self) -> None:
         """Run until cancelled or :meth:`stop`; never raises for network trouble."""
         own_client = self.client is None
-        client = self.client or httpx.AsyncClient(timeout=httpx.Timeout(10.0))
+        client = self.client or httpx.AsyncClient(
+            timeout=httpx.Timeout(10.0), event_hooks={"response": [_read_refusal]}
+        )
+        p = self.protocol
         attempt = 0
+        clock_retry = True
         try:
             while not self._stopping:
                 if attempt == 0:
@@ -128,24 +154,34 @@ class FeedWorker:
                 if self.connect_limiter is not None:
                     await self.connect_limiter.acquire()
                 started = time.monotonic()
+                problem = None
                 try:
-                    reason = await self._session(client)
+                    reason = await self._session(client, reconnect=self.stats.connects > 0)
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:  # every failure is a reason to reconnect
-                    reason = describe_failure(exc)
-                    log.debug("%s %s feed failure", self.protocol.venue, self.protocol.channel,
-                              exc_info=True)
+                    problem = p.diagnose(exc)
+                    reason = problem.hint if problem else describe_failure(exc)
+                    log.debug("%s %s feed failure", p.venue, p.channel, exc_info=True)
                 if self._stopping:
                     break
                 if time.monotonic() - started >= self.stable_after:
                     attempt = 0
+                    clock_retry = True
                 attempt += 1
                 self.stats.last_error = reason
-                log.warning("%s %s feed: %s; reconnect attempt %d", self.protocol.venue,
-                            self.protocol.channel, reason, attempt)
+                log.warning("%s %s feed: %s; reconnect attempt %d", p.venue, p.channel,
+                            reason, attempt)
                 self._set_state("reconnecting", attempt, reason)
-                await self._sleep(self.backoff.delay(attempt - 1))
+                delay = self.backoff.delay(attempt - 1)
+                if problem is not None and problem.kind == "clock" and clock_retry:
+                    clock_retry = False  # resync once, then retry at once
+                    with contextlib.suppress(Exception):
+                        await p.resync_clock(client)
+                    delay = 0.0
+                elif problem is not None and problem.kind != "retry":
+                    delay = max(delay, USER_ACTION_BACKOFF)
+                await self._sleep(delay)
         finally:
             self._set_state("stopped")
             if own_client:
@@ -159,8 +195,9 @@ class FeedWorker:
                     self._changed.clear()
                     await self._changed.wait()
 
-    async def _session(self, client: httpx.AsyncClient) -> str:
+    async def _session(self, client: httpx.AsyncClient, reconnect: bool) -> str:
         p = self.protocol
+        await p.prepare(client)
         async with aconnect_ws(
             p.url(),
             client,
@@ -171,7 +208,15 @@ class FeedWorker:
             queue_size=1024,
         ) as ws:
             self.stats.connects += 1
-            sender = asyncio.create_task(self._send_loop(ws))
+            # Subscribe first, then load REST state: an event that happens in between is
+            # both in the REST reply and buffered on the socket, never in neither.
+            sent = self._wanted
+            await self._send(ws, p.frames_for(None, sent))
+            seeded = await p.seed(client, reconnect)
+            if seeded:
+                self.sink(seeded)
+            self._set_state("live")
+            sender = asyncio.create_task(self._send_loop(ws, sent))
             try:
                 return await self._receive_loop(ws, sender)
             finally:
@@ -179,11 +224,17 @@ class FeedWorker:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await sender
 
-    async def _send_loop(self, ws: BufferedSession) -> None:
-        sent: Subscription | None = None
+    async def _send(self, ws: BufferedSession, frames: list[str]) -> None:
+        if not frames:
+            return
+        for limiter in self.message_limiters:
+            await limiter.acquire()
+        for text in frames:
+            await ws.send_text(text)
+
+    async def _send_loop(self, ws: BufferedSession, sent: Subscription) -> None:
         while not self._stopping:
-            wanted = self._wanted
-            if wanted != sent and (wanted or sent):
+            if self._wanted != sent:
                 for limiter in self.message_limiters:
                     await limiter.acquire()
                 wanted = self._wanted  # the newest wish after waiting for the limiter
@@ -223,11 +274,15 @@ class FeedWorker:
                     stats.venue_errors += 1
                     log.warning("%s %s: server error %s: %s", venue, channel, ev.code, ev.message)
             stats.events += len(events)
-            if self._state != "live":
-                self._set_state("live")
             if events:
                 sink(events)
         return "stopped"
+
+
+async def _read_refusal(response: httpx.Response) -> None:
+    """Read the body of a refused websocket upgrade, which says why (e.g. a bad key)."""
+    if response.status_code != 101 and response.request.headers.get("upgrade") == "websocket":
+        await response.aread()
 
 
 def describe_failure(exc: BaseException) -> str:

@@ -443,9 +443,26 @@ class _OrderRow(msgspec.Struct):
         )
 
 
+class _OrderTrade(msgspec.Struct):
+    uuid: str
+    price: Decimal
+    volume: Decimal
+    side: str
+    market: str | None = None
+    funds: Decimal | None = None
+    created_at: str | None = None
+
+
+class _OrderWithTrades(msgspec.Struct):
+    uuid: str
+    market: str
+    trades: list[_OrderTrade] = []
+
+
 _ACCOUNTS = msgspec.json.Decoder(list[_AccountRow])
 _ORDERS = msgspec.json.Decoder(list[_OrderRow])
 _ORDER = msgspec.json.Decoder(_OrderRow)
+_ORDER_TRADES = msgspec.json.Decoder(_OrderWithTrades)
 
 
 def _decode_rest(body: bytes | str, decoder: msgspec.json.Decoder, what: str) -> object:
@@ -534,6 +551,34 @@ def parse_order(body: bytes | str, *, ts: int = 0) -> Order:
     """``GET /v1/order`` (one order object) → an Order. Raises UpbitApiError / BadBody."""
     row: _OrderRow = _decode_rest(body, _ORDER, "order")  # type: ignore[assignment]
     return _orders([row], ts)[0]
+
+
+def parse_order_fills(body: bytes | str) -> list[Fill]:
+    """The ``trades[]`` of ``GET /v1/order`` as Fills (used to recover fills that happened
+    while the private socket was down). The REST trade rows carry no fee or maker flag, so
+    those are None. Raises UpbitApiError / BadBody."""
+    order: _OrderWithTrades = _decode_rest(body, _ORDER_TRADES, "order")  # type: ignore[assignment]
+    fills = []
+    for t in order.trades:
+        try:
+            check_finite(t.price, t.volume, t.funds)
+            fills.append(Fill(
+                venue=VENUE,
+                market=t.market or order.market,
+                order_id=order.uuid,
+                trade_id=t.uuid,
+                side=_side(t.side),
+                price=t.price,
+                size=t.volume,
+                value=t.funds if t.funds is not None else mul(t.price, t.volume),
+                fee=None,
+                fee_currency=None,
+                is_maker=None,
+                ts=iso_ms(t.created_at) if t.created_at else 0,
+            ))
+        except (BadNumber, ArithmeticError, ValueError) as exc:
+            raise BadBody(f"Upbit order {order.uuid} trade {t.uuid}: {exc}") from None
+    return fills
 
 
 _KEY = "Upbit rejected the API key: check upbit.access_key and upbit.secret_key"
