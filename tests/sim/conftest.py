@@ -21,6 +21,14 @@ async def sim() -> AsyncIterator[Simulator]:
 
 
 @pytest.fixture
+async def private() -> AsyncIterator[Simulator]:
+    """Frozen (nothing moves unless a test says so, no demo trader), no Upbit rate limits."""
+    limits = Limits(upbit_connections_per_second=None, upbit_messages_per_second=None)
+    async with Simulator(seed=7, realtime=False, clock=lambda: FIXED_MS, limits=limits) as s:
+        yield s
+
+
+@pytest.fixture
 async def frozen() -> AsyncIterator[Simulator]:
     """No market clock and a fixed time: fully deterministic."""
     async with Simulator(seed=7, realtime=False, clock=lambda: FIXED_MS) as s:

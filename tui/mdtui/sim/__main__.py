@@ -2,9 +2,14 @@
 
 import argparse
 
+from mdtui.sim.demo_keys import DEMO_KEYS_NOTE
 from mdtui.sim.server import main
 
-parser = argparse.ArgumentParser(prog="python -m mdtui.sim")
+parser = argparse.ArgumentParser(
+    prog="python -m mdtui.sim",
+    description="Run the Upbit and Korbit simulator (public and private) on loopback.",
+    epilog=DEMO_KEYS_NOTE,
+)
 parser.add_argument("--host", default="127.0.0.1")
 parser.add_argument("--port", type=int, default=0)
 parser.add_argument("--seed", type=int, default=1)

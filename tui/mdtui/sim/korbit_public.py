@@ -30,12 +30,22 @@ from websockets.exceptions import ConcurrencyError, ConnectionClosed
 from mdtui.sim import korbit_frames as frames
 from mdtui.sim.limits import Limits
 from mdtui.sim.market import Market, Update, VenueMarkets
+from mdtui.sim.rest import HttpReply, HttpRequest
 from mdtui.sim.session import Session, Sessions
 from mdtui.sim.ticks import korbit_orderbook_levels, plain, tick_size
 
 PATH = "/v2/public"
 TYPES = ("ticker", "orderbook", "trade")
 INVALID_FORMAT = frames.fail(None, "invalid_format")
+
+
+async def ping_every(ws: ServerConnection, interval: float) -> None:
+    """Send a protocol ping (payload ``ping``) every ``interval`` seconds, as Korbit does."""
+    with contextlib.suppress(ConnectionClosed):
+        while True:
+            await asyncio.sleep(interval)
+            with contextlib.suppress(ConcurrencyError):  # the last ping is still unanswered
+                await ws.ping(b"ping")
 
 
 class RequestFailure(Exception):
@@ -78,11 +88,15 @@ class KorbitPublic:
     def admit(self) -> bool:
         return True
 
+    def authenticate(self, connection: ServerConnection, request: HttpRequest) -> HttpReply | None:
+        """Public: no authentication."""
+        return None
+
     async def handle(self, ws: ServerConnection) -> None:
         session = self.sessions.open(self.venue, ws)
         client = KorbitClient(session)
         interval = self.limits.korbit_ping_interval
-        pinger = asyncio.create_task(self._ping(ws, interval)) if interval else None
+        pinger = asyncio.create_task(ping_every(ws, interval)) if interval else None
         try:
             async for message in ws:
                 self._on_message(client, message)
@@ -95,14 +109,6 @@ class KorbitPublic:
                 for symbol in list(client.subscriptions[kind]):
                     self._drop(client, kind, symbol)
             await self.sessions.discard(session)
-
-    @staticmethod
-    async def _ping(ws: ServerConnection, interval: float) -> None:
-        with contextlib.suppress(ConnectionClosed):
-            while True:
-                await asyncio.sleep(interval)
-                with contextlib.suppress(ConcurrencyError):  # the last ping is still unanswered
-                    await ws.ping(b"ping")
 
     # -- requests --------------------------------------------------------------------------
 

@@ -8,6 +8,21 @@ A step (``Market.step``) does a handful of Decimal operations: the fair price mo
 (Ornstein-Uhlenbeck in log space around the listing price), the book re-centres on it when
 it crosses a tick (cancels at the far side, new quotes on the near side), a taker trade may
 hit the best bid or lift the best ask, and a random level may change size or vanish.
+
+The demo account's resting orders live in the book too (``Market.own``, ``Level.own``): a
+level's size includes them, and they fill from the market's own flow, so every private fill
+is also a public trade at the same price and time:
+
+- a taker trade at a level fills the account's orders there first, oldest first (the
+  simulated crowd gives the demo account time priority, so demo fills come within seconds);
+- when the market moves through an order's price (the level is cut as the book re-centres),
+  the rest of the order fills at its own price;
+- every fill of an own order is a public trade of its own (one print per maker, as
+  exchanges print them), so fills and public trades match one to one, ids included;
+- churn never shrinks a level below the account's part, nor removes such a level.
+
+With no own orders a step draws exactly the same random numbers as before, so public paths
+depend only on the seed.
 """
 
 from __future__ import annotations
@@ -61,12 +76,6 @@ class Rate:
         )
 
 
-@dataclass(slots=True)
-class Level:
-    price: Decimal
-    size: Decimal
-
-
 @dataclass(frozen=True, slots=True)
 class Trade:
     """One public trade and the top of book right after it."""
@@ -81,6 +90,25 @@ class Trade:
     best_ask_size: Decimal
     best_bid_price: Decimal
     best_bid_size: Decimal
+
+
+@dataclass(slots=True)
+class Level:
+    price: Decimal
+    size: Decimal
+    """Everything resting at ``price``, the demo account's ``own`` part included."""
+    own: Decimal = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class OwnFill:
+    """A fill of the demo account's order ``key``: the public ``trade`` is exactly it."""
+
+    key: str
+    is_bid: bool
+    price: Decimal
+    size: Decimal
+    trade: Trade
 
 
 @dataclass(slots=True)
@@ -157,6 +185,11 @@ class Market:
         self.book_timestamp = now_ms
         self.book_dirty = False
         self.book_published = -math.inf
+        self.own: dict[bool, dict[Decimal, dict[str, Decimal]]] = {True: {}, False: {}}
+        """The demo account's resting orders: bids (True) and asks (False), by price, then
+        order key -> remaining size in time order."""
+        self.own_fills: list[OwnFill] = []
+        """Fills of the account's orders since the desk last drained them."""
         self.last_step = -math.inf
         """``time.monotonic`` of the last realtime step (for catch-up)."""
         self._anchor = float(listing.price) * math.exp(rng.gauss(0.0, 0.01))
@@ -200,7 +233,7 @@ class Market:
             self._target_bid = target_bid
             changed = self._recentre(target_bid, now_ms, trades)
         if rng.random() < rate.trade_probability:
-            trades.append(self._take(rng.random() < 0.5, now_ms))
+            trades.extend(self._take(rng.random() < 0.5, now_ms))
             changed = True
         if rng.random() < rate.churn_probability:
             self._churn()
@@ -208,6 +241,10 @@ class Market:
         if changed:
             self._refill(self.bids, step_down)
             self._refill(self.asks, step_up)
+            if self.own[True] or self.own[False]:
+                self._trade_through(now_ms, trades)
+                self._place_own(self.bids, True)
+                self._place_own(self.asks, False)
             self.book_timestamp = now_ms
             self.book_dirty = True
         return trades, changed
@@ -223,12 +260,12 @@ class Market:
         changed = False
         if asks and asks[0].price <= target_bid:
             if self.rng.random() < 0.5:
-                trades.append(self._take(True, now_ms))
+                trades.extend(self._take(True, now_ms))
             self._cut(asks, lambda p: p <= target_bid)
             changed = True
         if bids and bids[0].price >= target_ask:
             if self.rng.random() < 0.5:
-                trades.append(self._take(False, now_ms))
+                trades.extend(self._take(False, now_ms))
             self._cut(bids, lambda p: p >= target_ask)
             changed = True
         if not bids or bids[0].price < target_bid:
@@ -280,8 +317,9 @@ class Market:
     def _level_size(self) -> Decimal:
         return _size(self._lot * self.rng.lognormvariate(0.0, 1.0))
 
-    def _take(self, buy: bool, now_ms: int) -> Trade:
-        """A taker order at the best ask (buy) or best bid (sell), at most that level's size."""
+    def _take(self, buy: bool, now_ms: int) -> list[Trade]:
+        """A taker order at the best ask (buy) or best bid (sell), at most that level's size:
+        one trade, or one per own order it fills first plus one for the rest."""
         side = self.asks if buy else self.bids
         level = side[0]
         size = _size(self._lot * self.rng.lognormvariate(-2.0, 1.2))
@@ -293,16 +331,34 @@ class Market:
         else:
             level.size -= size
         self._next_id += self.rng.randint(1, 4)
+        if not level.own:
+            return [self._record(now_ms, level.price, size, buy)]
+        prints = []
+        left = size
+        for key, remaining in list(self.own[not buy].get(level.price, {}).items()):
+            if left <= 0:
+                break
+            part = min(remaining, left)
+            left -= part
+            level.own -= part
+            prints.append(self._own_print(not buy, level.price, key, part, now_ms, bool(prints)))
+        if left > 0:
+            self._next_id += 1
+            prints.append(self._record(now_ms, level.price, left, buy))
+        return prints
+
+    def _record(self, now_ms: int, price: Decimal, size: Decimal, buyer_taker: bool) -> Trade:
+        """A public trade with ``self._next_id`` and the top of book now."""
         trade = Trade(
             self._next_id,
             now_ms,
-            level.price,
+            price,
             size,
-            buy,
-            self.asks[0].price,
-            self.asks[0].size,
-            self.bids[0].price,
-            self.bids[0].size,
+            buyer_taker,
+            self.asks[0].price if self.asks else Decimal(0),
+            self.asks[0].size if self.asks else Decimal(0),
+            self.bids[0].price if self.bids else Decimal(0),
+            self.bids[0].size if self.bids else Decimal(0),
         )
         self.trades.append(trade)
         self._count(trade)
@@ -324,10 +380,131 @@ class Market:
                         side.insert(0, Level(outside, self._level_size()))
             return
         index = int(rng.random() ** 2 * len(side))
+        level = side[index]
         if r < 0.35 and len(side) > 1:
-            del side[index]
+            if level.own:
+                level.size = level.own  # the crowd left; the account's orders stay
+            else:
+                del side[index]
         else:
-            side[index].size = self._level_size()
+            level.size = level.own + self._level_size()
+
+    # -- the demo account's orders --------------------------------------------------------
+
+    def crosses(self, is_bid: bool, price: Decimal) -> bool:
+        """Whether a limit order at ``price`` would trade at once (it reaches the other side)."""
+        if is_bid:
+            return bool(self.asks) and price >= self.asks[0].price
+        return bool(self.bids) and price <= self.bids[0].price
+
+    def own_size(self, is_bid: bool, price: Decimal) -> Decimal:
+        """The account's resting size at ``price``."""
+        return sum(self.own[is_bid].get(price, {}).values(), Decimal(0))
+
+    def add_own(self, is_bid: bool, price: Decimal, size: Decimal, key: str) -> None:
+        """Rest order ``key`` (``size`` at ``price``, which must not cross) behind the
+        account's other orders at that price."""
+        self.own[is_bid].setdefault(price, {})[key] = size
+        side = self.bids if is_bid else self.asks
+        for level in side:
+            if level.price == price:
+                level.size += size
+                level.own += size
+                break
+        else:
+            self._place_own(side, is_bid)
+        self.book_dirty = True
+
+    def remove_own(self, is_bid: bool, price: Decimal, key: str) -> None:
+        """Take order ``key`` off the book (a cancel)."""
+        size = self.own[is_bid].get(price, {}).get(key, Decimal(0))
+        self._forget_own(is_bid, price, key, size)
+        side = self.bids if is_bid else self.asks
+        for index, level in enumerate(side):
+            if level.price == price:
+                level.size -= size
+                level.own -= size
+                if level.size <= 0:
+                    del side[index]
+                    self._refill(side, step_down if is_bid else step_up)
+                    self._place_own(side, is_bid)
+                break
+        self.book_dirty = True
+
+    def fill_own(self, is_bid: bool, price: Decimal, key: str, size: Decimal, now_ms: int) -> Trade:
+        """A taker trades ``size`` of order ``key`` right now (a test hook): the level
+        shrinks and a public trade is recorded. Not added to ``own_fills``: the caller
+        knows which order filled."""
+        self._forget_own(is_bid, price, key, size)
+        side = self.bids if is_bid else self.asks
+        for index, level in enumerate(side):
+            if level.price == price:
+                level.size -= size
+                level.own -= size
+                if level.size <= 0:
+                    del side[index]
+                    self._refill(side, step_down if is_bid else step_up)
+                    self._place_own(side, is_bid)
+                break
+        self._next_id += 1
+        self.book_timestamp = now_ms
+        self.book_dirty = True
+        return self._record(now_ms, price, size, not is_bid)
+
+    def _forget_own(self, is_bid: bool, price: Decimal, key: str, size: Decimal) -> None:
+        orders = self.own[is_bid].get(price, {})
+        left = orders.get(key, Decimal(0)) - size
+        if left > 0:
+            orders[key] = left
+            return
+        orders.pop(key, None)
+        if not orders:
+            self.own[is_bid].pop(price, None)
+
+    def _own_print(
+        self, is_bid: bool, price: Decimal, key: str, size: Decimal, now_ms: int, fresh_id: bool
+    ) -> Trade:
+        """The public trade of one own fill, recorded in ``own_fills``."""
+        if fresh_id:
+            self._next_id += 1
+        trade = self._record(now_ms, price, size, not is_bid)
+        self._forget_own(is_bid, price, key, size)
+        self.own_fills.append(OwnFill(key, is_bid, price, size, trade))
+        return trade
+
+    def _trade_through(self, now_ms: int, trades: list[Trade]) -> None:
+        """Orders the market moved through fill at their own price, one public trade each."""
+        for is_bid in (True, False):
+            crossed = sorted(
+                (p for p in self.own[is_bid] if self.crosses(is_bid, p)), reverse=is_bid
+            )
+            for price in crossed:
+                side = self.bids if is_bid else self.asks
+                side[:] = [level for level in side if level.price != price]
+                for key, size in list(self.own[is_bid][price].items()):
+                    trades.append(self._own_print(is_bid, price, key, size, now_ms, True))
+
+    def _place_own(self, side: list[Level], is_bid: bool) -> None:
+        """Make every level agree with ``own`` and give each resting own price within the
+        shown depth a level (the book may have regrown past a price it had dropped)."""
+        own = self.own[is_bid]
+        if not own and not any(level.own for level in side):
+            return
+        present = set()
+        for level in side:
+            want = self.own_size(is_bid, level.price)
+            if level.own != want:
+                level.size += want - level.own
+                level.own = want
+            present.add(level.price)
+        missing = [p for p in own if p not in present and not self.crosses(is_bid, p)]
+        if not missing:
+            return
+        for price in missing:
+            size = self.own_size(is_bid, price)
+            side.append(Level(price, size, size))
+        side.sort(key=lambda level: level.price, reverse=is_bid)
+        del side[DEPTH:]
 
     def _count(self, trade: Trade) -> None:
         s = self.stats

@@ -1,8 +1,9 @@
 """Plain HTTP on the websocket port: requests arrive through websockets' ``process_request``
 and are answered with a ``websockets.http11.Response`` (``Connection: close``).
 
-Limitation: websockets' HTTP parser refuses request bodies, so a future private REST side
-can take GET/DELETE with query strings here, but POST bodies would need another listener.
+Limitation: websockets' HTTP parser refuses request bodies, so the private REST side takes
+GET (and could take DELETE) with query strings here; POST bodies would need another
+listener. mdtui only monitors, so the simulator serves reads only.
 """
 
 from __future__ import annotations
@@ -25,9 +26,11 @@ class HttpRequest:
     """The query string exactly as sent (signature checks need the raw bytes)."""
     query: dict[str, list[str]]
     headers: Headers
+    client_ip: str = ""
+    """The peer's address (IP allowlists)."""
 
     @classmethod
-    def from_websockets(cls, request: Request) -> HttpRequest:
+    def from_websockets(cls, request: Request, client_ip: str = "") -> HttpRequest:
         parts = urlsplit(request.path)
         return cls(
             request.method,
@@ -35,6 +38,7 @@ class HttpRequest:
             parts.query,
             parse_qs(parts.query, keep_blank_values=True),
             request.headers,
+            client_ip,
         )
 
     def param(self, name: str) -> str | None:

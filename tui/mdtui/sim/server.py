@@ -4,13 +4,18 @@ Paths do not overlap: Upbit ``/websocket/v1`` and ``/v1/...``, Korbit ``/v2/publ
 ``/v2/...``. A websocket upgrade to a known websocket path is accepted; every other request
 is answered as plain HTTP from ``process_request``.
 
-One shared market clock steps every market that some socket watches and fans the changes
-out, so all clients see the same market. With nothing subscribed the clock sleeps.
+One shared market clock steps every market that some socket watches, or where the demo
+account has a resting order, and fans the changes out, so all clients see the same market.
+With nothing to step the clock sleeps.
 
-The private side (``/websocket/v1/private``, ``/v2/private``, private REST, a demo
-account) plugs in as more services: anything with ``venue``, ``path``, ``admit()``,
-``handle(ws)``, ``watched_codes()`` and ``publish(updates, now)`` can be added to
-``Simulator.services``, and REST handlers to ``Simulator.http``.
+The private side: ``/websocket/v1/private`` and ``/v2/private`` (``upbit_private``,
+``korbit_private``), the private REST reads (``upbit_private_rest``, ``korbit_private_rest``),
+a demo account per venue (``desk``, ``accounts``; keys in ``demo_keys``) and the demo
+trader (``demo_trader``). The test hooks are ``place_order``, ``fill_order``,
+``cancel_order``, ``set_clock_skew`` and ``pause_trader``.
+
+A websocket service has ``venue``, ``path``, ``admit()``, ``authenticate(connection,
+request)``, ``handle(ws)``, ``watched_codes()`` and ``publish(updates, now)``.
 """
 
 from __future__ import annotations
@@ -22,11 +27,19 @@ import signal
 import sys
 import time
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Literal, Protocol
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.http11 import Request, Response
 
+from mdtui.sim import demo_keys
+from mdtui.sim.accounts import Account, Order
+from mdtui.sim.demo_trader import DemoTrader, TraderConfig
+from mdtui.sim.desk import Desk
+from mdtui.sim.korbit_auth import AuthStatuses
+from mdtui.sim.korbit_private import KorbitPrivate
+from mdtui.sim.korbit_private_rest import KorbitPrivateRest
 from mdtui.sim.korbit_public import KorbitPublic
 from mdtui.sim.korbit_rest import KorbitRest
 from mdtui.sim.limits import Limits
@@ -35,6 +48,9 @@ from mdtui.sim.market import Rate, Update, VenueMarkets
 from mdtui.sim.rest import HttpReply, HttpRequest, HttpRoutes
 from mdtui.sim.session import Sessions, SimConnection, VenueStats
 from mdtui.sim.ticks import KORBIT_KRW, UPBIT_KRW
+from mdtui.sim.upbit_auth import NonceLog
+from mdtui.sim.upbit_private import UpbitPrivate, UpbitPrivatePolicy
+from mdtui.sim.upbit_private_rest import UpbitPrivateRest
 from mdtui.sim.upbit_public import UpbitPublic
 from mdtui.sim.upbit_rest import UpbitRest
 from mdtui.sim.upbit_rest import not_found as upbit_not_found
@@ -43,6 +59,9 @@ Venue = Literal["upbit", "korbit"]
 VENUES: tuple[Venue, ...] = ("upbit", "korbit")
 
 log = logging.getLogger("mdtui.sim")
+
+DEFAULT_TRADER = TraderConfig()
+"""A few actions per minute per venue (see ``demo_trader``)."""
 
 
 def wall_clock_ms() -> int:
@@ -55,6 +74,9 @@ class WsService(Protocol):
     markets: VenueMarkets
 
     def admit(self) -> bool: ...
+    def authenticate(
+        self, connection: ServerConnection, request: HttpRequest
+    ) -> HttpReply | None: ...
     async def handle(self, ws: ServerConnection) -> None: ...
     def watched_codes(self) -> list[str]: ...
     def publish(self, updates: list[Update], now: int) -> None: ...
@@ -63,8 +85,10 @@ class WsService(Protocol):
 class Simulator:
     """Upbit and Korbit on one loopback port. Use ``async with Simulator() as sim``.
 
-    ``realtime=False`` gives a frozen market (no clock task): with a fixed ``clock`` every
-    snapshot and REST reply is deterministic for a seed; ``advance()`` steps it by hand.
+    ``realtime=False`` gives a frozen market (no clock task, no demo trader): with a fixed
+    ``clock`` every snapshot and REST reply is deterministic for a seed; ``advance()``
+    steps it by hand. ``trader=None`` turns the demo trader off; ``upbit_policy`` and
+    ``korbit_statuses`` set the private behaviour the docs leave open.
     """
 
     def __init__(
@@ -77,6 +101,9 @@ class Simulator:
         clock: Callable[[], int] | None = None,
         rate: Rate | None = None,
         limits: Limits | None = None,
+        trader: TraderConfig | None = DEFAULT_TRADER,
+        upbit_policy: UpbitPrivatePolicy | None = None,
+        korbit_statuses: AuthStatuses | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -97,12 +124,44 @@ class Simulator:
         self.korbit = KorbitPublic(
             self.korbit_markets, self.sessions, self.limits, self.clock, self._wake.set
         )
-        self.services: list[WsService] = [self.upbit, self.korbit]
+        self.clock_skew_ms = 0
+        self.markets: dict[str, VenueMarkets] = {
+            "upbit": self.upbit_markets,
+            "korbit": self.korbit_markets,
+        }
+        self.desks: dict[str, Desk] = {
+            venue: Desk(
+                venue, self.markets[venue], Account(balances), self.clock, seed, self._wake.set
+            )
+            for venue, balances in (
+                ("upbit", demo_keys.UPBIT_BALANCES),
+                ("korbit", demo_keys.KORBIT_BALANCES),
+            )
+        }
+        statuses = korbit_statuses or AuthStatuses()
+        self.upbit_private = UpbitPrivate(
+            self.upbit_markets, self.desks["upbit"], self.sessions, self.limits, self.clock,
+            seed, upbit_policy,
+        )  # fmt: skip
+        self.korbit_private = KorbitPrivate(
+            self.korbit_markets, self.desks["korbit"], self.sessions, self.limits, self.clock,
+            self.server_time, statuses,
+        )  # fmt: skip
+        self.services: list[WsService] = [
+            self.upbit,
+            self.korbit,
+            self.upbit_private,
+            self.korbit_private,
+        ]
         self.http = HttpRoutes(upbit_not_found)
-        UpbitRest(self.upbit_markets, self._refresher(self.upbit)).register(self.http)
-        KorbitRest(self.korbit_markets, self.clock, self._refresher(self.korbit)).register(
+        UpbitRest(self.upbit_markets, self._refresher("upbit")).register(self.http)
+        KorbitRest(self.korbit_markets, self.server_time, self._refresher("korbit")).register(
             self.http
         )
+        UpbitPrivateRest(self.desks["upbit"], NonceLog(), self.clock).register(self.http)
+        KorbitPrivateRest(self.desks["korbit"], self.server_time, statuses).register(self.http)
+        self.trader = DemoTrader(self.desks, trader or DEFAULT_TRADER, seed)
+        self._trader_on = trader is not None
         self._server: Server | None = None
         self._clock_task: asyncio.Task[None] | None = None
 
@@ -123,8 +182,11 @@ class Simulator:
         self.port = self._server.sockets[0].getsockname()[1]
         if self.realtime:
             self._clock_task = asyncio.create_task(self._run_clock(), name="sim-clock")
+            if self._trader_on:
+                self.trader.start()
 
     async def stop(self) -> None:
+        await self.trader.stop()
         if self._clock_task is not None:
             self._clock_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -159,6 +221,74 @@ class Simulator:
     def korbit_ws_url(self) -> str:
         return self.ws_url + self.korbit.path
 
+    @property
+    def upbit_private_ws_url(self) -> str:
+        return self.ws_url + self.upbit_private.path
+
+    @property
+    def korbit_private_ws_url(self) -> str:
+        return self.ws_url + self.korbit_private.path
+
+    def server_time(self) -> int:
+        """Korbit's server time: the clock plus ``set_clock_skew`` (``/v2/time`` and the
+        signature time window use it)."""
+        return self.clock() + self.clock_skew_ms
+
+    # -- the demo accounts (test hooks) ----------------------------------------------------
+
+    def account(self, venue: Venue) -> Account:
+        """The demo account of ``venue`` (holdings by upper-case currency, orders by id)."""
+        return self.desks[venue].account
+
+    def place_order(
+        self,
+        venue: Venue,
+        market: str,
+        side: Literal["buy", "sell"],
+        price: Decimal | str | int,
+        qty: Decimal | str | int,
+    ) -> str | int:
+        """Rest a demo-account limit order on ``market`` (venue code: ``KRW-BTC`` or
+        ``btc_krw``) and push it to subscribed private sockets. Returns the venue's order
+        id: a uuid string on Upbit, an int on Korbit. Raises ``OrderError`` (a
+        ``ValueError``) for an unknown market, an off-tick price, a price that would cross
+        the spread, or missing funds."""
+        order = self.desks[venue].place(market, side, Decimal(str(price)), Decimal(str(qty)))
+        self._book_changed(venue, order)
+        return order.number if venue == "korbit" else order.id
+
+    def fill_order(
+        self, venue: Venue, order_id: str | int, qty: Decimal | str | int | None = None
+    ) -> None:
+        """Fill ``qty`` (default: all that remains) of an open order now: a public trade at
+        its price, then the private events and the balance changes."""
+        size = None if qty is None else Decimal(str(qty))
+        trade = self.desks[venue].force_fill(order_id, size)
+        order = self.desks[venue].order(order_id)
+        now = self.clock()
+        market = self.markets[venue][order.code]
+        market.book_dirty = False
+        self._publish_public(venue, [Update(market, [trade], True)], now)
+
+    def cancel_order(self, venue: Venue, order_id: str | int) -> None:
+        """Cancel an open order of the demo account."""
+        order = self.desks[venue].cancel(order_id)
+        self._book_changed(venue, order)
+
+    def set_clock_skew(self, ms: int) -> None:
+        """Move Korbit's server time ``ms`` ahead of the clock (negative: behind)."""
+        self.clock_skew_ms = ms
+
+    def pause_trader(self, paused: bool = True) -> None:
+        """Stop (or resume) the demo trader; hooks and resting orders keep working."""
+        self.trader.paused = paused
+
+    def _book_changed(self, venue: Venue, order: Order) -> None:
+        market = self.markets[venue][order.code]
+        market.book_dirty = False
+        market.book_timestamp = self.clock()
+        self._publish_public(venue, [Update(market, [], True)], market.book_timestamp)
+
     # -- faults and introspection ----------------------------------------------------------
 
     def stats(self, venue: Venue) -> VenueStats:
@@ -169,11 +299,17 @@ class Simulator:
         return sum(1 for _ in self.sessions.of(venue))
 
     async def drop_connections(
-        self, venue: Venue | None = None, *, code: int = 1012, abrupt: bool = False
+        self,
+        venue: Venue | None = None,
+        *,
+        code: int = 1012,
+        abrupt: bool = False,
+        channel: Literal["public", "private"] | None = None,
     ) -> int:
-        """Close every matching client socket from the server side (close code 1012,
-        "service restart"), or cut the TCP connection with ``abrupt``. Returns how many."""
-        sessions = list(self.sessions.of(venue))
+        """Close every matching client socket (``channel`` narrows it to public or private
+        ones) from the server side (close code 1012, "service restart"), or cut the TCP
+        connection with ``abrupt``. Returns how many."""
+        sessions = list(self.sessions.of(venue, channel))
         await asyncio.gather(
             *(s.close(code, "simulator dropped the connection", abrupt=abrupt) for s in sessions)
         )
@@ -203,26 +339,49 @@ class Simulator:
         meant for ``realtime=False``."""
         for _ in range(steps):
             now = self.clock()
-            for service in self.services:
-                markets = service.markets
+            for venue in VENUES:
+                markets = self.markets[venue]
                 updates = [
                     update
                     for market in markets
                     if (update := markets.step(market.code, now, self.rate)) is not None
                 ]
-                if updates:
-                    service.publish(updates, now)
+                self._publish(venue, updates, now)
 
     # -- internals -------------------------------------------------------------------------
 
-    def _refresher(self, service: WsService) -> Callable[[str], None]:
-        """REST reads of a market no socket watches first run the steps it missed."""
+    def _refresher(self, venue: Venue) -> Callable[[str], None]:
+        """REST reads of a market nothing watches first run the steps it missed."""
 
         def refresh(code: str) -> None:
-            if self.realtime and code not in service.watched_codes():
-                service.markets.catch_up(code, self.clock(), self.rate, time.monotonic())
+            if self.realtime and code not in self._watched(venue):
+                self.markets[venue].catch_up(code, self.clock(), self.rate, time.monotonic())
 
         return refresh
+
+    def _services_of(self, venue: str) -> list[WsService]:
+        return [service for service in self.services if service.venue == venue]
+
+    def _watched(self, venue: str) -> list[str]:
+        """Markets to step: watched by some socket, or holding a demo-account order."""
+        codes: dict[str, None] = {}
+        for service in self._services_of(venue):
+            codes.update(dict.fromkeys(service.watched_codes()))
+        codes.update(dict.fromkeys(self.desks[venue].resting_codes()))
+        return list(codes)
+
+    def _publish(self, venue: str, updates: list[Update], now: int) -> None:
+        """Public frames first, then the demo account's fills in those steps."""
+        if updates:
+            self._publish_public(venue, updates, now)
+        desk = self.desks[venue]
+        for update in updates:
+            if update.market.own_fills:
+                desk.settle(update.market)
+
+    def _publish_public(self, venue: str, updates: list[Update], now: int) -> None:
+        for service in self._services_of(venue):
+            service.publish(updates, now)
 
     def _service(self, path: str) -> WsService | None:
         for service in self.services:
@@ -231,12 +390,16 @@ class Simulator:
         return None
 
     def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
-        http_request = HttpRequest.from_websockets(request)
+        peer = connection.remote_address
+        http_request = HttpRequest.from_websockets(request, str(peer[0]) if peer else "")
         service = self._service(http_request.path)
         if service is not None and "websocket" in request.headers.get("Upgrade", "").lower():
             if not service.admit():
                 body = b'{"error":{"name":"too_many_requests","message":"Too many requests"}}'
                 return HttpReply(429, body).to_websockets()
+            refused = service.authenticate(connection, http_request)
+            if refused is not None:
+                return refused.to_websockets()
             # Korbit negotiates no permessage-deflate (korbit.md §2); Upbit does.
             if service.venue == "korbit" and "Sec-WebSocket-Extensions" in request.headers:
                 del request.headers["Sec-WebSocket-Extensions"]
@@ -255,7 +418,7 @@ class Simulator:
     async def _run_clock(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            if not any(service.watched_codes() for service in self.services):
+            if not any(self._watched(venue) for venue in VENUES):
                 self._wake.clear()
                 await self._wake.wait()
             await asyncio.sleep(self.rate.step_seconds)
@@ -264,20 +427,24 @@ class Simulator:
     def _tick(self, mono: float) -> None:
         now = self.clock()
         rate = self.rate
-        for service in self.services:
-            markets = service.markets
+        for venue in VENUES:
+            markets = self.markets[venue]
             updates = []
-            for code in service.watched_codes():
+            for code in self._watched(venue):
                 update = markets.step(code, now, rate, mono)
                 if update is not None:
                     updates.append(update)
-            if updates:
-                service.publish(updates, now)
+            self._publish(venue, updates, now)
 
 
 def main(host: str = "127.0.0.1", port: int = 0, seed: int = 1) -> int:
-    """Run the simulator until Ctrl-C or SIGTERM. Once bound, prints exactly one line,
-    ``mdtui simulator listening on http://HOST:PORT``, to stdout (flushed)."""
+    """Run the simulator (demo trader on) until Ctrl-C or SIGTERM. Once bound, prints
+    exactly one line, ``mdtui simulator listening on http://HOST:PORT``, to stdout
+    (flushed).
+
+    The demo accounts' fixed API keys (public demo values) are documented in the module
+    ``mdtui.sim.demo_keys`` (``tui/mdtui/sim/demo_keys.py``).
+    """
 
     async def run() -> None:
         async with Simulator(host, port, seed) as sim:

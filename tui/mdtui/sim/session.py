@@ -4,6 +4,9 @@ Publishers never await a client: they append frames to the session's outbox and 
 task per socket drains it, so one slow client cannot hold up the shared market clock.
 Frames queued in one synchronous stretch keep their order, which is how a snapshot is
 guaranteed to precede the realtime frames of the same subscription.
+
+Private sessions are lossless (both exchanges promise private events are never dropped):
+their outbox has no limit, and a stall holds their frames back instead of dropping them.
 """
 
 from __future__ import annotations
@@ -24,9 +27,11 @@ OUTBOX_LIMIT = 10_000
 
 
 class SimConnection(ServerConnection):
-    """A server connection that notes when bytes last arrived (client pings included)."""
+    """A server connection that notes when bytes last arrived (client pings included),
+    and carries what the upgrade's authentication found (``principal``)."""
 
     last_received: float = 0.0
+    principal: Any = None
 
     def data_received(self, data: bytes) -> None:
         self.last_received = time.monotonic()
@@ -81,7 +86,8 @@ class Session:
         self.id = number
         self.venue = venue
         self.channel = channel
-        """``public`` now; the private services will open ``private`` sessions."""
+        """``public`` or ``private``."""
+        self.lossless = channel == "private"
         self.ws = ws
         self.stats = stats
         self.faults = faults
@@ -96,13 +102,14 @@ class Session:
         return max(received, self.last_sent)
 
     def send(self, frame: bytes | str, *, text: bool) -> None:
-        """Queue a data frame; dropped while the simulator is stalled."""
-        if not self.faults.stalled():
+        """Queue a data frame; dropped while the simulator is stalled (held back instead on
+        a lossless session)."""
+        if self.lossless or not self.faults.stalled():
             self.send_raw(frame, text=text)
 
     def send_raw(self, frame: bytes | str, *, text: bool) -> None:
         """Queue a frame regardless of faults (``text`` picks the opcode, not the payload)."""
-        if len(self._outbox) >= OUTBOX_LIMIT:
+        if not self.lossless and len(self._outbox) >= OUTBOX_LIMIT:
             self._outbox.popleft()
             self.stats.dropped_frames += 1
         self._outbox.append((frame, text))
@@ -134,11 +141,25 @@ class Session:
                 while not outbox:
                     self._ready.clear()
                     await self._ready.wait()
+                while self.lossless and (wait := self.faults.stalled_until - time.monotonic()) > 0:
+                    await asyncio.sleep(wait)
                 frame, text = outbox.popleft()
                 await ws.send(frame, text=text)
                 self.last_sent = time.monotonic()
         except ConnectionClosed:
             pass
+
+
+async def close_when_idle(session: Session, timeout: float) -> None:
+    """Close ``session`` (code 1000, ``"idle timeout"``) after ``timeout`` seconds with no
+    data either way."""
+    with contextlib.suppress(ConnectionClosed):
+        while True:
+            remaining = session.last_activity + timeout - time.monotonic()
+            if remaining <= 0:
+                await session.close(1000, "idle timeout")
+                return
+            await asyncio.sleep(remaining)
 
 
 class Sessions:

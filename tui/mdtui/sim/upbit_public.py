@@ -21,7 +21,6 @@ Choices where upbit.md says UNCONFIRMED:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import time
 from collections.abc import Callable, Iterable
@@ -36,7 +35,8 @@ from websockets.exceptions import ConnectionClosed
 from mdtui.sim import upbit_frames as frames
 from mdtui.sim.limits import Limits, SlidingWindow
 from mdtui.sim.market import Update, VenueMarkets
-from mdtui.sim.session import Session, Sessions
+from mdtui.sim.rest import HttpReply, HttpRequest
+from mdtui.sim.session import Session, Sessions, close_when_idle
 from mdtui.sim.ticks import plain, tick_size, upbit_supported_levels
 
 PATH = "/websocket/v1"
@@ -110,8 +110,30 @@ def _level(item: dict[str, Any]) -> Decimal:
     return level
 
 
+@dataclass(slots=True)
+class Envelope:
+    """A request array's parts: its ticket, format, method and type objects."""
+
+    ticket: str
+    format: str
+    method: Any
+    type_items: list[dict[str, Any]]
+
+
 def parse_request(message: str, markets: VenueMarkets) -> Request:
     """Validate one client request (upbit.md §2); raises ``RequestError``."""
+    envelope = parse_envelope(message)
+    if envelope.method is not None:
+        return Request(envelope.ticket, envelope.format, [], list_subscriptions=True)
+    subscriptions: list[Subscription] = []
+    for item in envelope.type_items:
+        subscriptions.extend(_parse_type(item, markets))
+    return Request(envelope.ticket, envelope.format, list(dict.fromkeys(subscriptions)))
+
+
+def parse_envelope(message: str) -> Envelope:
+    """The checks every request gets, public or private: a non-empty JSON array of objects
+    with a ticket, a known format, LIST_SUBSCRIPTIONS or type objects."""
     try:
         payload = json.loads(message, parse_float=Decimal)
     except ValueError:
@@ -139,16 +161,11 @@ def parse_request(message: str, markets: VenueMarkets) -> Request:
         raise RequestError("NO_TICKET")
     if fmt not in FORMATS:
         raise RequestError("WRONG_FORMAT")
-    if method is not None:
-        if method != "LIST_SUBSCRIPTIONS":
-            raise RequestError("INVALID_PARAM", f"지원하지 않는 method 입니다: {method}")
-        return Request(ticket, fmt, [], list_subscriptions=True)
-    if not type_items:
+    if method is not None and method != "LIST_SUBSCRIPTIONS":
+        raise RequestError("INVALID_PARAM", f"지원하지 않는 method 입니다: {method}")
+    if method is None and not type_items:
         raise RequestError("NO_TYPE")
-    subscriptions: list[Subscription] = []
-    for item in type_items:
-        subscriptions.extend(_parse_type(item, markets))
-    return Request(ticket, fmt, list(dict.fromkeys(subscriptions)))
+    return Envelope(ticket, fmt, method, type_items)
 
 
 def _parse_type(item: dict[str, Any], markets: VenueMarkets) -> list[Subscription]:
@@ -276,6 +293,10 @@ class UpbitPublic:
         """Connection-rate check, called before the handshake is accepted."""
         return self._connections is None or self._connections.admit(time.monotonic())
 
+    def authenticate(self, connection: ServerConnection, request: HttpRequest) -> HttpReply | None:
+        """Public: no authentication."""
+        return None
+
     async def handle(self, ws: ServerConnection) -> None:
         session = self.sessions.open(self.venue, ws)
         limits = self.limits
@@ -290,7 +311,7 @@ class UpbitPublic:
         )
         self._clients.add(client)
         idle = (
-            asyncio.create_task(self._close_when_idle(session, limits.upbit_idle_timeout))
+            asyncio.create_task(close_when_idle(session, limits.upbit_idle_timeout))
             if limits.upbit_idle_timeout
             else None
         )
@@ -307,15 +328,6 @@ class UpbitPublic:
             self._set_subscriptions(client, [])
             self._clients.discard(client)
             await self.sessions.discard(session)
-
-    async def _close_when_idle(self, session: Session, timeout: float) -> None:
-        with contextlib.suppress(ConnectionClosed):
-            while True:
-                remaining = session.last_activity + timeout - time.monotonic()
-                if remaining <= 0:
-                    await session.close(1000, "idle timeout")
-                    return
-                await asyncio.sleep(remaining)
 
     # -- requests --------------------------------------------------------------------------
 

@@ -1,0 +1,91 @@
+"""Signing for the private-side tests, written here from the protocol notes (never the
+client's code): Upbit JWTs with PyJWT, Korbit signed queries with hmac and cryptography."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import uuid
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+from urllib.parse import quote, unquote, urlencode
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
+from websockets.asyncio.client import ClientConnection
+
+from mdtui.sim import demo_keys
+from tests.sim.sim_helpers import recv
+
+# -- Upbit -----------------------------------------------------------------------------------
+
+
+def upbit_jwt(
+    access_key: str = demo_keys.UPBIT_ACCESS_KEY,
+    secret: str = demo_keys.UPBIT_SECRET_KEY,
+    *,
+    query: str | None = None,
+    alg: str = "HS256",
+    nonce: str | None = None,
+) -> str:
+    """A token as upbit.md §4 / rest.md §A2 describe; ``query`` is the raw query sent."""
+    payload: dict[str, Any] = {"access_key": access_key, "nonce": nonce or str(uuid.uuid4())}
+    if query:
+        payload["query_hash"] = hashlib.sha512(unquote(query).encode()).hexdigest()
+        payload["query_hash_alg"] = "SHA512"
+    return jwt.encode(payload, secret, algorithm=alg)
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def tamper(token: str) -> str:
+    """The same token with its payload's nonce changed and the old signature kept."""
+    header, payload, signature = token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims["nonce"] = "not-" + claims["nonce"]
+    forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    return f"{header}.{forged}.{signature}"
+
+
+async def upbit_frame(ws: ClientConnection, timeout: float = 2.0) -> Any:
+    data = await recv(ws, timeout)
+    assert isinstance(data, bytes), "Upbit sends binary frames"
+    return json.loads(data, parse_float=Decimal)
+
+
+# -- Korbit ------------------------------------------------------------------------------------
+
+
+def korbit_query(
+    params: Sequence[tuple[str, str | int]],
+    *,
+    secret: str | None = demo_keys.KORBIT_HMAC_SECRET,
+    pem: str | None = None,
+) -> str:
+    """``params`` URL-encoded in order, then ``&signature=`` over exactly that string:
+    HMAC-SHA256 lowercase hex with ``secret``, or Ed25519 standard base64 with ``pem``."""
+    message = urlencode([(k, str(v)) for k, v in params])
+    if pem is not None:
+        key = load_pem_private_key(pem.encode(), password=None)
+        assert isinstance(key, Ed25519PrivateKey)
+        signature = quote(base64.b64encode(key.sign(message.encode())).decode(), safe="")
+    else:
+        assert secret is not None
+        signature = hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
+    return f"{message}&signature={signature}"
+
+
+def kapi(api_key: str = demo_keys.KORBIT_HMAC_API_KEY) -> dict[str, str]:
+    return {"X-KAPI-KEY": api_key}
+
+
+async def korbit_json(ws: ClientConnection, timeout: float = 2.0) -> Any:
+    data = await recv(ws, timeout)
+    assert isinstance(data, str), "Korbit sends text frames"
+    return json.loads(data)

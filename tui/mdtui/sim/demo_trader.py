@@ -1,0 +1,131 @@
+"""The demo trader: keeps the demo accounts busy so the private panes move.
+
+Per venue, at random intervals (``actions_per_minute`` on average, exponential gaps), it
+either places a limit order on one of a few markets, or cancels one of its open orders
+(always when it has ``max_open_orders``, else with ``cancel_share``). A buy goes at or
+below the best bid, a sell at or above the best ask: at the touch, or up to
+``max_distance`` of the price away, so some orders fill at once and others rest on the
+ladder for a while. Orders never cross the spread; they fill from the simulated market's
+flow (see ``market``). Sizes are about one typical public trade, so some orders fill in
+one trade and others in several partial fills. Decisions come from a ``random.Random``
+seeded per venue; the timing follows the wall clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from dataclasses import dataclass, field
+from decimal import ROUND_DOWN, Decimal
+
+from mdtui.sim.accounts import FEE_RATE
+from mdtui.sim.desk import Desk, OrderError
+from mdtui.sim.ticks import floor_to_tick, step_up
+
+log = logging.getLogger("mdtui.sim.trader")
+
+MIN_ORDER_KRW = Decimal(5000)
+
+
+@dataclass(frozen=True, slots=True)
+class TraderConfig:
+    actions_per_minute: float = 4.0
+    """Average actions per minute per venue."""
+    max_open_orders: int = 4
+    cancel_share: float = 0.2
+    max_distance: float = 0.0005
+    """How far from the touch an order may rest, as a fraction of the price."""
+    markets: dict[str, tuple[str, ...]] = field(
+        default_factory=lambda: {
+            "upbit": ("KRW-BTC", "KRW-ETH", "KRW-XRP", "KRW-SOL"),
+            "korbit": ("btc_krw", "eth_krw", "xrp_krw", "sol_krw"),
+        }
+    )
+
+
+class DemoTrader:
+    """One task per venue, started and stopped with the simulator."""
+
+    def __init__(self, desks: dict[str, Desk], config: TraderConfig, seed: int) -> None:
+        self.desks = desks
+        self.config = config
+        self.paused = False
+        self._rngs = {venue: random.Random(f"{seed}:{venue}:trader") for venue in desks}
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def start(self) -> None:
+        self._tasks = [
+            asyncio.create_task(self._run(venue), name=f"sim-trader-{venue}")
+            for venue in self.desks
+        ]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+
+    async def _run(self, venue: str) -> None:
+        rng = self._rngs[venue]
+        rate = self.config.actions_per_minute / 60.0
+        while True:
+            await asyncio.sleep(rng.expovariate(rate) if rate > 0 else 3600.0)
+            if not self.paused:
+                try:
+                    self.act(venue)
+                except Exception:  # the demo must go on; a bug here shows in the log
+                    log.exception("demo trader failed on %s", venue)
+
+    def act(self, venue: str) -> str:
+        """One action on ``venue``: ``"placed"``, ``"canceled"`` or ``"idle"``."""
+        desk, rng = self.desks[venue], self._rngs[venue]
+        mine = [o for o in desk.account.open_orders() if o.code in self._markets(venue)]
+        full = len(mine) >= self.config.max_open_orders
+        if mine and (full or rng.random() < self.config.cancel_share):
+            desk.cancel(rng.choice(mine).id)
+            return "canceled"
+        if full:
+            return "idle"
+        return "placed" if self._place(venue, desk, rng) else "idle"
+
+    def _markets(self, venue: str) -> tuple[str, ...]:
+        return self.config.markets.get(venue, ())
+
+    def _place(self, venue: str, desk: Desk, rng: random.Random) -> bool:
+        codes = [c for c in self._markets(venue) if c in desk.markets and desk.markets[c].active]
+        if not codes:
+            return False
+        market = desk.markets[rng.choice(codes)]
+        ladder = desk.markets.ladder
+        lot = market.listing.daily_volume / 20_000 or Decimal(1)
+        qty = (lot * Decimal(repr(rng.uniform(0.02, 0.25)))).quantize(
+            Decimal("1E-4") if lot > 1 else Decimal("1E-6"), rounding=ROUND_DOWN
+        )
+        distance = rng.uniform(0.0, self.config.max_distance) if rng.random() < 0.6 else 0.0
+        sides = ["buy", "sell"]
+        rng.shuffle(sides)
+        account = desk.account
+        for side in sides:
+            if side == "buy":
+                price = floor_to_tick(ladder, market.bids[0].price * Decimal(1 - distance))
+                cost = price * qty * (1 + FEE_RATE)
+                if account.holding(account.quote).available < cost:
+                    continue
+            else:
+                price = market.asks[0].price
+                while price < market.asks[0].price * Decimal(1 + distance):
+                    price = step_up(ladder, price)
+                if account.holding(market.listing.base).available < qty:
+                    continue
+            if price * qty < MIN_ORDER_KRW or qty <= 0:
+                return False
+            try:
+                desk.place(market.code, side, price, qty)  # type: ignore[arg-type]
+            except OrderError:
+                continue
+            return True
+        return False

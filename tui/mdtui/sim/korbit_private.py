@@ -1,0 +1,223 @@
+"""Korbit v2 private websocket, ``/v2/private`` (korbit.md §3, §5-§7, §11).
+
+The upgrade is signed like a REST call (``korbit_auth``): header ``X-KAPI-KEY``, query
+``timestamp``, optional ``recvWindow``, ``signature`` last. A rejected upgrade gets a
+non-101 status (``AuthStatuses.ws``) and ``{"success":false,"error":{"code":<status>,
+"message":<CODE>}}``. Requests are JSON arrays of ``subscribe``/``unsubscribe`` objects
+for ``myOrder`` and ``myTrade`` (``symbols`` required) and ``myAsset``; ``requestId`` gets
+an ack. Frames are text, with ``channelType`` and the ``order.orders``/``trade.trades``/
+``asset.assets`` wrappers carrying ``accountSeq: 1``; no snapshot on subscribe.
+
+Choices where korbit.md says UNCONFIRMED:
+
+- The upgrade needs a key holding ``readOrders`` or ``readBalances`` (else
+  ``PERMISSION_DENIED``); subscribing ``myOrder``/``myTrade`` without ``readOrders``, or
+  ``myAsset`` without ``readBalances``, fails with code ``PERMISSION_DENIED``.
+- ``accountSeqs``, when sent, must list only 1 (the demo account), else INVALID_REQUEST
+  ``invalid_account_seqs``. ``symbols`` on ``myAsset`` is ignored.
+- Public types here fail with INVALID_REQUEST ``unknown_type``; other failures as on
+  ``/v2/public``.
+- A fill sends ``myOrder`` (the order after the fill) then ``myTrade``, then ``myAsset``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from websockets.asyncio.server import ServerConnection
+from websockets.exceptions import ConnectionClosed
+
+from mdtui.sim import korbit_auth
+from mdtui.sim import korbit_frames as frames
+from mdtui.sim import korbit_private_frames as pframes
+from mdtui.sim.demo_keys import DemoKey, keys_of
+from mdtui.sim.desk import AssetEvent, Desk, Event
+from mdtui.sim.korbit_public import INVALID_FORMAT, RequestFailure, ping_every
+from mdtui.sim.limits import Limits
+from mdtui.sim.market import Update, VenueMarkets
+from mdtui.sim.rest import HttpReply, HttpRequest
+from mdtui.sim.session import Session, Sessions
+
+PATH = "/v2/private"
+PERMISSION = {"myOrder": "readOrders", "myTrade": "readOrders", "myAsset": "readBalances"}
+
+
+def auth_reply(status: int, code: str) -> HttpReply:
+    body = {"success": False, "error": {"code": status, "message": code}}
+    return HttpReply(status, frames.ENCODER.encode(body))
+
+
+@dataclass(eq=False, slots=True)
+class PrivateClient:
+    session: Session
+    key: DemoKey
+    my_order: set[str] = field(default_factory=set)
+    my_trade: set[str] = field(default_factory=set)
+    my_asset: bool = False
+
+    def send(self, frame: bytes) -> None:
+        self.session.send(frame, text=True)
+
+
+class KorbitPrivate:
+    """The ``/v2/private`` service: signed upgrade, subscriptions, the account's events."""
+
+    venue = "korbit"
+    path = PATH
+
+    def __init__(
+        self,
+        markets: VenueMarkets,
+        desk: Desk,
+        sessions: Sessions,
+        limits: Limits,
+        clock: Callable[[], int],
+        server_time: Callable[[], int],
+        statuses: korbit_auth.AuthStatuses | None = None,
+    ) -> None:
+        self.markets = markets
+        self.desk = desk
+        self.sessions = sessions
+        self.limits = limits
+        self.clock = clock
+        self.server_time = server_time
+        self.statuses = statuses or korbit_auth.AuthStatuses()
+        self.keys = keys_of("korbit")
+        self._clients: set[PrivateClient] = set()
+        desk.listeners.append(self._on_event)
+
+    # -- connection ------------------------------------------------------------------------
+
+    def admit(self) -> bool:
+        return True
+
+    def authenticate(self, connection: ServerConnection, request: HttpRequest) -> HttpReply | None:
+        try:
+            key = korbit_auth.verify(
+                request.raw_query,
+                request.headers.get("X-KAPI-KEY"),
+                self.keys,
+                server_time=self.server_time(),
+                client_ip=request.client_ip,
+                require=("readOrders", "readBalances"),
+            )
+        except korbit_auth.KorbitAuthError as error:
+            return auth_reply(self.statuses.ws.get(error.code, 401), error.code)
+        connection.principal = key  # type: ignore[attr-defined]
+        return None
+
+    async def handle(self, ws: ServerConnection) -> None:
+        key = getattr(ws, "principal", None)
+        if not isinstance(key, DemoKey):  # not through ``authenticate``: refuse
+            await ws.close(1008, "unauthenticated")
+            return
+        session = self.sessions.open(self.venue, ws, "private")
+        client = PrivateClient(session, key)
+        self._clients.add(client)
+        interval = self.limits.korbit_ping_interval
+        pinger = asyncio.create_task(ping_every(ws, interval)) if interval else None
+        try:
+            async for message in ws:
+                self._on_message(client, message)
+        except ConnectionClosed:
+            pass
+        finally:
+            if pinger is not None:
+                pinger.cancel()
+            self._clients.discard(client)
+            await self.sessions.discard(session)
+
+    # -- requests --------------------------------------------------------------------------
+
+    def _on_message(self, client: PrivateClient, message: str | bytes) -> None:
+        try:
+            payload: Any = json.loads(message)
+        except ValueError:
+            payload = None
+        client.session.record(message, payload)
+        if not isinstance(payload, list):
+            client.send(INVALID_FORMAT)
+            return
+        for item in payload:
+            if not isinstance(item, dict):
+                client.send(INVALID_FORMAT)
+                continue
+            request_id = item.get("requestId")
+            try:
+                self._apply(client, item)
+            except RequestFailure as failure:
+                client.send(frames.fail(failure.code, failure.message, request_id))
+
+    def _apply(self, client: PrivateClient, item: dict[str, Any]) -> None:
+        method, kind = item.get("method"), item.get("type")
+        if method not in ("subscribe", "unsubscribe"):
+            raise RequestFailure("INVALID_REQUEST", "unknown_method")
+        if kind not in PERMISSION:
+            raise RequestFailure("INVALID_REQUEST", "unknown_type")
+        seqs = item.get("accountSeqs")
+        if seqs is not None and (
+            not isinstance(seqs, list) or not seqs or any(s != 1 for s in seqs)
+        ):
+            raise RequestFailure("INVALID_REQUEST", "invalid_account_seqs")
+        if PERMISSION[kind] not in client.key.permissions:
+            raise RequestFailure("PERMISSION_DENIED", f"{kind} needs {PERMISSION[kind]}")
+        subscribe = method == "subscribe"
+        if kind == "myAsset":
+            client.my_asset = subscribe
+        else:
+            symbols = self._symbols(item)
+            subs = client.my_order if kind == "myOrder" else client.my_trade
+            if subscribe:
+                subs.update(symbols)
+            else:
+                subs.difference_update(symbols)
+        request_id = item.get("requestId")
+        if request_id is not None:
+            client.send(frames.ack(request_id))
+
+    def _symbols(self, item: dict[str, Any]) -> list[str]:
+        symbols = item.get("symbols")
+        if (
+            not isinstance(symbols, list)
+            or not symbols
+            or not all(isinstance(s, str) for s in symbols)
+        ):
+            raise RequestFailure("INVALID_REQUEST", "invalid_symbols")
+        for symbol in symbols:
+            if symbol not in self.markets:
+                raise RequestFailure("INVALID_SYMBOL", f"The symbol does not exist ({symbol})")
+        return symbols
+
+    # -- events ----------------------------------------------------------------------------
+
+    def _on_event(self, event: Event) -> None:
+        now = self.clock()
+        clients = list(self._clients)
+        if isinstance(event, AssetEvent):
+            frame = pframes.my_asset(self.desk.account, event.currencies, now)
+            for client in clients:
+                if client.my_asset:
+                    client.send(frame)
+            return
+        if event.kind == "done":  # the trade event already said "filled"
+            return
+        order = event.order
+        order_frame = pframes.my_order(order, now)
+        trade_frame = pframes.my_trade(order, event.fill, now) if event.fill is not None else None
+        for client in clients:
+            if order.code in client.my_order:
+                client.send(order_frame)
+            if trade_frame is not None and order.code in client.my_trade:
+                client.send(trade_frame)
+
+    # -- the clock -------------------------------------------------------------------------
+
+    def watched_codes(self) -> list[str]:
+        return []
+
+    def publish(self, updates: list[Update], now: int) -> None:
+        """Nothing public goes out here."""

@@ -1,0 +1,273 @@
+"""Upbit private websocket, ``/websocket/v1/private`` (upbit.md §1-§5).
+
+The upgrade must carry ``Authorization: Bearer <jwt>`` (``upbit_auth``; no query hash on
+websockets). Requests are validated like the public ones (array, ticket, format, type),
+with the types ``myOrder`` (``codes`` optional: omitted or ``[]`` means every market) and
+``myAsset``. Frames are binary UTF-8 JSON in DEFAULT or SIMPLE keys (or wrapped in a list
+for the ``*_LIST`` formats), REALTIME only: no snapshot on subscribe.
+
+Choices where upbit.md says UNCONFIRMED (``UpbitPrivatePolicy``):
+
+- A failed check refuses the upgrade (``reject_at_handshake``) with the REST-style status
+  and body: 401 ``{"error":{"name":"no_authorization_token"|"jwt_verification"|
+  "invalid_access_key"|"expired_access_key"|"no_authorization_ip",...}}``, or 403
+  ``out_of_scope`` when the key holds neither View Orders nor View Account. With
+  ``reject_at_handshake=False`` the upgrade succeeds and every request is answered with an
+  ``INVALID_AUTH`` error frame instead.
+- A reused nonce is accepted on websockets (``reject_reused_nonce=False``): ccxt signs one
+  token and reuses it on every reconnect.
+- ``myOrder`` on a key without View Orders, or ``myAsset`` without View Account, gets an
+  ``INVALID_AUTH`` error frame; ``codes`` on ``myAsset`` gets ``WRONG_FORMAT``; a public
+  type on this path gets ``INVALID_PARAM``. A new request replaces the subscription set.
+- Errors keep the socket open; rate limits, idle timeout and ``PING`` as on the public path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from websockets.asyncio.server import ServerConnection
+from websockets.exceptions import ConnectionClosed
+
+from mdtui.sim import upbit_auth
+from mdtui.sim import upbit_frames as frames
+from mdtui.sim import upbit_private_frames as pframes
+from mdtui.sim.demo_keys import DemoKey, keys_of
+from mdtui.sim.desk import AssetEvent, Desk, Event, OrderEvent
+from mdtui.sim.limits import Limits, SlidingWindow
+from mdtui.sim.market import Update, VenueMarkets
+from mdtui.sim.rest import HttpReply, HttpRequest
+from mdtui.sim.session import Session, Sessions, close_when_idle
+from mdtui.sim.upbit_public import UP, RequestError, parse_envelope
+
+PATH = "/websocket/v1/private"
+PUBLIC_TYPES = ("ticker", "trade", "orderbook")
+PERMISSION = {"myOrder": "view_orders", "myAsset": "view_accounts"}
+STATES = {"placed": "wait", "trade": "trade", "done": "done", "cancel": "cancel"}
+
+
+@dataclass(frozen=True, slots=True)
+class UpbitPrivatePolicy:
+    """Switches for behaviour the docs leave open (see the module docstring)."""
+
+    reject_at_handshake: bool = True
+    reject_reused_nonce: bool = False
+
+
+@dataclass(eq=False, slots=True)
+class PrivateClient:
+    session: Session
+    key: DemoKey | None
+    auth_error: upbit_auth.UpbitAuthError | None = None
+    format: str = "DEFAULT"
+    my_order: frozenset[str] | None = None
+    """Codes of the ``myOrder`` subscription; empty: every market; None: not subscribed."""
+    my_asset: bool = False
+    per_second: SlidingWindow | None = None
+    per_minute: SlidingWindow | None = None
+
+    def send(self, message: frames.Message) -> None:
+        if self.format.startswith("SIMPLE"):
+            message = pframes.simple(message) if "type" in message else frames.simple(message)
+        body: Any = [message] if self.format.endswith("_LIST") else message
+        self.session.send(frames.ENCODER.encode(body), text=False)
+
+
+class UpbitPrivate:
+    """The ``/websocket/v1/private`` service: JWT check, requests, and the account's events."""
+
+    venue = "upbit"
+    path = PATH
+
+    def __init__(
+        self,
+        markets: VenueMarkets,
+        desk: Desk,
+        sessions: Sessions,
+        limits: Limits,
+        clock: Callable[[], int],
+        seed: int,
+        policy: UpbitPrivatePolicy | None = None,
+    ) -> None:
+        self.markets = markets
+        self.desk = desk
+        self.sessions = sessions
+        self.limits = limits
+        self.clock = clock
+        self.policy = policy or UpbitPrivatePolicy()
+        self.keys = keys_of("upbit")
+        self.nonces = upbit_auth.NonceLog()
+        self._rng = random.Random(f"{seed}:upbit:assets")
+        self._clients: set[PrivateClient] = set()
+        self._connections = (
+            SlidingWindow(limits.upbit_connections_per_second, 1.0)
+            if limits.upbit_connections_per_second
+            else None
+        )
+        desk.listeners.append(self._on_event)
+
+    # -- connection ------------------------------------------------------------------------
+
+    def admit(self) -> bool:
+        return self._connections is None or self._connections.admit(time.monotonic())
+
+    def authenticate(self, connection: ServerConnection, request: HttpRequest) -> HttpReply | None:
+        """Check the upgrade's JWT; a reply refuses the upgrade."""
+        try:
+            verified = upbit_auth.verify(
+                request.headers.get("Authorization"),
+                self.keys,
+                client_ip=request.client_ip,
+                nonces=self.nonces if self.policy.reject_reused_nonce else None,
+            )
+            if not verified.key.permissions & set(PERMISSION.values()):
+                raise upbit_auth.UpbitAuthError("out_of_scope")
+        except upbit_auth.UpbitAuthError as error:
+            if self.policy.reject_at_handshake:
+                return HttpReply(error.status, frames.ENCODER.encode(error.body()))
+            connection.principal = error  # type: ignore[attr-defined]
+            return None
+        connection.principal = verified.key  # type: ignore[attr-defined]
+        return None
+
+    async def handle(self, ws: ServerConnection) -> None:
+        principal = getattr(ws, "principal", None)
+        session = self.sessions.open(self.venue, ws, "private")
+        limits = self.limits
+        client = PrivateClient(
+            session,
+            principal if isinstance(principal, DemoKey) else None,
+            principal if isinstance(principal, upbit_auth.UpbitAuthError) else None,
+            per_second=SlidingWindow(limits.upbit_messages_per_second, 1.0)
+            if limits.upbit_messages_per_second
+            else None,
+            per_minute=SlidingWindow(limits.upbit_messages_per_minute, 60.0)
+            if limits.upbit_messages_per_minute
+            else None,
+        )
+        self._clients.add(client)
+        idle = (
+            asyncio.create_task(close_when_idle(session, limits.upbit_idle_timeout))
+            if limits.upbit_idle_timeout
+            else None
+        )
+        try:
+            async for message in ws:
+                if not self._on_message(client, message):
+                    await session.close(1008, "too many requests")
+                    break
+        except ConnectionClosed:
+            pass
+        finally:
+            if idle is not None:
+                idle.cancel()
+            self._clients.discard(client)
+            await self.sessions.discard(session)
+
+    # -- requests --------------------------------------------------------------------------
+
+    def _on_message(self, client: PrivateClient, message: str | bytes) -> bool:
+        text = message.decode("utf-8", "replace") if isinstance(message, bytes) else message
+        if text.strip() == "PING":
+            client.session.send(UP, text=False)
+            return True
+        try:
+            payload: Any = json.loads(text)
+        except ValueError:
+            payload = None
+        client.session.record(message, payload)
+        now = time.monotonic()
+        for window in (client.per_second, client.per_minute):
+            if window is not None and not window.admit(now):
+                return False
+        try:
+            if client.auth_error is not None or client.key is None:
+                raise RequestError("INVALID_AUTH")
+            self._apply(client, text)
+        except RequestError as error:
+            client.session.send(error.frame(), text=False)
+        return True
+
+    def _apply(self, client: PrivateClient, text: str) -> None:
+        envelope = parse_envelope(text)
+        if envelope.method is not None:
+            client.format = envelope.format
+            self._list(client, envelope.ticket)
+            return
+        order_types = 0
+        every_market = False
+        codes: set[str] = set()
+        my_asset = False
+        assert client.key is not None
+        for item in envelope.type_items:
+            kind = item["type"]
+            if kind not in PERMISSION:
+                raise RequestError("INVALID_PARAM", f"지원하지 않는 type 입니다: {kind}")
+            if PERMISSION[kind] not in client.key.permissions:
+                raise RequestError("INVALID_AUTH", f"{kind} 를 구독할 권한이 없습니다.")
+            if kind == "myAsset":
+                if "codes" in item:
+                    raise RequestError("WRONG_FORMAT")
+                my_asset = True
+                continue
+            order_types += 1
+            item_codes = self._codes(item)
+            every_market = every_market or not item_codes
+            codes.update(item_codes)
+        client.format = envelope.format
+        client.my_order = (
+            None if not order_types else frozenset() if every_market else frozenset(codes)
+        )
+        client.my_asset = my_asset
+
+    def _codes(self, item: dict[str, Any]) -> list[str]:
+        codes = item.get("codes", [])
+        if not isinstance(codes, list):
+            raise RequestError("INVALID_PARAM", "codes 필드가 올바르지 않습니다.")
+        for code in codes:
+            if not isinstance(code, str) or code not in self.markets:
+                raise RequestError("INVALID_PARAM", f"유효하지 않은 코드입니다: {code}")
+        return codes
+
+    def _list(self, client: PrivateClient, ticket: str) -> None:
+        result: list[dict[str, Any]] = []
+        if client.my_order is not None:
+            result.append({"type": "myOrder", "codes": sorted(client.my_order)})
+        if client.my_asset:
+            result.append({"type": "myAsset"})
+        client.send({"method": "LIST_SUBSCRIPTIONS", "result": result, "ticket": ticket})
+
+    # -- events ----------------------------------------------------------------------------
+
+    def _on_event(self, event: Event) -> None:
+        now = self.clock()
+        if isinstance(event, OrderEvent):
+            order = event.order
+            message = pframes.my_order(order, STATES[event.kind], event.fill, now)
+            for client in list(self._clients):
+                codes = client.my_order
+                if codes is not None and (not codes or order.code in codes):
+                    client.send(message)
+        elif isinstance(event, AssetEvent):
+            asset_uuid = uuid.UUID(int=self._rng.getrandbits(128), version=4)
+            message = pframes.my_asset(
+                self.desk.account, event.currencies, asset_uuid, now, event.timestamp
+            )
+            for client in list(self._clients):
+                if client.my_asset:
+                    client.send(message)
+
+    # -- the clock -------------------------------------------------------------------------
+
+    def watched_codes(self) -> list[str]:
+        return []
+
+    def publish(self, updates: list[Update], now: int) -> None:
+        """Nothing public goes out here."""
