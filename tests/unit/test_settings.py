@@ -58,3 +58,20 @@ def test_secret_values_are_hidden(monkeypatch, tmp_path) -> None:
 def test_missing_explicit_config() -> None:
     with pytest.raises(SettingsError, match="does not exist"):
         load_settings(Path("/nonexistent/mdtui.toml"))
+
+
+def test_world_readable_config_with_keys_warns(tmp_path) -> None:
+    from mdtui.settings import config_permission_warning
+
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('[upbit]\naccess_key = "acc-123"\nsecret_key = "s3cr3t-upbit"\n')
+    cfg.chmod(0o644)
+    warning = config_permission_warning(cfg)
+    assert warning and "chmod 600" in warning
+    assert "s3cr3t-upbit" not in warning and "acc-123" not in warning
+    cfg.chmod(0o600)
+    assert config_permission_warning(cfg) is None
+    plain = tmp_path / "plain.toml"
+    plain.write_text('theme = "mdtui-dark"\n')
+    plain.chmod(0o644)
+    assert config_permission_warning(plain) is None

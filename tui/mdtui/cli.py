@@ -17,7 +17,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from mdtui import __version__
-from mdtui.settings import Settings, SettingsError, check_market, load_settings
+from mdtui.settings import (
+    Settings,
+    SettingsError,
+    check_market,
+    config_permission_warning,
+    load_settings,
+)
 
 EXIT_USAGE = 2
 
@@ -106,8 +112,9 @@ def setup_logging(settings: Settings) -> None:
 
 def _exit_when_stdin_closes() -> None:
     def wait() -> None:
-        with contextlib.suppress(Exception):
-            sys.stdin.buffer.read()
+        with contextlib.suppress(OSError):
+            while os.read(0, 4096):  # unbuffered: no lock to trip over at shutdown
+                pass
         os._exit(0)
 
     threading.Thread(target=wait, daemon=True).start()
@@ -128,6 +135,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"mdtui: {exc}", file=sys.stderr)
         return EXIT_USAGE
     setup_logging(settings)
+    warning = config_permission_warning(args.config)
+    if warning:
+        logging.getLogger("mdtui").warning(warning)
+        print(f"mdtui: warning: {warning}", file=sys.stderr)
     replay: Path | None = args.replay
     if replay is not None and not replay.is_file():
         print(f"mdtui: capture file {replay} does not exist", file=sys.stderr)

@@ -15,6 +15,8 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+from pydantic import SecretStr
+
 from mdtui.settings import Settings
 
 READY = re.compile(r"listening on (http://\S+)")
@@ -61,15 +63,25 @@ def simulator_process(seed: int = 1, log_file: Path | None = None) -> Iterator[s
             log.close()
 
 
-def point_at(settings: Settings, base_url: str) -> Settings:
-    """A copy of ``settings`` whose exchanges both use the simulator at ``base_url``."""
+def point_at(settings: Settings, base_url: str, *, demo_keys: bool = False) -> Settings:
+    """A copy of ``settings`` whose exchanges both use the simulator at ``base_url``.
+
+    With ``demo_keys`` the simulator's published demo accounts are used (Upbit JWT keys,
+    and Korbit's Ed25519 key, so the demo exercises the signed upgrade end to end).
+    """
+    upbit: dict[str, object] = {"url": base_url, "ws_url": None, "rest_url": None}
+    korbit: dict[str, object] = {"url": base_url, "ws_url": None, "rest_url": None}
+    if demo_keys:
+        from mdtui.sim import demo_keys as keys
+
+        upbit |= {"access_key": SecretStr(keys.UPBIT_ACCESS_KEY),
+                  "secret_key": SecretStr(keys.UPBIT_SECRET_KEY)}
+        korbit |= {"api_key": SecretStr(keys.KORBIT_ED25519_API_KEY),
+                   "secret_key": SecretStr(keys.KORBIT_ED25519_PRIVATE_KEY_PEM),
+                   "private_key_file": None}
     return settings.model_copy(
         update={
-            "upbit": settings.upbit.model_copy(
-                update={"url": base_url, "ws_url": None, "rest_url": None}
-            ),
-            "korbit": settings.korbit.model_copy(
-                update={"url": base_url, "ws_url": None, "rest_url": None}
-            ),
+            "upbit": settings.upbit.model_copy(update=upbit),
+            "korbit": settings.korbit.model_copy(update=korbit),
         }
     )

@@ -16,6 +16,7 @@ from pathlib import Path
 import msgspec
 
 from mdtui.demo import point_at, simulator_process
+from mdtui.feed.private import private_workers
 from mdtui.feed.recorder import Recorder
 from mdtui.feed.replay import replay as replay_file
 from mdtui.feed.venues import decoder_for, public_workers
@@ -35,19 +36,27 @@ def by_venue(markets: Sequence[str]) -> dict[str, list[str]]:
 
 @contextlib.asynccontextmanager
 async def running_feeds(
-    settings: Settings, markets: Sequence[str], sink: Sink, tap: Tap | None = None
+    settings: Settings,
+    markets: Sequence[str],
+    sink: Sink,
+    tap: Tap | None = None,
+    *,
+    private: bool = False,
 ) -> AsyncIterator[None]:
-    """Public feeds for ``markets`` (ticker, book and trades each) while the block runs."""
+    """Public feeds for ``markets`` (ticker, book and trades each) while the block runs,
+    and with ``private`` the private feed of every exchange that has keys configured."""
     wanted = by_venue(markets)
-    workers = public_workers(settings, sink, tap, venues=wanted.keys())
-    for venue, worker in workers.items():
+    workers = list(public_workers(settings, sink, tap, venues=wanted.keys()).items())
+    for venue, worker in workers:
         codes = wanted[venue]
         worker.subscribe(Subscription.of(codes, codes, codes))
-    tasks = [asyncio.create_task(w.run()) for w in workers.values()]
+    if private:
+        workers += private_workers(settings, sink, tap).workers.items()
+    tasks = [asyncio.create_task(w.run()) for _, w in workers]
     try:
         yield
     finally:
-        for worker in workers.values():
+        for _, worker in workers:
             worker.stop()
         for task in tasks:
             task.cancel()
@@ -132,7 +141,9 @@ async def record(
     demo: bool = False,
     seed: int = 1,
 ) -> int:
-    """Record every raw frame of ``markets`` for ``duration`` seconds into ``output``."""
+    """Record every raw frame of ``markets`` for ``duration`` seconds into ``output``,
+    with the private feeds' frames too where keys are configured (they hold your orders
+    and balances, never your keys)."""
 
     def sink(events: list[AnyEvent]) -> None:
         for ev in events:
@@ -148,8 +159,8 @@ async def record(
         with contextlib.ExitStack() as stack:
             if demo:
                 url = stack.enter_context(simulator_process(seed, settings.log_file))
-                settings = point_at(settings, url)
-            async with running_feeds(settings, markets, sink, recorder):
+                settings = point_at(settings, url, demo_keys=True)
+            async with running_feeds(settings, markets, sink, recorder, private=True):
                 await asyncio.sleep(duration)
     finally:
         recorder.close()

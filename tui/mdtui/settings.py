@@ -186,6 +186,23 @@ def _describe(error: dict) -> str:
     return f"{field}: {msg}"
 
 
+SECRET_FIELDS = ("access_key", "secret_key", "api_key")
+
+
+def config_permission_warning(config: Path | None = None) -> str | None:
+    """A warning when the config file holds API keys and other users may read it."""
+    path = config if config is not None else default_config_path()
+    try:
+        mode = path.stat().st_mode
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    if mode & 0o077 and any(re.search(rf"^\s*{f}\s*=", text, re.M) for f in SECRET_FIELDS):
+        return (f"config file {path} holds API keys and is readable by other users; "
+                f"run: chmod 600 {path}")
+    return None
+
+
 def load_settings(config: Path | None = None, **overrides: object) -> Settings:
     """Build the settings from every source; raise SettingsError with one clear line.
 
