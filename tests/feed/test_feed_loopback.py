@@ -140,3 +140,18 @@ async def test_unreachable_host_reports_reconnecting_with_reason(collector, tmp_
             lambda ev: type(ev) is FeedState and ev.state == "reconnecting" and ev.attempt >= 2
         )
     assert ev.reason == "cannot connect (refused or unreachable)"
+
+
+async def test_upbit_tops_stream_one_level_books(sim, settings, collector) -> None:
+    """Board markets get best bid/ask from a one-level book; the selected one the full."""
+    worker = public_workers(settings, collector, venues=["upbit"])["upbit"]
+    worker.subscribe(Subscription.of(["KRW-BTC", "KRW-ETH"], ["KRW-BTC"], ["KRW-BTC"],
+                                     tops=["KRW-BTC", "KRW-ETH"]))
+    async with running(worker):
+        top = await collector.wait_for(is_book("upbit", "KRW-ETH"))
+        full = await collector.wait_for(is_book("upbit", "KRW-BTC"))
+    assert len(top.bids) == len(top.asks) == 1
+    assert len(full.bids) == 30
+    request = sim.stats("upbit").payloads()[-1]
+    books = next(item for item in request if item.get("type") == "orderbook")
+    assert books["codes"] == ["KRW-BTC", "KRW-ETH.1"]

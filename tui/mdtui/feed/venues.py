@@ -92,7 +92,7 @@ class UpbitPublic(PublicFeed):
         return [
             upbit.subscribe_message(
                 sorted(wanted.tickers), sorted(wanted.books), sorted(wanted.trades),
-                depth=self.depth,
+                depth=self.depth, tops=sorted(wanted.tops),
             )
         ]
 

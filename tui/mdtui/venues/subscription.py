@@ -16,12 +16,20 @@ class Subscription:
     tickers: frozenset[str] = frozenset()
     books: frozenset[str] = frozenset()
     trades: frozenset[str] = frozenset()
+    tops: frozenset[str] = frozenset()
+    """Markets whose best bid and ask are wanted without the full book (the board's BID and
+    ASK columns). Upbit tickers carry no bid/ask, so an Upbit socket streams a one-level
+    book for these; Korbit tickers already carry them, so Korbit ignores this."""
 
     @classmethod
     def of(
-        cls, tickers: Iterable[str] = (), books: Iterable[str] = (), trades: Iterable[str] = ()
+        cls,
+        tickers: Iterable[str] = (),
+        books: Iterable[str] = (),
+        trades: Iterable[str] = (),
+        tops: Iterable[str] = (),
     ) -> Subscription:
-        return cls(frozenset(tickers), frozenset(books), frozenset(trades))
+        return cls(frozenset(tickers), frozenset(books), frozenset(trades), frozenset(tops))
 
     def by_type(self) -> tuple[tuple[PublicType, frozenset[str]], ...]:
         """``(("ticker", codes), ("orderbook", codes), ("trade", codes))``."""

@@ -76,6 +76,7 @@ def subscribe_message(
     depth: int = 30,
     fmt: str = "SIMPLE",
     ticket: str | None = None,
+    tops: Sequence[str] = (),
 ) -> str:
     """The complete subscription request for one public socket, as one JSON array text.
 
@@ -85,8 +86,9 @@ def subscribe_message(
     each request (upbit.md §2, UNCONFIRMED but safe either way), so switching markets means
     sending a new full message. Codes must be upper-case exchange codes and are sent as
     given, de-duplicated in order. With ``depth`` other than 30 each orderbook code gets the
-    ``.N`` suffix; 30 is the server default and is sent bare. ``ticket`` defaults to a new
-    uuid4. Raises ValueError for an unsupported depth or format, or when nothing is asked.
+    ``.N`` suffix; 30 is the server default and is sent bare. ``tops`` are markets whose
+    best bid and ask only are wanted: they join the orderbook codes as ``CODE.1`` (unless
+    already in ``books``). ``ticket`` defaults to a new uuid4. Raises ValueError for an unsupported depth or format, or when nothing is asked.
     """
     if depth not in BOOK_DEPTHS:
         raise ValueError(f"orderbook depth {depth} not in {BOOK_DEPTHS}")
@@ -95,6 +97,7 @@ def subscribe_message(
     book_codes = _unique(books)
     if depth != 30:
         book_codes = [f"{code}.{depth}" for code in book_codes]
+    book_codes += [f"{code}.1" for code in _unique(tops) if code not in books]
     request: list[dict[str, object]] = [{"ticket": ticket or str(uuid.uuid4())}]
     for typ, codes in (
         ("ticker", _unique(tickers)),
