@@ -88,7 +88,8 @@ def subscribe_message(
     given, de-duplicated in order. With ``depth`` other than 30 each orderbook code gets the
     ``.N`` suffix; 30 is the server default and is sent bare. ``tops`` are markets whose
     best bid and ask only are wanted: they join the orderbook codes as ``CODE.1`` (unless
-    already in ``books``). ``ticket`` defaults to a new uuid4. Raises ValueError for an unsupported depth or format, or when nothing is asked.
+    already in ``books``). ``ticket`` defaults to a new uuid4. Raises ValueError for an
+    unsupported depth or format, or when nothing is asked.
     """
     if depth not in BOOK_DEPTHS:
         raise ValueError(f"orderbook depth {depth} not in {BOOK_DEPTHS}")
