@@ -1,0 +1,73 @@
+"""Render the demo to ``screenshots/*.svg``: one per shipped theme, plus the search overlay.
+
+Deterministic: the frozen simulator (seed 1, fixed clock, markets stepped by hand), a fixed
+app clock, a 160x48 terminal and Korean time (UTC+9). Run from anywhere:
+
+    python screenshots/make.py
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parent
+SIZE = (160, 48)
+SEED = 1
+STEPS = 40
+SHOTS = [
+    ("mdtui-dark", "dark.svg", ()),
+    ("mdtui-light", "light.svg", ()),
+    ("mdtui-contrast", "contrast.svg", ()),
+    ("mdtui-dark", "search.svg", ("slash", "b", "t", "c")),
+]
+
+
+def main() -> int:
+    for name in [n for n in os.environ if n.startswith("MDTUI_")]:
+        del os.environ[name]
+    os.environ["TZ"] = "KST-9"  # POSIX rule: no tz database needed
+    time.tzset()
+    logging.basicConfig(handlers=[logging.NullHandler()], force=True)
+
+    from mdtui.demo import point_at
+    from mdtui.settings import Settings
+    from mdtui.ui.app import make_app
+    from mdtui.ui.frozen import FROZEN_MS, FrozenMarket, wait_quiet, wait_ready
+
+    for theme, filename, keys in SHOTS:
+        with FrozenMarket(seed=SEED) as market:
+            settings = Settings(_env_file=None, theme=theme)  # type: ignore[call-arg]
+            app = make_app(
+                point_at(settings, market.url),
+                mode=f"demo (seed {SEED})",
+                clock=lambda: FROZEN_MS / 1000 + 10,
+            )
+
+            async def shoot(pilot, market=market, app=app, keys=keys) -> None:
+                await wait_ready(app)
+                await wait_quiet(app, 0.3)
+                market.advance(STEPS)
+                await wait_quiet(app)
+                await pilot.pause()
+                if keys:
+                    await pilot.press(*keys)
+                    await pilot.pause(0.2)
+                await pilot.wait_for_scheduled_animations()
+                await pilot.pause()
+                app.exit(app.export_screenshot(title="mdtui --demo"))
+
+            svg = app.run(headless=True, size=SIZE, auto_pilot=shoot)
+            if not isinstance(svg, str):
+                print(f"screenshots: {filename} failed", file=sys.stderr)
+                return 1
+            (OUT / filename).write_text(svg, encoding="utf-8")
+            print(f"screenshots/{filename}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,42 @@
+"""Hand-made market events for pane tests (no network)."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+from mdtui.model.events import Book, Ticker, Trade
+
+T0 = 1_767_225_600_000
+
+
+def ticker(venue: str, market: str, last: str, change: str = "0", ts: int = T0) -> Ticker:
+    price, delta = D(last), D(change)
+    prev = price - delta
+    return Ticker(
+        venue,
+        market,
+        price,
+        prev,
+        delta,
+        (delta / prev * 100).quantize(D("0.01")),
+        prev,
+        price + 10,
+        price - 10,
+        D("123.4"),
+        D("345678901234"),
+        None,
+        None,
+        ts,
+        False,
+    )
+
+
+def book(venue: str, market: str, best_bid: str, tick: str, levels: int = 30) -> Book:
+    bid, step = D(best_bid), D(tick)
+    asks = tuple((bid + step * (i + 1), D("0.5") + D(i) / 10) for i in range(levels))
+    bids = tuple((bid - step * i, D("1.25") + D(i) / 4) for i in range(levels))
+    return Book(venue, market, bids, asks, T0, False)
+
+
+def trade(venue: str, market: str, price: str, size: str, side: str, n: int) -> Trade:
+    return Trade(venue, market, D(price), D(size), side, T0 + n * 1000, f"t{n}", False)  # type: ignore[arg-type]

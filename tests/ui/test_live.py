@@ -1,0 +1,217 @@
+"""The real app against the real simulator over loopback: market switching by keys,
+search, removal, themes, reconnect reporting, quitting offline, replay."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+
+from mdtui.demo import point_at
+from mdtui.feed.recorder import Recorder, read_capture
+from mdtui.feed.venues import decoder_for, public_workers
+from mdtui.feed.worker import Subscription
+from mdtui.model.events import Book, split_key
+from mdtui.ui.app import MdtuiApp, make_app
+from mdtui.ui.format import fmt_price, fmt_size
+
+from .conftest import SIZE, ready, wait_until
+
+
+def ladder_prices(app: MdtuiApp) -> list[str]:
+    """The price column of every level line the ladder renders."""
+    out = []
+    for y in range(app.ladder.size.height):
+        words = app.ladder.render_line(y).text.split()
+        if words and words[0][0].isdigit():
+            out.append(words[0])
+    return out
+
+
+def assert_shows(app: MdtuiApp, key: str) -> None:
+    """The ladder and tape show ``key``'s own data, as the model has it."""
+    venue, market = split_key(key)
+    book = app.ladder.shown
+    assert book is not None and (book.venue, book.market) == (venue, market)
+    assert app.ladder.key == app.tape.key == key
+    entry = app.view.catalog.entry(key)
+    decimals = entry.price_decimals(book.bids[0][0])
+    best_bid = fmt_price(book.bids[0][0], decimals)
+    best_ask = fmt_price(book.asks[0][0], decimals)
+    prices = ladder_prices(app)
+    n = app.ladder.levels_shown
+    assert prices[n - 1] == best_ask and prices[n] == best_bid
+    assert all((t.venue, t.market) == (venue, market) for t in app.tape.trades())
+
+
+async def switch(pilot, app: MdtuiApp, *keys: str) -> float:
+    """Press ``keys``; return seconds until the new market's book is on screen."""
+    await pilot.press(*keys)
+    took = await wait_until(
+        pilot, lambda: app.ladder.book is not None, 1.0, f"the {app.selected} book within a second"
+    )
+    await pilot.pause(0.05)
+    return took
+
+
+async def test_keys_switch_market_without_reconnecting(settings, sim):
+    app = make_app(settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot, app)
+        assert app.board.order == app.watchlist and len(app.watchlist) >= 10
+        assert {k.split(":")[0] for k in app.watchlist} == {"upbit", "korbit"}
+        assert_shows(app, "upbit:KRW-BTC")
+        connects = {v: w.stats.connects for v, w in app.workers_by_venue.items()}
+
+        await switch(pilot, app, "j")
+        assert app.selected == "upbit:KRW-ETH"
+        assert_shows(app, "upbit:KRW-ETH")
+        await switch(pilot, app, "j", "j", "k")
+        assert app.selected == "upbit:KRW-XRP"
+        assert_shows(app, "upbit:KRW-XRP")
+        await switch(pilot, app, "right_square_bracket")
+        assert app.selected == "upbit:KRW-SOL"
+        await wait_until(pilot, lambda: app.tape.trades(), 3.0, "SOL trades")
+        assert_shows(app, "upbit:KRW-SOL")
+        await switch(pilot, app, "end")
+        assert app.selected == "korbit:usdt_krw"
+        assert_shows(app, "korbit:usdt_krw")
+        await switch(pilot, app, "right_square_bracket")
+        assert app.selected == "upbit:KRW-BTC", "] wraps to the first market"
+        await switch(pilot, app, "left_square_bracket")
+        assert_shows(app, "korbit:usdt_krw")
+
+        assert {v: w.stats.connects for v, w in app.workers_by_venue.items()} == connects
+        upbit = app.workers_by_venue["upbit"].wanted
+        assert upbit.books == upbit.trades == frozenset()
+        korbit = app.workers_by_venue["korbit"].wanted
+        assert korbit.books == korbit.trades == {"usdt_krw"}
+        assert len(upbit.tickers) + len(korbit.tickers) == len(app.watchlist)
+
+
+async def test_search_adds_and_selects_any_market(settings, sim):
+    app = make_app(settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot, app)
+        await pilot.press("slash")
+        await pilot.press(*"아발")
+        await pilot.pause(0.05)
+        screen = app.screen
+        assert type(screen).__name__ == "SearchScreen"
+        assert screen.keys[0] in ("upbit:KRW-AVAX", "korbit:avax_krw")
+        await pilot.press("enter")
+        key = app.selected
+        assert key in ("upbit:KRW-AVAX", "korbit:avax_krw") and key in app.watchlist
+        await wait_until(pilot, lambda: app.ladder.book is not None, 1.0, "the AVAX book")
+        assert_shows(app, key)
+        await wait_until(pilot, lambda: app.view.model.markets[key].ticker, 2.0, "AVAX ticker")
+
+        # the palette finds markets too (by English name), and Escape leaves all as it was
+        await pilot.press("slash", *"ㄷㅈ", "escape")
+        assert app.selected == key
+
+
+async def test_remove_market(settings, sim):
+    app = make_app(settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot, app)
+        await switch(pilot, app, "j")
+        await pilot.press("d")
+        assert "upbit:KRW-ETH" not in app.watchlist
+        assert "upbit:KRW-ETH" not in app.board.order
+        assert app.selected == "upbit:KRW-XRP"
+        await wait_until(pilot, lambda: app.ladder.book is not None, 1.0, "the XRP book")
+        assert_shows(app, "upbit:KRW-XRP")
+        assert "KRW-ETH" not in app.workers_by_venue["upbit"].wanted.tickers
+
+
+async def test_theme_switch_live(settings, sim):
+    app = make_app(settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot, app)
+        seen = [app.theme]
+        for _ in range(3):
+            await pilot.press("t")
+            await pilot.pause(0.05)
+            seen.append(app.theme)
+        assert seen == ["mdtui-dark", "mdtui-light", "mdtui-contrast", "mdtui-dark"]
+        assert app.ladder.palette.bid.color is not None
+
+
+async def test_dropped_socket_is_reported_and_recovers(settings, sim):
+    settings = settings.model_copy(update={"stale_after": 0.5})
+    app = make_app(settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot, app)
+        await sim.stop()
+        await wait_until(
+            pilot, lambda: "STALE" in (app.view.stale.get("upbit") or ""), 8.0, "stale banner"
+        )
+        await pilot.pause(0.1)
+        status = app.status.render().plain
+        assert "reconnecting (attempt" in status and "STALE" in status, status
+        assert "STALE" in app.ladder.render_line(0).text
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def test_offline_shows_reconnecting_and_q_quits_at_once(base_settings):
+    settings = point_at(base_settings, f"http://127.0.0.1:{closed_port()}")
+    app = make_app(settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(
+            pilot,
+            lambda: "refused" in app.status.render().plain,
+            5.0,
+            "the reason on the status line",
+        )
+        status = app.status.render().plain
+        assert "Upbit public reconnecting (attempt " in status
+        assert "Korbit public reconnecting (attempt " in status
+        assert "no data yet" in app.ladder.render_line(0).text
+        start = time.monotonic()
+        await pilot.press("q")
+        await wait_until(pilot, lambda: app._exit, 0.5, "exit")
+        assert time.monotonic() - start < 0.5
+
+
+async def test_replay_shows_exactly_the_captured_book(settings, sim, tmp_path):
+    path = tmp_path / "capture.jsonl"
+    recorder = Recorder(path)
+    workers = public_workers(settings, lambda events: None, recorder)
+    workers["upbit"].subscribe(Subscription.of(["KRW-BTC", "KRW-ETH"], ["KRW-ETH"], ["KRW-ETH"]))
+    workers["korbit"].subscribe(Subscription.of(["btc_krw"], [], []))
+    tasks = [asyncio.create_task(w.run()) for w in workers.values()]
+    await asyncio.sleep(1.5)
+    for w in workers.values():
+        w.stop()
+    await asyncio.gather(*tasks)
+    recorder.close()
+    last_book = None
+    for record in read_capture(path):
+        for ev in decoder_for(record.venue, record.channel)(record.frame):  # type: ignore[misc]
+            if isinstance(ev, Book) and ev.market == "KRW-ETH":
+                last_book = ev
+    assert last_book is not None
+
+    app = make_app(settings, replay=path, speed=0)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: "upbit:KRW-ETH" in app.watchlist, 5.0, "replayed markets")
+        assert set(app.watchlist) == {"upbit:KRW-BTC", "upbit:KRW-ETH", "korbit:btc_krw"}
+        await pilot.click("#board", offset=(10, 1 + app.board.order.index("upbit:KRW-ETH") + 1))
+        assert app.selected == "upbit:KRW-ETH"
+        await wait_until(pilot, lambda: app.ladder.shown == last_book, 5.0, "the last book")
+        await pilot.pause(0.1)
+        n = app.ladder.levels_shown
+        rows = [app.ladder.render_line(y).text.split() for y in range(1, 2 * n + 2)]
+        asks = [r for r in rows[:n]][::-1]
+        bids = rows[n + 1 :]
+        sdec = 3
+        for (price, size), row in zip(last_book.asks[:n], asks, strict=True):
+            assert row[:2] == [f"{price:,.0f}", fmt_size(size, sdec)]
+        for (price, size), row in zip(last_book.bids[:n], bids, strict=True):
+            assert row[:2] == [f"{price:,.0f}", fmt_size(size, sdec)]

@@ -1,0 +1,296 @@
+"""The panes against hand-made events (no feeds): what they show, and how they repaint."""
+
+from __future__ import annotations
+
+from rich.color import Color as RichColor
+
+from mdtui.model.events import FeedState
+from mdtui.ui.app import make_app
+from mdtui.ui.widgets.lines import LinePane
+
+from .conftest import SIZE, wait_until
+from .events import T0, book, ticker, trade
+
+NOW = T0 / 1000 + 1
+
+
+def lines(pane: LinePane) -> list[str]:
+    return [pane.render_line(y).text for y in range(pane.size.height)]
+
+
+def app_for(settings, **kw):
+    return make_app(settings, start_feeds=False, clock=lambda: NOW, **kw)
+
+
+def feed(app, events, now_ms: int = T0 + 500) -> None:
+    app.view.model.apply([FeedState("upbit", "public", "live"), *events], now_ms)
+
+
+async def test_ladder_asks_above_spread_bids_below(base_settings):
+    app = app_for(base_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        feed(app, [book("upbit", "KRW-BTC", "145200000", "1000")])
+        await pilot.pause(0.1)
+        text = lines(app.ladder)
+        assert "PRICE" in text[0] and "CUM" in text[0]
+        spread_row = next(i for i, t in enumerate(text) if "spread" in t)
+        assert "spread 1,000" in text[spread_row] and "mid 145,200,500" in text[spread_row]
+        # best ask right above the spread, best bid right below, whole levels fill the pane
+        assert text[spread_row - 1].split()[0] == "145,201,000"
+        assert text[spread_row + 1].split()[0] == "145,200,000"
+        n = app.ladder.levels_shown
+        assert n == (app.ladder.size.height - 2) // 2
+        assert text[1].split()[0] == f"{145200000 + 1000 * n:,}"
+        # size, notional and cumulative size of the best bid and the second bid
+        first, second = text[spread_row + 1].split()[:4], text[spread_row + 2].split()[:4]
+        assert first[1] == "1.25000" and first[3] == "1.25000"
+        assert first[2] == "1.8억"  # 145.2M x 1.25 = 181.5M KRW
+        assert second[3] == "2.75000"
+
+
+async def test_ladder_waits_for_a_new_book_after_a_switch(base_settings):
+    app = app_for(base_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        feed(
+            app,
+            [
+                book("upbit", "KRW-BTC", "145200000", "1000"),
+                book("upbit", "KRW-ETH", "5210000", "1000"),
+            ],
+        )
+        await pilot.pause(0.05)
+        await pilot.press("j")
+        assert app.selected == "upbit:KRW-ETH"
+        # the stored ETH book is not streamed any more: do not show it as current
+        assert app.ladder.book is None
+        assert any("waiting for the ETH/KRW order book" in t for t in lines(app.ladder))
+        feed(app, [book("upbit", "KRW-ETH", "5211000", "1000")])
+        await wait_until(pilot, lambda: app.ladder.book is not None)
+        await pilot.pause(0.05)
+        assert any(t.split()[:1] == ["5,211,000"] for t in lines(app.ladder))
+
+
+async def test_tape_newest_first_and_big_trades_marked(base_settings):
+    app = app_for(base_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        feed(
+            app,
+            [
+                trade("upbit", "KRW-BTC", "145200000", "0.001", "buy", 1),
+                trade("upbit", "KRW-BTC", "145201000", "0.1", "sell", 2),
+                trade("upbit", "KRW-BTC", "145202000", "0.002", "buy", 3),
+            ],
+        )
+        await pilot.pause(0.1)
+        text = lines(app.tape)
+        assert text[0].split()[:5] == ["TIME", "PRICE", "SIZE", "KRW", "SIDE"]
+        assert text[1].split()[:2] == ["09:00:03", "145,202,000"]
+        assert text[2].split()[:2] == ["09:00:02", "145,201,000"]
+        assert "◆" in text[2] and "◆" not in text[1], "14.5M KRW is a big trade (10M)"
+        assert text[2].split()[-2] == "매도"
+        big = app.tape.render_line(2)
+        assert any(seg.style and seg.style.bgcolor for seg in big if "145,201,000" in seg.text)
+
+
+async def test_stale_feed_is_marked_instead_of_shown_as_live(base_settings):
+    settings = base_settings.model_copy(update={"stale_after": 2.0})
+    app = app_for(settings)
+    async with app.run_test(size=SIZE) as pilot:
+        feed(
+            app,
+            [
+                book("upbit", "KRW-BTC", "145200000", "1000"),
+                trade("upbit", "KRW-BTC", "145200000", "0.001", "buy", 1),
+            ],
+            now_ms=int(NOW * 1000) - 9000,
+        )
+        app.view.model.apply(
+            [FeedState("upbit", "public", "reconnecting", 3, "connection refused")], 0
+        )
+        await wait_until(pilot, lambda: app.view.stale.get("upbit"))
+        await pilot.pause(0.1)
+        banner = "STALE 9.0s · upbit reconnecting (see status line)"
+        assert banner in lines(app.ladder)[0]
+        assert banner in lines(app.tape)[0]
+        status = app.status.render().plain
+        assert "Upbit public reconnecting (attempt 3: connection refused) 9.0s STALE" in status
+        board_row = app.board.render_line(1)
+        stale = app.ladder.palette.stale.color
+        assert all(seg.style.color == stale for seg in board_row if seg.text.strip())
+
+
+async def test_price_change_flashes_briefly(base_settings):
+    app = app_for(base_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        feed(app, [ticker("upbit", "KRW-BTC", "145200000", "1000")])
+        await pilot.pause(0.1)
+        flash = app.board.palette.flash_bg.bgcolor
+
+        def flashing() -> bool:
+            return any(seg.style.bgcolor == flash for seg in app.board.render_line(1))
+
+        assert not flashing()
+        feed(app, [ticker("upbit", "KRW-BTC", "145201000", "2000")])
+        await wait_until(pilot, flashing, 1.0, "the flash")
+        await wait_until(pilot, lambda: not flashing(), 1.0, "the flash to end")
+
+
+async def test_colour_convention_setting(base_settings):
+    for convention, expected in (("korean", "up"), ("western", "western-up")):
+        settings = base_settings.model_copy(update={"colors": convention})
+        app = app_for(settings)
+        async with app.run_test(size=SIZE) as pilot:
+            feed(app, [ticker("upbit", "KRW-BTC", "145200000", "1000")])
+            await pilot.pause(0.1)
+            row = app.board.render_line(1)
+            last = next(seg for seg in row if "145,200,000" in seg.text)
+            want = app.current_theme.variables[expected]
+            assert last.style.color == RichColor.parse(want), convention
+
+
+async def test_click_selects_a_row_and_keys_can_be_remapped(base_settings):
+    settings = base_settings.model_copy(update={"keys": {"board.down": "n", "quit": "x"}})
+    app = app_for(settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n")
+        assert app.selected == "upbit:KRW-ETH"
+        await pilot.press("j")
+        assert app.selected == "upbit:KRW-ETH", "j was remapped away"
+        # row 4 of the board = 4th watchlist market (border + header above it)
+        await pilot.click("#board", offset=(10, 5))
+        assert app.selected == app.watchlist[3]
+        await pilot.press("x")
+        await wait_until(pilot, lambda: app._exit, 1.0, "exit")
+
+
+async def test_bad_theme_file_gives_a_notice_and_falls_back(base_settings, tmp_path):
+    themes = tmp_path / "themes"
+    themes.mkdir()
+    (themes / "broken.toml").write_text('name = "broken"\n[ui]\nprimary = "nope"\n')
+    settings = base_settings.model_copy(update={"theme_dir": themes, "theme": "broken"})
+    app = app_for(settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.1)
+        assert app.theme == "mdtui-dark"
+        notes = [n.message for n in app._notifications]
+        assert any("broken.toml: [ui] primary = 'nope' is not a colour" in n for n in notes)
+        assert any("theme 'broken' not found; using mdtui-dark" in n for n in notes)
+
+
+async def test_t_cycles_themes_and_repaints(base_settings):
+    app = app_for(base_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        feed(app, [book("upbit", "KRW-BTC", "145200000", "1000")])
+        await pilot.pause(0.1)
+        before = app.ladder.palette.base.bgcolor
+        await pilot.press("t")
+        await pilot.pause(0.1)
+        assert app.theme == "mdtui-light"
+        assert app.ladder.palette.base.bgcolor != before
+        await pilot.press("t", "t")
+        assert app.theme == "mdtui-dark"
+
+
+async def test_help_lists_every_binding_with_its_id(base_settings):
+    app = app_for(base_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause(0.05)
+        ids = {row[3] for row in app.help_rows()}
+        assert {
+            "quit",
+            "help",
+            "search",
+            "market.next",
+            "market.previous",
+            "watchlist.remove",
+            "theme.cycle",
+            "pane.next",
+            "palette",
+            "board.down",
+            "board.up",
+            "board.sort",
+        } <= ids
+        assert type(app.screen).__name__ == "HelpScreen"
+        await pilot.press("escape")
+        assert type(app.screen).__name__ == "MainScreen"
+
+
+async def test_d_removes_and_tab_cycles_panes(base_settings):
+    app = app_for(base_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        first, second = app.watchlist[:2]
+        await pilot.press("d")
+        assert first not in app.watchlist and app.selected == second
+        assert app.board.order[0] == second
+        assert app.focused is app.board
+        await pilot.press("tab")
+        assert app.focused is app.ladder
+        await pilot.press("tab")
+        assert app.focused is app.tape
+        await pilot.press("right_square_bracket")
+        assert app.selected == app.watchlist[1]
+        await pilot.press("left_square_bracket", "left_square_bracket")
+        assert app.selected == app.watchlist[-1], "[ wraps around"
+
+
+async def test_sort_by_change(base_settings):
+    app = app_for(base_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        feed(
+            app,
+            [
+                ticker("upbit", "KRW-BTC", "100", "1"),
+                ticker("upbit", "KRW-ETH", "100", "5"),
+                ticker("upbit", "KRW-XRP", "100", "-3"),
+            ],
+        )
+        await pilot.pause(0.05)
+        await pilot.press("s")
+        assert app.board.sort == "change"
+        assert app.board.order[:3] == ["upbit:KRW-ETH", "upbit:KRW-BTC", "upbit:KRW-XRP"]
+        assert app.selected == "upbit:KRW-BTC", "the selection stays on its market"
+
+
+async def test_removing_every_market_leaves_empty_panes(base_settings):
+    app = app_for(base_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*["d"] * len(app.watchlist))
+        assert app.watchlist == [] and app.selected is None
+        await pilot.pause(0.05)
+        assert app.ladder.border_title == "Order book"
+        assert all(not t.strip() for t in lines(app.ladder))
+        await pilot.press("j", "right_square_bracket", "d")
+
+
+async def test_palette_finds_markets(base_settings):
+    app = app_for(base_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.press(*"doge")
+
+        def first_hit() -> str:
+            found = app.screen.query("CommandList")
+            if not found or not found.first().option_count:
+                return ""
+            return str(found.first().get_option_at_index(0).prompt)
+
+        await wait_until(pilot, lambda: "DOGE/KRW" in first_hit(), 3.0, "a palette hit")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.selected == "upbit:KRW-DOGE", 2.0, "selection")
+
+
+async def test_trades_from_an_earlier_selection_are_muted(base_settings):
+    app = app_for(base_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        feed(app, [trade("upbit", "KRW-BTC", "145200000", "0.001", "buy", 1)])
+        await pilot.press("j", "k")  # away and back: BTC trades were not streamed meanwhile
+        feed(app, [trade("upbit", "KRW-BTC", "145300000", "0.001", "buy", 9)])
+        await pilot.pause(0.1)
+        stale = app.tape.palette.stale.color
+
+        def price_colour(y: int, price: str):
+            return next(s.style.color for s in app.tape.render_line(y) if price in s.text)
+
+        assert price_colour(1, "145,300,000") != stale
+        assert price_colour(2, "145,200,000") == stale

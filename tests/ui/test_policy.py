@@ -1,0 +1,55 @@
+"""Subscription policy and feed health (pure)."""
+
+from __future__ import annotations
+
+from mdtui.model.events import FeedState
+from mdtui.model.market import FeedHealth, MarketData
+from mdtui.ui.feeds import subscriptions
+from mdtui.ui.health import feed_view, feed_views, stale_reason
+
+WATCH = ["upbit:KRW-BTC", "upbit:KRW-ETH", "korbit:btc_krw"]
+
+
+def test_tickers_for_watchlist_detail_for_selection_only():
+    subs = subscriptions(WATCH, "upbit:KRW-ETH")
+    assert subs["upbit"].tickers == {"KRW-BTC", "KRW-ETH"}
+    assert subs["upbit"].books == subs["upbit"].trades == {"KRW-ETH"}
+    assert subs["korbit"].tickers == {"btc_krw"}
+    assert not subs["korbit"].books and not subs["korbit"].trades
+
+
+def test_selection_outside_watchlist_still_streams():
+    subs = subscriptions(WATCH, "korbit:eth_krw")
+    assert subs["korbit"].tickers == {"btc_krw", "eth_krw"}
+    assert subs["korbit"].books == {"eth_krw"}
+
+
+def test_no_selection():
+    subs = subscriptions([], None)
+    assert not subs["upbit"] and not subs["korbit"]
+
+
+def test_stale_only_when_not_live_and_old():
+    live = FeedHealth("upbit", "public", "live", last_message_ms=1_000)
+    assert not feed_view(live, "upbit", "public", 100.0, 5).stale
+    recon = FeedHealth("upbit", "public", "reconnecting", 2, "connection refused", 1_000)
+    fresh = feed_view(recon, "upbit", "public", 3.0, 5)
+    assert not fresh.stale
+    assert fresh.label == "reconnecting (attempt 2: connection refused)"
+    old = feed_view(recon, "upbit", "public", 10.0, 5)
+    assert old.stale
+    assert stale_reason(old) == "STALE 9.0s · upbit reconnecting (see status line)"
+
+
+def test_many_failed_attempts_show_down():
+    health = FeedHealth("korbit", "public", "reconnecting", 7, "cannot resolve host (offline?)")
+    view = feed_view(health, "korbit", "public", 1.0, 5)
+    assert view.state == "down" and view.stale and view.age is None
+    assert stale_reason(view).startswith("no data yet")
+
+
+def test_views_list_public_feeds_first():
+    model = MarketData()
+    model.apply([FeedState("korbit", "public", "live")], 1_000)
+    views = feed_views(model, ["upbit", "korbit"], 2.0, 5)
+    assert [(v.venue, v.state) for v in views] == [("upbit", "connecting"), ("korbit", "live")]

@@ -1,0 +1,71 @@
+"""Snapshot tests of the main screen, the search overlay and the help screen, against the
+frozen simulator (fixed seed, fixed clock, markets stepped by hand) and a fixed app clock.
+
+Update the baselines with ``pytest tests/ui/test_snapshots.py --snapshot-update`` after a
+deliberate change of the screen, and look at the new SVGs before committing them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from mdtui.demo import point_at
+from mdtui.settings import Settings
+from mdtui.ui.app import MdtuiApp, make_app
+from mdtui.ui.frozen import FROZEN_MS, FrozenMarket
+
+from .conftest import SIZE, ready, settle
+
+STEPS = 40
+"""Market steps after the first snapshot: enough for a tape and moved prices."""
+
+
+@pytest.fixture
+def frozen() -> Iterator[FrozenMarket]:
+    with FrozenMarket(seed=1) as market:
+        yield market
+
+
+@pytest.fixture
+def app(frozen: FrozenMarket, base_settings: Settings) -> MdtuiApp:
+    settings = point_at(base_settings, frozen.url)
+    return make_app(settings, clock=lambda: FROZEN_MS / 1000 + 10, mode="demo (seed 1)")
+
+
+def prepare(frozen: FrozenMarket):
+    async def run_before(pilot) -> None:
+        app = pilot.app
+        await ready(pilot, app)
+        await settle(pilot, app, quiet=0.3)
+        frozen.advance(STEPS)
+        await settle(pilot, app)
+
+    return run_before
+
+
+def test_main_screen(snap_compare, app, frozen):
+    assert snap_compare(app, terminal_size=SIZE, run_before=prepare(frozen))
+
+
+def test_search_overlay(snap_compare, app, frozen):
+    before = prepare(frozen)
+
+    async def run_before(pilot) -> None:
+        await before(pilot)
+        await pilot.press("slash", *"eth")
+        await pilot.pause(0.1)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_help_screen(snap_compare, app, frozen):
+    before = prepare(frozen)
+
+    async def run_before(pilot) -> None:
+        await before(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause(0.1)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

@@ -1,0 +1,483 @@
+"""The dashboard app: one screen with the ticker board, depth ladder, trade tape and
+status line, fed by one async worker per public websocket (or a replay).
+
+Data path: a worker's ``sink`` applies each batch of events to the shared
+:class:`~mdtui.model.market.MarketData` at once (cheap, O(levels)); a 30 Hz timer then asks
+each pane to repaint what changed since the last flush. No pane renders per message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer
+from textual.worker import Worker, WorkerState
+
+from mdtui.feed.worker import FeedWorker
+from mdtui.model.events import Book
+from mdtui.settings import Settings
+from mdtui.ui.catalog import VENUE_LABEL
+from mdtui.ui.commands import MarketCommands
+from mdtui.ui.feeds import VENUES
+from mdtui.ui.health import feed_views, stale_reason
+from mdtui.ui.hub import FeedHub
+from mdtui.ui.loop import daemon_loop
+from mdtui.ui.screens.help import HelpScreen, binding_rows
+from mdtui.ui.screens.search import SearchScreen
+from mdtui.ui.theming import (
+    DEFAULT_THEME,
+    MARKET_DEFAULTS,
+    apply_convention,
+    builtin_theme_dir,
+    load_themes,
+)
+from mdtui.ui.view import View
+from mdtui.ui.widgets.board import Board
+from mdtui.ui.widgets.ladder import Ladder
+from mdtui.ui.widgets.status import StatusLine
+from mdtui.ui.widgets.tape import Tape
+
+log = logging.getLogger(__name__)
+
+FLUSH_HZ = 30
+HEALTH_EVERY = 0.25
+"""Seconds between feed-health checks (status line, stale banners)."""
+
+Clock = Callable[[], float]
+
+
+class MainScreen(Screen[None]):
+    """Board on top; ladder and tape below; status line and key hints at the bottom."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("tab", "app.focus_next", "Next pane", show=False, id="pane.next"),
+        Binding("shift+tab", "app.focus_previous", "Previous pane", show=False, id="pane.previous"),
+    ]
+
+    def __init__(self, view: View) -> None:
+        super().__init__()
+        self.view = view
+
+    def compose(self) -> ComposeResult:
+        yield Board(self.view, id="board")
+        with Horizontal(id="lower"):
+            yield Ladder(self.view, id="ladder")
+            yield Tape(self.view, id="tape")
+        yield StatusLine(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        app = self.app
+        if isinstance(app, MdtuiApp):
+            app.main_ready(self)
+
+
+class MdtuiApp(App[int]):
+    """mdtui's dashboard. Build it with :func:`make_app`."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "mdtui"
+    COMMANDS = App.COMMANDS | {MarketCommands}
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit", id="quit", tooltip="Quit at once"),
+        Binding("question_mark", "help", "Help", id="help", tooltip="Show all keys"),
+        Binding(
+            "slash",
+            "search",
+            "Search",
+            id="search",
+            tooltip="Search every market of both exchanges; Enter adds and selects",
+        ),
+        Binding(
+            "left_square_bracket",
+            "market(-1)",
+            "Prev",
+            id="market.previous",
+            tooltip="Previous market (from any pane)",
+        ),
+        Binding(
+            "right_square_bracket",
+            "market(1)",
+            "Next",
+            id="market.next",
+            tooltip="Next market (from any pane)",
+        ),
+        Binding(
+            "d",
+            "remove",
+            "Remove",
+            id="watchlist.remove",
+            tooltip="Remove the selected market from the watchlist",
+        ),
+        Binding("t", "cycle_theme", "Theme", id="theme.cycle", tooltip="Next theme"),
+        Binding(
+            "ctrl+p",
+            "command_palette",
+            "Palette",
+            show=False,
+            priority=True,
+            id="palette",
+            tooltip="Command palette (symbol search, themes, ...)",
+        ),
+    ]
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        replay: Path | None = None,
+        speed: float = 1.0,
+        clock: Clock | None = None,
+        mode: str = "live",
+        start_feeds: bool = True,
+    ) -> None:
+        self.settings = settings
+        super().__init__()
+        self.replay_path = replay
+        self.speed = speed
+        self.clock: Clock = clock or time.time
+        self.mode = mode
+        self.start_feeds = start_feeds
+        self.view = View(
+            names=settings.names,
+            locale=settings.number_locale,
+            big_trade=settings.big_trade_krw,
+            replay=replay is not None,
+        )
+        self.watchlist: list[str] = [] if replay else list(dict.fromkeys(settings.watchlist))
+        self.selected: str | None = self.watchlist[0] if self.watchlist else None
+        self.hub = FeedHub(self, settings, self.view, self.clock, self._markets_listed)
+        self.theme_names: list[str] = []
+        self.theme_errors: list[str] = []
+        self._health_at = 0.0
+        self._panes: tuple[Board, Ladder, Tape, StatusLine] | None = None
+        self._known_markets = 0
+        self._load_themes()
+
+    # -- themes -------------------------------------------------------------------------
+
+    def _load_themes(self) -> None:
+        loaded = load_themes(builtin_theme_dir(), self.settings.theme_dir)
+        for theme in loaded.themes:
+            self.register_theme(theme)
+        self.theme_names = [t.name for t in loaded.themes]
+        self.theme_errors = list(loaded.errors)
+        wanted = self.settings.theme
+        if wanted not in self.available_themes:
+            fallback = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"
+            self.theme_errors.append(f"theme {wanted!r} not found; using {fallback}")
+            wanted = fallback
+        self.theme = wanted
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return dict(MARKET_DEFAULTS)
+
+    def get_css_variables(self) -> dict[str, str]:
+        variables = apply_convention(super().get_css_variables(), self.settings.colors)
+        self.theme_variables = variables
+        return variables
+
+    def action_cycle_theme(self) -> None:
+        names = self.theme_names or [self.theme]
+        index = names.index(self.theme) + 1 if self.theme in names else 0
+        self.theme = names[index % len(names)]
+        self.notify(f"theme: {self.theme}", timeout=1.5)
+
+    # -- lifecycle ----------------------------------------------------------------------
+
+    def get_default_screen(self) -> Screen:
+        return MainScreen(self.view)
+
+    def _is_main(self) -> bool:
+        """Whether the panes are mounted and attached (not before start or at shutdown)."""
+        return self._panes is not None and self._panes[0].is_attached
+
+    @property
+    def board(self) -> Board:
+        assert self._panes is not None, "the main screen is not mounted yet"
+        return self._panes[0]
+
+    @property
+    def ladder(self) -> Ladder:
+        assert self._panes is not None, "the main screen is not mounted yet"
+        return self._panes[1]
+
+    @property
+    def tape(self) -> Tape:
+        assert self._panes is not None, "the main screen is not mounted yet"
+        return self._panes[2]
+
+    @property
+    def status(self) -> StatusLine:
+        assert self._panes is not None, "the main screen is not mounted yet"
+        return self._panes[3]
+
+    def main_ready(self, screen: MainScreen) -> None:
+        """The main screen is mounted: apply config, show the selection, start the feeds."""
+        self._panes = (
+            screen.query_one(Board),
+            screen.query_one(Ladder),
+            screen.query_one(Tape),
+            screen.query_one(StatusLine),
+        )
+        unknown = self._apply_keymap()
+        for error in self.theme_errors:
+            self.notify(error, title="theme", severity="warning", timeout=10)
+        if unknown:
+            self.notify(
+                f"unknown binding id(s) in [keys]: {', '.join(unknown)}",
+                title="config",
+                severity="warning",
+                timeout=10,
+            )
+        self.view.live_book = self._live_book
+        self.board.set_keys(self.watchlist, self.selected)
+        self.board.focus()
+        self._show_selected()
+        if self.start_feeds:
+            self._resubscribe()  # stored until the workers exist; start() sends it
+            self.hub.start(self.replay_path, self.speed)
+        self.set_interval(1 / FLUSH_HZ, self._flush_panes, name="flush")
+        self._flush_panes()
+
+    def _apply_keymap(self) -> list[str]:
+        keymap = dict(self.settings.keys)
+        known = {row[3] for row in self.help_rows()}
+        self.set_keymap(keymap)
+        return sorted(set(keymap) - known)
+
+    def _live_book(self, key: str) -> Book | None:
+        if self.ladder.key == key:
+            return self.ladder.book
+        state = self.view.model.markets.get(key)
+        return state.book if state is not None and self.hub.streams_book(key) else None
+
+    # -- feeds --------------------------------------------------------------------------
+
+    @property
+    def workers_by_venue(self) -> dict[str, FeedWorker]:
+        """The public feed workers by exchange (empty in replay mode or before start)."""
+        return self.hub.workers
+
+    def _markets_listed(self) -> None:
+        if self._is_main():
+            self.board.clear_cache()
+            self.board.refresh()
+            self._update_titles()
+
+    def _resubscribe(self) -> None:
+        self.hub.want(self.watchlist, self.selected)
+
+    @on(Worker.StateChanged)
+    def _worker_state(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if event.state == WorkerState.ERROR:
+            log.error("worker %s failed: %r", worker.name, worker.error)
+            self.notify(f"{worker.name} stopped: {worker.error!r}", severity="error", timeout=10)
+
+    # -- the flush ----------------------------------------------------------------------
+
+    def _flush_panes(self) -> None:
+        """Push model changes to the panes (<= 30 Hz; each pane repaints only what changed).
+
+        Nothing is repainted while an overlay (search, help, palette) covers the panes: a
+        translucent overlay re-renders itself for every change beneath it. The model keeps
+        updating, and the panes catch up the moment the overlay closes.
+        """
+        if not self._is_main() or self.screen is not self.screen_stack[0]:
+            return
+        mono = time.monotonic()
+        if self.replay_path is not None:
+            self._adopt_replay_markets()
+        if mono - self._health_at >= HEALTH_EVERY:
+            self._health_at = mono
+            self._check_health()
+        self.board.flush(mono)
+        self.ladder.flush(mono)
+        self.tape.flush(mono)
+
+    def _check_health(self) -> None:
+        now = self.clock()
+        venues = list(self.workers_by_venue) or self._venues_seen()
+        views = feed_views(self.view.model, venues, now, self.settings.stale_after)
+        self.view.set_stale({v.venue: stale_reason(v) for v in views if v.channel == "public"})
+        self.status.update(views, now, self._mode_label())
+
+    def _venues_seen(self) -> list[str]:
+        seen = {venue for venue, _ in self.view.model.feeds}
+        return [v for v in VENUES if v in seen] + sorted(seen - set(VENUES))
+
+    def _mode_label(self) -> str:
+        if self.replay_path is not None:
+            return f"replay {self.replay_path.name}"
+        return self.mode
+
+    def _adopt_replay_markets(self) -> None:
+        markets = self.view.model.markets
+        if len(markets) == self._known_markets:
+            return
+        self._known_markets = len(markets)
+        added = [key for key in markets if key not in self.watchlist]
+        if added:
+            self.watchlist.extend(added)
+            self.board.set_keys(self.watchlist, self.selected)
+            if self.selected is None:
+                self.select_market(self.watchlist[0])
+            self._update_titles()
+
+    # -- selection ----------------------------------------------------------------------
+
+    def select_market(self, key: str | None) -> None:
+        """Make ``key`` the selected market: board cursor, ladder, tape, subscriptions."""
+        if key == self.selected and self.ladder.key == key:
+            return
+        self.selected = key
+        self.board.select(key)
+        self._show_selected()
+        self._resubscribe()
+
+    def _show_selected(self) -> None:
+        self.ladder.show(self.selected)
+        self.tape.show(self.selected)
+        self._update_titles()
+
+    def _update_titles(self) -> None:
+        if not self._is_main():
+            return
+        self.board.border_title = f"Watchlist · {len(self.watchlist)}"
+        if self.selected is None:
+            self.ladder.border_title = "Order book"
+            self.tape.border_title = "Trades"
+            return
+        entry = self.view.catalog.entry(self.selected)
+        where = VENUE_LABEL.get(entry.venue, entry.venue)
+        name = entry.name(self.settings.names)
+        self.ladder.border_title = f"Order book · {entry.symbol} · {where} · {name}"
+        self.tape.border_title = f"Trades · {entry.symbol} · {where}"
+
+    @on(Board.Selected)
+    def _board_selected(self, event: Board.Selected) -> None:
+        self.select_market(event.key)
+
+    def goto_market(self, key: str | None) -> None:
+        """Select ``key``, adding it to the watchlist first when needed (search, palette)."""
+        if key is None:
+            return
+        if key not in self.watchlist:
+            self.watchlist.append(key)
+            self.board.set_keys(self.watchlist, self.selected)
+            self.notify(
+                f"added {self.view.catalog.entry(key).symbol} "
+                f"({VENUE_LABEL.get(key.partition(':')[0], '')})",
+                timeout=2,
+            )
+        self.select_market(key)
+        self._resubscribe()
+        self._update_titles()
+
+    def action_market(self, delta: int) -> None:
+        order = self.board.order
+        if not order:
+            return
+        index = order.index(self.selected) if self.selected in order else -1
+        self.select_market(order[(index + delta) % len(order)])
+
+    def action_remove(self) -> None:
+        key = self.selected
+        if key is None or key not in self.watchlist:
+            return
+        order = self.board.order
+        index = order.index(key) if key in order else 0
+        self.watchlist.remove(key)
+        rest = [k for k in order if k != key]
+        following = rest[min(index, len(rest) - 1)] if rest else None
+        self.selected = None
+        self.board.set_keys(self.watchlist, None)
+        self.select_market(following)
+        self._resubscribe()
+        self._update_titles()
+        self.notify(f"removed {self.view.catalog.entry(key).symbol}", timeout=2)
+
+    def action_search(self) -> None:
+        self.push_screen(SearchScreen(self.view.catalog, self.watchlist), self.goto_market)
+
+    def action_help(self) -> None:
+        notes = [
+            "Remap keys in config.toml by binding id, e.g. a [keys] table with "
+            'board.down = "down,j,n" (keys separated by commas).',
+            "Click a board row to select it. Symbol search is also in the palette (ctrl+p).",
+        ]
+        self.push_screen(HelpScreen(self.help_rows(), notes))
+
+    def help_rows(self) -> list[tuple[str, str, str, str]]:
+        keymap = dict(self.settings.keys)
+        rows = binding_rows("app", self.BINDINGS, keymap)
+        rows += binding_rows("screen", MainScreen.BINDINGS, keymap)
+        rows += binding_rows("board", Board.BINDINGS, keymap)
+        rows += binding_rows("search", SearchScreen.BINDINGS, keymap)
+        rows += binding_rows("help", HelpScreen.BINDINGS, keymap)
+        return rows
+
+    def get_system_commands(self, screen: Screen):
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Search markets", "Find any market and add it (/)", self.action_search)
+        yield SystemCommand("Next theme", "Cycle the mdtui themes (t)", self.action_cycle_theme)
+        yield SystemCommand(
+            "Sort board", "Cycle the board's sort column (s)", self.board.action_sort
+        )
+        yield SystemCommand("Remove market", "Remove the selected market (d)", self.action_remove)
+        yield SystemCommand("Keys", "Show all key bindings (?)", self.action_help)
+
+    async def action_quit(self) -> None:
+        """Quit at once: stop the feeds (no waiting on sockets) and exit."""
+        self.hub.stop()
+        self.exit(0)
+
+
+def make_app(
+    settings: Settings,
+    *,
+    replay: Path | None = None,
+    speed: float = 1.0,
+    clock: Clock | None = None,
+    mode: str = "live",
+    start_feeds: bool = True,
+) -> MdtuiApp:
+    """The one factory the CLI, the tests and the screenshot script use."""
+    return MdtuiApp(
+        settings, replay=replay, speed=speed, clock=clock, mode=mode, start_feeds=start_feeds
+    )
+
+
+def run_dashboard(
+    settings: Settings,
+    *,
+    demo: bool = False,
+    replay: Path | None = None,
+    speed: float = 1.0,
+    seed: int = 1,
+) -> int:
+    """Run the dashboard in this terminal until the user quits; return the exit status."""
+    with contextlib.ExitStack() as stack:
+        mode = "live"
+        if demo:
+            from mdtui.demo import point_at, simulator_process
+
+            url = stack.enter_context(simulator_process(seed, settings.log_file))
+            settings = point_at(settings, url)
+            mode = f"demo (seed {seed})"
+        app = make_app(settings, replay=replay, speed=speed, mode=mode)
+        with daemon_loop() as loop:
+            result = app.run(loop=loop)
+        return result if isinstance(result, int) else (app.return_code or 0)

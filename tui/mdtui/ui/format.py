@@ -1,0 +1,127 @@
+"""Number and time formatting for the dashboard: pure functions, no Textual.
+
+Prices are shown in the market's tick precision with thousands separators; sizes with a
+precision that suits the price level; KRW values compactly (``1.2조``/``3,456억`` in the
+Korean number locale, ``1.2T``/``345.6B`` in the English one).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from decimal import Decimal
+
+MAX_DECIMALS = 8
+
+_KO_UNITS = ((Decimal(10) ** 12, "조"), (Decimal(10) ** 8, "억"), (Decimal(10) ** 4, "만"))
+_EN_UNITS = (
+    (Decimal(10) ** 12, "T"),
+    (Decimal(10) ** 9, "B"),
+    (Decimal(10) ** 6, "M"),
+    (Decimal(10) ** 3, "K"),
+)
+
+
+def decimals_of(value: Decimal) -> int:
+    """Digits after the decimal point that ``value`` needs (``1.2300`` -> 2, ``1E+3`` -> 0)."""
+    if not value.is_finite():
+        return 0
+    exponent = value.normalize().as_tuple().exponent
+    assert isinstance(exponent, int)
+    return min(max(-exponent, 0), MAX_DECIMALS)
+
+
+def infer_decimals(prices: Iterable[Decimal]) -> int:
+    """The precision a set of on-tick prices shows: the most decimals any of them needs."""
+    return max((decimals_of(p) for p in prices), default=0)
+
+
+def fmt_price(price: Decimal | None, decimals: int) -> str:
+    """``145,200,000`` or ``0.01852``: fixed ``decimals`` with thousands separators."""
+    if price is None:
+        return "—"
+    return f"{price:,.{decimals}f}"
+
+
+def size_decimals(price: Decimal | None) -> int:
+    """Decimals for sizes of a market trading at ``price``: about 1,000 KRW resolution.
+
+    BTC at 145M shows 5, ETH at 5M 3, XRP at 3,000 none.
+    """
+    if price is None or price <= 0:
+        return 4
+    magnitude = price.adjusted()  # floor(log10(price))
+    return min(max(magnitude - 3, 0), MAX_DECIMALS)
+
+
+def fmt_size(size: Decimal, decimals: int) -> str:
+    """A size with ``decimals`` places; tiny non-zero sizes keep their significant digits."""
+    if size and abs(size) < Decimal(1).scaleb(-decimals):
+        return f"{size:,.{decimals_of(size)}f}"
+    return f"{size:,.{decimals}f}"
+
+
+def compact(value: Decimal | None, locale: str = "ko") -> str:
+    """Compact money: ``1.2조``, ``3,456억``, ``12만`` (ko) or ``1.2T``, ``345.6B`` (en)."""
+    if value is None:
+        return "—"
+    sign = "-" if value < 0 else ""
+    value = abs(value)
+    if locale == "ko":
+        for unit, suffix in _KO_UNITS:
+            if value >= unit:
+                scaled = value / unit
+                if scaled < (100 if suffix == "조" else 10):
+                    return f"{sign}{scaled:,.1f}{suffix}"
+                return f"{sign}{scaled:,.0f}{suffix}"
+        return f"{sign}{value:,.0f}"
+    for unit, suffix in _EN_UNITS:
+        if value >= unit:
+            return f"{sign}{value / unit:,.1f}{suffix}"
+    return f"{sign}{value:,.0f}"
+
+
+def fmt_pct(pct: Decimal | None, places: int = 2) -> str:
+    """A signed percentage: ``+1.23%``, ``-0.45%``, ``0.00%``."""
+    if pct is None:
+        return "—"
+    text = f"{pct:+.{places}f}%"
+    return text[1:] if text[1:].strip("0.%") == "" else text
+
+
+def fmt_notional(value: Decimal, quote: str, locale: str) -> str:
+    """Trade or level value in the quote currency: compact for KRW, plain otherwise."""
+    if quote == "KRW":
+        return compact(value, locale)
+    return f"{value:,.4f}" if value < 1000 else f"{value:,.0f}"
+
+
+def fmt_clock(ts_ms: int) -> str:
+    """Local wall time to the second: ``14:03:27``."""
+    return time.strftime("%H:%M:%S", time.localtime(ts_ms / 1000))
+
+
+def fmt_age(seconds: float) -> str:
+    """A short age: ``0.4s``, ``12s``, ``3m05s``, ``2h04m``."""
+    if seconds < 0:
+        seconds = 0.0
+    if seconds < 10:
+        return f"{seconds:.1f}s"
+    if seconds < 60:
+        return f"{int(seconds)}s"
+    if seconds < 3600:
+        return f"{int(seconds // 60)}m{int(seconds % 60):02d}s"
+    return f"{int(seconds // 3600)}h{int(seconds % 3600 // 60):02d}m"
+
+
+def spread_text(bid: Decimal, ask: Decimal, decimals: int) -> str:
+    """``spread 1,000 (0.0007% 0.7bp)  mid 145,200,500``."""
+    spread = ask - bid
+    mid = (ask + bid) / 2
+    if mid <= 0:
+        return f"spread {fmt_price(spread, decimals)}"
+    bps = spread / mid * 10000
+    return (
+        f"spread {fmt_price(spread, decimals)} ({bps / 100:.4f}% {bps:.2f}bp)"
+        f"  mid {fmt_price(mid, decimals + int(spread.scaleb(decimals)) % 2)}"
+    )

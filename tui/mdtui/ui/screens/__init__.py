@@ -1,0 +1,1 @@
+"""Overlays: market search and key help."""

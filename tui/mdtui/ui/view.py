@@ -1,0 +1,38 @@
+"""The state the panes read: the market store, the catalogue, display settings, and which
+venues are stale right now. One instance is shared by the app and its panes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from mdtui.model.events import Book
+from mdtui.model.market import MarketData
+from mdtui.ui.catalog import Catalog
+
+
+@dataclass
+class View:
+    model: MarketData = field(default_factory=MarketData)
+    catalog: Catalog = field(default_factory=Catalog)
+    names: str = "korean"
+    """Market names in ``korean`` or ``english``."""
+    locale: str = "ko"
+    """Number locale for compact values: ``ko`` (조/억) or ``en`` (T/B)."""
+    big_trade: Decimal = Decimal(10_000_000)
+    stale: dict[str, str | None] = field(default_factory=dict)
+    """venue -> banner text while its data is stale, None when current."""
+    stale_seq: int = 0
+    """Bumped whenever ``stale`` changes, so panes know to repaint."""
+    replay: bool = False
+    """Data comes from a capture (every market's books are in it): a market switch can show
+    the stored book at once instead of waiting for a fresh snapshot."""
+    live_book: Callable[[str], Book | None] = lambda key: None
+    """The current book of ``key`` when it is streamed (the selected market), else None.
+    Upbit tickers carry no best bid/ask; the board takes them from this book."""
+
+    def set_stale(self, stale: dict[str, str | None]) -> None:
+        if stale != self.stale:
+            self.stale = stale
+            self.stale_seq += 1

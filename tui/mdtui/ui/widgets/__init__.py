@@ -1,0 +1,1 @@
+"""The dashboard panes (Line-API widgets) and the status line."""

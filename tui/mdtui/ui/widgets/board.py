@@ -1,0 +1,386 @@
+"""The ticker board: the watchlist, one row per market, both exchanges mixed.
+
+A Line-API pane with a fixed header row. Each row's Strip is cached with a signature
+(ticker sequence, selection, flash, staleness, width); a flush compares signatures and
+repaints only the rows that changed. A changed last price flashes for a few frames, at
+most once per :data:`FLASH_EVERY` seconds per row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import ClassVar
+
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.strip import Strip
+
+from mdtui.model.events import Ticker, split_key
+from mdtui.ui.catalog import VENUE_LABEL
+from mdtui.ui.format import compact, fmt_pct, fmt_price
+from mdtui.ui.view import View
+from mdtui.ui.widgets.lines import LinePane, Part, fit, strip_of
+
+FLASH_FOR = 0.25
+"""Seconds a changed price stays highlighted (a few frames at 30 Hz)."""
+FLASH_EVERY = 1.0
+"""A row flashes at most once per this many seconds."""
+RESORT_EVERY = 1.0
+"""A sorted board reorders at most once per second, so rows do not jump on every tick."""
+
+SORTS = ("watchlist", "change", "value", "name")
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    key: str
+    title: str
+    width: int
+    right: bool = True
+
+
+COLUMNS = (
+    Column("venue", "EXCH", 6, False),
+    Column("market", "MARKET", 10, False),
+    Column("name", "NAME", 14, False),
+    Column("last", "LAST", 15),
+    Column("change", "CHG%", 8),
+    Column("value", "VALUE 24H", 9),
+    Column("bid", "BID", 15),
+    Column("ask", "ASK", 15),
+    Column("high", "HIGH", 15),
+    Column("low", "LOW", 15),
+)
+DROP_ORDER = ("low", "high", "ask", "bid", "name", "venue")
+"""Columns dropped, in this order, when the pane is too narrow."""
+
+
+def layout(width: int) -> list[Column]:
+    """The columns that fit ``width`` cells; spare width goes to the name."""
+    cols = list(COLUMNS)
+    drop = list(DROP_ORDER)
+
+    def total(cs: list[Column]) -> int:
+        return sum(c.width for c in cs) + len(cs)
+
+    while total(cols) > width and drop:
+        name = drop.pop(0)
+        cols = [c for c in cols if c.key != name]
+    spare = width - total(cols)
+    grow = {"name": min(max(spare, 0), 8)}
+    numeric = [c.key for c in cols if c.right]
+    rest = spare - grow["name"]
+    if rest > 0 and numeric:
+        share, extra = divmod(min(rest, 4 * len(numeric)), len(numeric))
+        for i, key in enumerate(numeric):
+            grow[key] = share + (1 if i < extra else 0)
+    return [Column(c.key, c.title, c.width + grow.get(c.key, 0), c.right) for c in cols]
+
+
+class Board(LinePane):
+    """The watchlist board. Posts :class:`Board.Selected` when the user moves the cursor."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "down,j",
+            "cursor(1)",
+            "Down",
+            show=False,
+            id="board.down",
+            tooltip="Next market on the board",
+        ),
+        Binding(
+            "up,k",
+            "cursor(-1)",
+            "Up",
+            show=False,
+            id="board.up",
+            tooltip="Previous market on the board",
+        ),
+        Binding("home,g", "first", "First", show=False, id="board.first", tooltip="First market"),
+        Binding("end,G", "last", "Last", show=False, id="board.last", tooltip="Last market"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="board.page_down"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="board.page_up"),
+        Binding(
+            "s",
+            "sort",
+            "Sort",
+            id="board.sort",
+            tooltip="Sort by watchlist order, change %, 24 h value or name",
+        ),
+    ]
+
+    class Selected(Message):
+        """The user picked ``key`` on the board."""
+
+        def __init__(self, key: str) -> None:
+            super().__init__()
+            self.key = key
+
+    def __init__(self, view: View, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.view = view
+        self.keys: list[str] = []
+        """Rows in watchlist order."""
+        self.order: list[str] = []
+        """Rows in display order (the sort applied)."""
+        self.selected: str | None = None
+        self.sort = "watchlist"
+        self._sorted_at = 0.0
+        self._rows: dict[str, tuple[tuple, Strip]] = {}
+        self._header: tuple[int, Strip] | None = None
+        self._cols: list[Column] = []
+        self._now = 0.0
+        self._flash_until: dict[str, float] = {}
+        self._flashed_at: dict[str, float] = {}
+        self._last_seen: dict[str, tuple[int, Decimal | None]] = {}
+        self._flushed: tuple[int, int] = (-1, -1)
+        self._width = 0
+
+    # -- data -------------------------------------------------------------------------
+
+    def set_keys(self, keys: list[str], selected: str | None) -> None:
+        """Show ``keys`` (watchlist order) with ``selected`` under the cursor."""
+        self.keys = list(keys)
+        self.selected = selected
+        self._resort(force=True)
+        self.set_rows(len(self.order) + 1)
+        self.scroll_to_selected()
+        self.refresh()
+
+    def select(self, key: str | None) -> None:
+        if key != self.selected:
+            self.selected = key
+            self.scroll_to_selected()
+            self.refresh()
+
+    def _resort(self, force: bool = False) -> None:
+        if self.sort == "watchlist":
+            self.order = list(self.keys)
+            return
+        if not force and self._now - self._sorted_at < RESORT_EVERY:
+            return
+        self._sorted_at = self._now
+        markets = self.view.model.markets
+        catalog = self.view.catalog
+
+        def ticker(key: str) -> Ticker | None:
+            state = markets.get(key)
+            return state.ticker if state else None
+
+        if self.sort == "name":
+            names = self.view.names
+            order = sorted(self.keys, key=lambda k: catalog.entry(k).name(names).casefold())
+        elif self.sort == "change":
+            order = sorted(self.keys, key=lambda k: -(t.change_pct if (t := ticker(k)) else -999))
+        else:
+            order = sorted(self.keys, key=lambda k: -(t.value_24h if (t := ticker(k)) else -1))
+        if order != self.order:
+            self.order = order
+            self.refresh()
+
+    # -- the flush ----------------------------------------------------------------------
+
+    def flush(self, now: float) -> None:
+        """Repaint the rows whose data changed since the last flush (called at <= 30 Hz)."""
+        self._now = now
+        self.measure()
+        token = (self.view.model.seq, self.view.stale_seq)
+        if token == self._flushed and not self._flash_until:
+            return
+        self._flushed = token
+        self._width = self.line_width
+        if self.sort != "watchlist":
+            self._resort()
+        markets = self.view.model.markets
+        for key in self.keys:
+            state = markets.get(key)
+            if state is None:
+                continue
+            seen = self._last_seen.get(key)
+            if seen is not None and seen[0] == state.ticker_seq:
+                continue
+            last = state.ticker.last if state.ticker else None
+            changed = seen is not None and seen[1] is not None and last != seen[1]
+            if changed and now - self._flashed_at.get(key, 0.0) >= FLASH_EVERY:
+                self._flashed_at[key] = now
+                self._flash_until[key] = now + FLASH_FOR
+            self._last_seen[key] = (state.ticker_seq, last)
+        for key, until in list(self._flash_until.items()):
+            if until <= now:
+                del self._flash_until[key]
+        scroll_y = int(self.scroll_offset.y)
+        height = self.size.height
+        for y in range(1, height):
+            index = scroll_y + y - 1
+            if index >= len(self.order):
+                break
+            key = self.order[index]
+            cached = self._rows.get(key)
+            if cached is None or cached[0] != self._signature(key):
+                self.refresh_screen_line(y)
+
+    def _signature(self, key: str) -> tuple:
+        state = self.view.model.markets.get(key)
+        venue = key.partition(":")[0]
+        selected = key == self.selected
+        return (
+            state.ticker_seq if state else -1,
+            selected,
+            key in self._flash_until,
+            bool(self.view.stale.get(venue)),
+            self._width,
+            self.view.names,
+            state.book_seq if state and state.ticker and state.ticker.best_bid is None else -1,
+        )
+
+    # -- rendering ----------------------------------------------------------------------
+
+    def clear_cache(self) -> None:
+        self._rows.clear()
+        self._header = None
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.measure()
+        self._width = self.line_width
+        self.clear_cache()
+        self.scroll_to_selected()
+
+    def _columns(self) -> list[Column]:
+        width = self.line_width
+        if not self._cols or sum(c.width for c in self._cols) + len(self._cols) != width:
+            self._cols = layout(width)
+        return self._cols
+
+    def render_line(self, y: int) -> Strip:
+        width = self._width = self.line_width
+        if y == 0:
+            if self._header is None or self._header[0] != width:
+                self._header = (width, self._render_header(width))
+            return self._header[1]
+        index = int(self.scroll_offset.y) + y - 1
+        if index >= len(self.order):
+            return Strip.blank(width, self.palette.base)
+        key = self.order[index]
+        signature = self._signature(key)
+        cached = self._rows.get(key)
+        if cached is not None and cached[0] == signature:
+            return cached[1]
+        strip = self._render_row(key, signature, width)
+        self._rows[key] = (signature, strip)
+        return strip
+
+    def _render_header(self, width: int) -> Strip:
+        p = self.palette
+        parts: list[Part] = []
+        for col in self._columns():
+            title = col.title
+            if col.key == {"change": "change", "value": "value", "name": "name"}.get(self.sort):
+                title += "▼" if self.sort != "name" else "▲"
+            parts += [(" ", p.header), (fit(title, col.width, col.right), p.header)]
+        return strip_of(parts, width, p.header)
+
+    def _render_row(self, key: str, signature: tuple, width: int) -> Strip:
+        p = self.palette
+        selected, flashing, stale = signature[1], signature[2], signature[3]
+        venue, _ = split_key(key)
+        entry = self.view.catalog.entry(key)
+        state = self.view.model.markets.get(key)
+        ticker = state.ticker if state else None
+        base = p.base
+        if ticker is None:
+            direction = p.muted
+        elif ticker.change > 0:
+            direction = p.up
+        elif ticker.change < 0:
+            direction = p.down
+        else:
+            direction = p.base
+        if stale:
+            base = direction = p.stale
+        decimals = entry.price_decimals(ticker.last if ticker else None)
+        cells: dict[str, tuple[str, Style]] = {
+            "venue": (VENUE_LABEL.get(venue, venue), p.muted if not stale else p.stale),
+            "market": (entry.symbol, base),
+            "name": (entry.name(self.view.names), base if not stale else p.stale),
+        }
+        if ticker is None:
+            cells["last"] = ("no data", p.stale) if stale else ("loading…", p.muted)
+        else:
+            cells["last"] = (fmt_price(ticker.last, decimals), direction)
+            cells["change"] = (fmt_pct(ticker.change_pct), direction)
+            cells["value"] = (compact(ticker.value_24h, self.view.locale), base)
+            bid, ask = ticker.best_bid, ticker.best_ask
+            if bid is None and ask is None and (book := self.view.live_book(key)) is not None:
+                bid = book.bids[0][0] if book.bids else None
+                ask = book.asks[0][0] if book.asks else None
+            cells["bid"] = (fmt_price(bid, decimals), p.bid if not stale else base)
+            cells["ask"] = (fmt_price(ask, decimals), p.ask if not stale else base)
+            cells["high"] = (fmt_price(ticker.high, decimals), base)
+            cells["low"] = (fmt_price(ticker.low, decimals), base)
+        cursor = p.cursor_bg if selected else None
+        fill = base + cursor if cursor else base
+        parts: list[Part] = []
+        for col in self._columns():
+            text, style = cells.get(col.key, ("", base))
+            if cursor:
+                style = style + cursor
+            if col.key == "last" and flashing:
+                style = style + p.flash_bg
+            parts += [(" ", fill), (fit(text, col.width, col.right), style)]
+        return strip_of(parts, width, fill)
+
+    # -- keys and mouse -----------------------------------------------------------------
+
+    def scroll_to_selected(self) -> None:
+        if self.selected not in self.order:
+            return
+        index = self.order.index(self.selected)
+        visible = max(self.size.height - 1, 1)
+        top = int(self.scroll_offset.y)
+        if index < top:
+            self.scroll_to(y=index, animate=False)
+        elif index >= top + visible:
+            self.scroll_to(y=index - visible + 1, animate=False)
+
+    def _move_to(self, index: int) -> None:
+        if not self.order:
+            return
+        index = max(0, min(index, len(self.order) - 1))
+        key = self.order[index]
+        self.select(key)
+        self.post_message(self.Selected(key))
+
+    def _index(self) -> int:
+        return self.order.index(self.selected) if self.selected in self.order else -1
+
+    def action_cursor(self, delta: int) -> None:
+        self._move_to(self._index() + delta if self._index() >= 0 else 0)
+
+    def action_first(self) -> None:
+        self._move_to(0)
+
+    def action_last(self) -> None:
+        self._move_to(len(self.order) - 1)
+
+    def action_page(self, direction: int) -> None:
+        self._move_to(self._index() + direction * max(self.size.height - 2, 1))
+
+    def action_sort(self) -> None:
+        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+        self._header = None
+        self._resort(force=True)
+        self.scroll_to_selected()
+        self.refresh()
+        self.notify(f"board sorted by {self.sort}", timeout=1.5)
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None or offset.y <= 0:
+            return
+        index = int(self.scroll_offset.y) + offset.y - 1
+        if 0 <= index < len(self.order):
+            self._move_to(index)

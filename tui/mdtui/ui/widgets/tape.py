@@ -1,0 +1,192 @@
+"""The trade tape of the selected market: newest on top, coloured by taker side.
+
+Each trade is formatted once into a Strip (cached by trade id); new trades shift the
+visible rows down, so a flush with new trades repaints the pane from cached strips.
+Trades at or above the big-trade threshold are highlighted. Memory is bounded by the
+model's per-market tape length.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from rich.style import Style
+from textual import events
+from textual.strip import Strip
+
+from mdtui.model.events import Trade
+from mdtui.model.market import MarketState
+from mdtui.ui.format import fmt_clock, fmt_notional, fmt_price, fmt_size, size_decimals
+from mdtui.ui.view import View
+from mdtui.ui.widgets.lines import LinePane, Part, centered, fit, strip_of
+
+SIDE_LABEL = {
+    "ko": {"buy": "매수", "sell": "매도"},
+    "en": {"buy": "BUY", "sell": "SELL"},
+}
+
+
+class Tape(LinePane):
+    """Public trades of one market (``show(key)``)."""
+
+    def __init__(self, view: View, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.view = view
+        self.key: str | None = None
+        self._seen: tuple = ()
+        self._seq = 0
+        self._strips: dict[tuple[str, bool], Strip] = {}
+        self._switch_seq = 0
+        """The market's tape sequence when it was selected: older trades were received
+        during an earlier selection (there may be a gap) and are drawn muted."""
+        self._header: Strip | None = None
+        self._price_w = 0
+        self._decimals: int | None = None
+        self._size_dec = 4
+
+    def show(self, key: str | None) -> None:
+        self.key = key
+        state = self.view.model.markets.get(key) if key else None
+        self._switch_seq = state.tape_seq if state and not self.view.replay else 0
+        self._seen = ()
+        self._seq = 0
+        self._price_w = 0
+        self._decimals = None
+        self.clear_cache()
+        self.scroll_to(y=0, animate=False)
+        self.flush(0.0)
+        self.refresh()
+
+    def _state(self) -> MarketState | None:
+        return self.view.model.markets.get(self.key) if self.key else None
+
+    def trades(self, count: int | None = None) -> list[Trade]:
+        """The newest ``count`` trades, newest first (what the pane shows from the top)."""
+        state = self._state()
+        if state is None:
+            return []
+        tape = state.tape
+        n = len(tape) if count is None else min(count, len(tape))
+        return [tape[-1 - i] for i in range(n)]
+
+    # -- flush --------------------------------------------------------------------------
+
+    def flush(self, now: float) -> None:
+        self.measure()
+        state = self._state()
+        venue = self.key.partition(":")[0] if self.key else ""
+        seq = state.tape_seq if state else 0
+        token = (self.key, seq, self.view.stale.get(venue), self.size, self.view.names)
+        if token == self._seen:
+            return
+        stale_changed = not self._seen or self._seen[2] != token[2]
+        self._seen = token
+        if stale_changed:
+            self.clear_cache()
+        new = seq - self._seq
+        self._seq = seq
+        if state is not None and state.tape:
+            self._layout(state.tape[-1])
+        self.set_rows((len(state.tape) if state else 0) + 1)
+        if new > 0 and self.scroll_offset.y > 0:
+            # the reader scrolled back: keep the same trades in view
+            self.scroll_to(y=self.scroll_offset.y + new, animate=False)
+        self.refresh()
+
+    def clear_cache(self) -> None:
+        self._strips.clear()
+        self._header = None
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.measure()
+        self.clear_cache()
+        self._seen = ()
+
+    # -- render -------------------------------------------------------------------------
+
+    def _layout(self, trade: Trade) -> None:
+        entry = self.view.catalog.entry(self.key or "")
+        if self._decimals is None:
+            self._decimals = entry.price_decimals(trade.price, (trade.price,))
+            self._size_dec = size_decimals(trade.price)
+        width = len(fmt_price(trade.price * Decimal("1.5"), self._decimals))
+        if width > self._price_w:
+            self._price_w = max(width, 7)
+            self.clear_cache()
+
+    def render_line(self, y: int) -> Strip:
+        width = self.line_width
+        p = self.palette
+        state = self._state()
+        venue = self.key.partition(":")[0] if self.key else ""
+        stale = self.view.stale.get(venue)
+        if y == 0:
+            if stale:
+                return centered(f" {stale} ", width, p.stale + Style(reverse=True), p.base)
+            if self._header is None or self._header.cell_length != width:
+                self._header = self._render_header(width)
+            return self._header
+        index = int(self.scroll_offset.y) + y - 1
+        if state is None or index >= len(state.tape):
+            if index == 0 and self.key:
+                symbol = self.view.catalog.entry(self.key).symbol
+                return centered(f"waiting for {symbol} trades…", width, p.muted, p.base)
+            return Strip.blank(width, p.base)
+        trade = state.tape[-1 - index]
+        earlier = index >= state.tape_seq - self._switch_seq
+        cache_key = (trade.trade_id, earlier)
+        strip = self._strips.get(cache_key)
+        if strip is None or strip.cell_length != width:
+            self._layout(trade)
+            strip = self._render_trade(trade, width, bool(stale) or earlier)
+            if len(self._strips) > 2 * len(state.tape) + 100:
+                self._strips.clear()
+            self._strips[cache_key] = strip
+        return strip
+
+    def _render_header(self, width: int) -> Strip:
+        p = self.palette
+        quote = self.view.catalog.entry(self.key).quote if self.key else ""
+        parts: list[Part] = [
+            (" ", p.header),
+            (fit("TIME", 8), p.header),
+            (" ", p.header),
+            (fit("PRICE", max(self._price_w, 7), True), p.header),
+            (" ", p.header),
+            (fit("SIZE", 12, True), p.header),
+            (" ", p.header),
+            (fit(quote or "VALUE", 8, True), p.header),
+            (" ", p.header),
+            (fit("SIDE", 6), p.header),
+        ]
+        return strip_of(parts, width, p.header)
+
+    def _render_trade(self, trade: Trade, width: int, stale: bool) -> Strip:
+        p = self.palette
+        entry = self.view.catalog.entry(self.key or "")
+        buy = trade.side == "buy"
+        notional = trade.price * trade.size
+        big = entry.quote == "KRW" and notional >= self.view.big_trade
+        if stale:
+            side = text = muted = p.stale
+        elif big:
+            side = text = muted = p.big_buy if buy else p.big_sell
+        else:
+            side, text, muted = (p.bid if buy else p.ask), p.base, p.muted
+        label = SIDE_LABEL["ko" if self.view.names == "korean" else "en"][trade.side]
+        if big:
+            label += " ◆"
+        parts: list[Part] = [
+            (" ", text),
+            (fmt_clock(trade.ts), muted),
+            (" ", text),
+            (fit(fmt_price(trade.price, self._decimals or 0), self._price_w, True), side),
+            (" ", text),
+            (fit(fmt_size(trade.size, self._size_dec), 12, True), text),
+            (" ", text),
+            (fit(fmt_notional(notional, entry.quote, self.view.locale), 8, True), muted),
+            (" ", text),
+            (fit(label, 6), side),
+        ]
+        fill = text if big else p.base
+        return strip_of(parts, width, fill)
