@@ -131,7 +131,8 @@ def public_workers(
                 UpbitPublic(upbit_endpoints(settings.upbit), settings.upbit.orderbook_depth),
                 sink, tap,
                 connect_limiter=UPBIT_CONNECTS,
-                message_limiters=(RateLimiter(5, 1.0), RateLimiter(100, 60.0)),
+                # A margin over Upbit's 5/s and 100/min, so clock jitter never trips the limit.
+                message_limiters=(RateLimiter(5, 1.1), RateLimiter(100, 61.0)),
             )
         elif venue == "korbit":
             workers[venue] = FeedWorker(KorbitPublic(korbit_endpoints(settings.korbit)), sink, tap)

@@ -1,7 +1,8 @@
 """What the public sockets stream, given the watchlist and the selected market.
 
-Policy: tickers for every watchlist market of a venue; book and trades for the selected
-market only. A market switch changes the subscription on the same socket (the worker
+Policy: tickers for every watchlist market of a venue, plus its best bid and ask (a
+one-level book on Upbit, whose tickers carry none); the full book and trades for the
+selected market only. A market switch changes the subscription on the same socket (the worker
 debounces and collapses changes), it never reconnects.
 """
 
@@ -31,5 +32,5 @@ def subscriptions(
         codes = tickers[venue]
         if detail and sel_market not in codes:
             codes = [*codes, sel_market]
-        out[venue] = Subscription.of(tickers=codes, books=detail, trades=detail)
+        out[venue] = Subscription.of(tickers=codes, books=detail, trades=detail, tops=codes)
     return out

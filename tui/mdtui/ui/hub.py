@@ -120,7 +120,9 @@ class FeedHub:
             return True
         venue, _, market = key.partition(":")
         worker = self.workers.get(venue)
-        return worker is not None and market in worker.wanted.books
+        return worker is not None and (
+            market in worker.wanted.books or market in worker.wanted.tops
+        )
 
     # -- replay and market lists --------------------------------------------------------
 
