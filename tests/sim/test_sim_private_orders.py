@@ -75,20 +75,22 @@ async def korbit_get(sim: Simulator, path: str, *params: tuple[str, str]) -> Any
     return body["data"]
 
 
-def below_bid(sim: Simulator, venue: str, code: str, ticks: int = 2) -> D:
+def _off_touch(sim: Simulator, venue: str, code: str, ticks: int, *, bid: bool) -> D:
+    """``ticks`` ticks below the best bid (``bid``) or above the best ask."""
     markets = sim.markets[venue]
-    price = markets[code].bids[0].price
+    market = markets[code]
+    price, step = (market.bids[0].price, step_down) if bid else (market.asks[0].price, step_up)
     for _ in range(ticks):
-        price = step_down(markets.ladder, price)
+        price = step(markets.ladder, price)
     return price
+
+
+def below_bid(sim: Simulator, venue: str, code: str, ticks: int = 2) -> D:
+    return _off_touch(sim, venue, code, ticks, bid=True)
 
 
 def above_ask(sim: Simulator, venue: str, code: str, ticks: int = 2) -> D:
-    markets = sim.markets[venue]
-    price = markets[code].asks[0].price
-    for _ in range(ticks):
-        price = step_up(markets.ladder, price)
-    return price
+    return _off_touch(sim, venue, code, ticks, bid=False)
 
 
 def level_size(sim: Simulator, venue: str, code: str, price: D) -> D:

@@ -10,79 +10,75 @@ import pytest
 from mdtui.model.events import Ack, Book, Malformed, Ticker, Trade, VenueError
 from mdtui.venues import korbit
 
+from .decoded import check_sample, exact, only
 from .samples import load
 
 D = Decimal
 
 
-def exact(value: Decimal, text: str) -> bool:
-    """Equal in value *and* in representation (digits and exponent)."""
-    return value == D(text) and value.as_tuple() == D(text).as_tuple()
-
-
-def only(events: list) -> object:
-    assert len(events) == 1, events
-    return events[0]
-
-
 # --------------------------------------------------------------------------- samples
 
 
-def test_ticker_sample() -> None:
-    ev = only(korbit.decode(load("korbit_ticker")))
-    assert ev == Ticker(
-        venue="korbit",
-        market="btc_krw",
-        last=D("100650000"),
-        prev_close=D("100497000"),
-        change=D("153000"),
-        change_pct=D("0.15"),
-        open=D("100500000"),
-        high=D("100651000"),
-        low=D("100492000"),
-        volume_24h=D("0.89102242"),
-        value_24h=D("89632429.21566"),
-        best_bid=D("100650000"),
-        best_ask=D("100651000"),
-        ts=1730365099072,  # the top-level (server send) time, not lastTradedAt
-        snapshot=True,
-    )
-    assert exact(ev.value_24h, "89632429.21566")
-
-
-def test_orderbook_sample() -> None:
-    ev = only(korbit.decode(load("korbit_orderbook")))
-    assert ev == Book(
-        venue="korbit",
-        market="btc_krw",
-        bids=(
-            (D("116455000"), D("0.00499")),
-            (D("116453000"), D("0.01919775")),
-            (D("116451000"), D("0.00059")),
+SAMPLES = {
+    "korbit_ticker": (
+        Ticker(
+            venue="korbit",
+            market="btc_krw",
+            last=D("100650000"),
+            prev_close=D("100497000"),
+            change=D("153000"),
+            change_pct=D("0.15"),
+            open=D("100500000"),
+            high=D("100651000"),
+            low=D("100492000"),
+            volume_24h=D("0.89102242"),
+            value_24h=D("89632429.21566"),
+            best_bid=D("100650000"),
+            best_ask=D("100651000"),
+            ts=1730365099072,  # the top-level (server send) time, not lastTradedAt
+            snapshot=True,
         ),
-        asks=(
-            (D("116506000"), D("0.27522")),
-            (D("116538000"), D("0.00665633")),
-            (D("116542000"), D("0.03897506")),
+        {"value_24h": "89632429.21566"},
+    ),
+    "korbit_orderbook": (
+        Book(
+            venue="korbit",
+            market="btc_krw",
+            bids=(
+                (D("116455000"), D("0.00499")),
+                (D("116453000"), D("0.01919775")),
+                (D("116451000"), D("0.00059")),
+            ),
+            asks=(
+                (D("116506000"), D("0.27522")),
+                (D("116538000"), D("0.00665633")),
+                (D("116542000"), D("0.03897506")),
+            ),
+            ts=1790134242563,  # data.timestamp: the book's own time
+            snapshot=True,
         ),
-        ts=1790134242563,  # data.timestamp: the book's own time
-        snapshot=True,
-    )
+        {},
+    ),
+    "korbit_trade": (
+        Trade(
+            venue="korbit",
+            market="btc_krw",
+            price=D("116439000"),
+            size=D("0.0067"),
+            side="sell",
+            ts=1790134317520,
+            trade_id="25441720",
+            snapshot=True,
+        ),
+        {"size": "0.0067"},
+    ),
+}
+"""Each documented sample: its one event, and fields whose digits must survive as sent."""
 
 
-def test_trade_sample() -> None:
-    ev = only(korbit.decode(load("korbit_trade")))
-    assert ev == Trade(
-        venue="korbit",
-        market="btc_krw",
-        price=D("116439000"),
-        size=D("0.0067"),
-        side="sell",
-        ts=1790134317520,
-        trade_id="25441720",
-        snapshot=True,
-    )
-    assert exact(ev.size, "0.0067")
+@pytest.mark.parametrize(("name", "expected", "exacts"), [(n, *v) for n, v in SAMPLES.items()])
+def test_samples(name: str, expected: object, exacts: dict[str, str]) -> None:
+    check_sample(korbit.decode(load(name)), expected, exacts)
 
 
 def test_trade_rows_and_taker_side() -> None:

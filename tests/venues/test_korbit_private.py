@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
@@ -42,32 +43,90 @@ def envelope(data: bytes) -> bytes:
     return b'{"success":true,"data":' + data + b"}"
 
 
+OPEN_ORDERS = envelope(b"[" + load("korbit_order_row") + b"]")
+MY_TRADES = envelope(
+    b'[{"symbol":"btc_krw","tradeId":5,"orderId":42,"side":"sell","price":"100000000",'
+    b'"qty":"0.0005","amt":"50000","tradedAt":1700000009000,"isTaker":false,'
+    b'"feeCurrency":"krw","feeQty":"25"}]'
+)
+
+
 # --------------------------------------------------------------------------- frames
 
 
-def test_my_order_sample() -> None:
-    (o,) = decode_private(load("korbit_myorder"))
-    assert o == Order(
-        venue="korbit",
-        market="btc_krw",
-        order_id="123456",
-        side="buy",
-        order_type="limit",
-        state="partial",
-        raw_state="partiallyFilled",
-        price=D("99017000"),
-        qty=D("0.9"),
-        filled=D("0.53793136"),
-        remaining=D("0.36206864"),
-        avg_price=D("99010000"),
-        amount=D("89115300"),
-        filled_value=D("53260583.9536"),
-        fee=None,
-        created_ms=1700000001000,
-        updated_ms=1700000002000,  # lastFilledAt: later than the frame's timestamp here
-        client_id="tjcfiDfSjq94giNAat31",
-        time_in_force="gtc",
-    )
+ONE_EVENT = {
+    "myOrder frame": (
+        lambda: decode_private(load("korbit_myorder")),
+        Order(
+            venue="korbit",
+            market="btc_krw",
+            order_id="123456",
+            side="buy",
+            order_type="limit",
+            state="partial",
+            raw_state="partiallyFilled",
+            price=D("99017000"),
+            qty=D("0.9"),
+            filled=D("0.53793136"),
+            remaining=D("0.36206864"),
+            avg_price=D("99010000"),
+            amount=D("89115300"),
+            filled_value=D("53260583.9536"),
+            fee=None,
+            created_ms=1700000001000,
+            updated_ms=1700000002000,  # lastFilledAt: later than the frame's timestamp here
+            client_id="tjcfiDfSjq94giNAat31",
+            time_in_force="gtc",
+        ),
+    ),
+    "openOrders row": (
+        lambda: list(parse_orders(OPEN_ORDERS, ts=1700000005000, symbol="btc_krw").orders),
+        Order(
+            venue="korbit",
+            market="btc_krw",
+            order_id="42",
+            side="buy",
+            order_type="limit",
+            state="open",
+            raw_state="open",
+            price=D("100"),
+            qty=D("0.001"),
+            filled=D("0"),
+            remaining=D("0.001"),
+            avg_price=None,
+            amount=None,
+            filled_value=D("0"),
+            fee=None,
+            created_ms=1700000000000,
+            updated_ms=1700000005000,
+            client_id="abc",
+            time_in_force="gtc",
+        ),
+    ),
+    "myTrades row": (
+        lambda: parse_my_trades(MY_TRADES),
+        Fill(
+            venue="korbit",
+            market="btc_krw",
+            order_id="42",
+            trade_id="5",
+            side="sell",
+            price=D("100000000"),
+            size=D("0.0005"),
+            value=D("50000.0000"),
+            fee=D("25"),
+            fee_currency="KRW",
+            is_maker=True,
+            ts=1700000009000,
+        ),
+    ),
+}
+"""Frames and REST bodies that give exactly one event, and that event."""
+
+
+@pytest.mark.parametrize(("decode", "expected"), ONE_EVENT.values(), ids=ONE_EVENT.keys())
+def test_one_event(decode: Callable[[], list[object]], expected: object) -> None:
+    assert decode() == [expected]
 
 
 def test_my_order_account_seq_fixture() -> None:
@@ -247,62 +306,16 @@ def test_parse_balance_sample_bare_and_enveloped() -> None:
 
 
 def test_parse_open_orders_sample() -> None:
-    body = envelope(b"[" + load("korbit_order_row") + b"]")
-    snap = parse_orders(body, ts=1700000005000, symbol="btc_krw")
+    snap = parse_orders(OPEN_ORDERS, ts=1700000005000, symbol="btc_krw")
     assert (snap.venue, snap.markets, snap.complete, snap.ts) == (
         "korbit",
         ("btc_krw",),
         True,
         1700000005000,
     )
-    (o,) = snap.orders
-    assert o == Order(
-        venue="korbit",
-        market="btc_krw",
-        order_id="42",
-        side="buy",
-        order_type="limit",
-        state="open",
-        raw_state="open",
-        price=D("100"),
-        qty=D("0.001"),
-        filled=D("0"),
-        remaining=D("0.001"),
-        avg_price=None,
-        amount=None,
-        filled_value=D("0"),
-        fee=None,
-        created_ms=1700000000000,
-        updated_ms=1700000005000,
-        client_id="abc",
-        time_in_force="gtc",
-    )
     # The row's own symbol wins over the one requested.
-    assert parse_order_rows(body, ts=1700000005000, symbol="other") == [o]
+    assert parse_order_rows(OPEN_ORDERS, ts=1700000005000, symbol="other") == list(snap.orders)
     assert parse_orders(envelope(b"[]"), symbol="eth_krw").orders == ()
-
-
-def test_parse_my_trades() -> None:
-    body = envelope(
-        b'[{"symbol":"btc_krw","tradeId":5,"orderId":42,"side":"sell","price":"100000000",'
-        b'"qty":"0.0005","amt":"50000","tradedAt":1700000009000,"isTaker":false,'
-        b'"feeCurrency":"krw","feeQty":"25"}]'
-    )
-    (f,) = parse_my_trades(body)
-    assert f == Fill(
-        venue="korbit",
-        market="btc_krw",
-        order_id="42",
-        trade_id="5",
-        side="sell",
-        price=D("100000000"),
-        size=D("0.0005"),
-        value=D("50000.0000"),
-        fee=D("25"),
-        fee_currency="KRW",
-        is_maker=True,
-        ts=1700000009000,
-    )
 
 
 def test_error_envelope() -> None:

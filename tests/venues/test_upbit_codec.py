@@ -10,60 +10,69 @@ import pytest
 from mdtui.model.events import Book, Heartbeat, Malformed, Ticker, Trade, VenueError
 from mdtui.venues import upbit
 
+from .decoded import check_sample, exact, only
 from .samples import load
 
 D = Decimal
 
 
-def exact(value: Decimal, text: str) -> bool:
-    """Equal in value *and* in representation (digits and exponent)."""
-    return value == D(text) and value.as_tuple() == D(text).as_tuple()
-
-
-def only(events: list) -> object:
-    assert len(events) == 1, events
-    return events[0]
-
-
 # --------------------------------------------------------------------------- samples
 
 
-def test_ticker_sample() -> None:
-    ev = only(upbit.decode(load("upbit_ticker")))
-    assert ev == Ticker(
-        venue="upbit",
-        market="KRW-ETH",
-        last=D("36929"),
-        prev_close=D("37235"),
-        change=D("-306"),
-        change_pct=D("-0.82180744"),
-        open=D("37249"),
-        high=D("37645"),
-        low=D("36732"),
-        volume_24h=D("0.22569412"),
-        value_24h=D("8320.40577449"),
-        best_bid=None,
-        best_ask=None,
-        ts=1693383690031,
-        snapshot=True,
-    )
-    assert exact(ev.change_pct, "-0.82180744")
-    assert exact(ev.value_24h, "8320.40577449")
+SAMPLES = {
+    "upbit_ticker": (
+        Ticker(
+            venue="upbit",
+            market="KRW-ETH",
+            last=D("36929"),
+            prev_close=D("37235"),
+            change=D("-306"),
+            change_pct=D("-0.82180744"),
+            open=D("37249"),
+            high=D("37645"),
+            low=D("36732"),
+            volume_24h=D("0.22569412"),
+            value_24h=D("8320.40577449"),
+            best_bid=None,
+            best_ask=None,
+            ts=1693383690031,
+            snapshot=True,
+        ),
+        {"change_pct": "-0.82180744", "value_24h": "8320.40577449"},
+    ),
+    "upbit_trade": (
+        Trade(
+            venue="upbit",
+            market="KRW-ETH",
+            price=D("37625"),
+            size=D("0.00008428"),
+            side="sell",
+            ts=1696585056846,
+            trade_id="1696585056846000",
+            snapshot=True,
+        ),
+        {"size": "8.428e-05"},
+    ),
+    "upbit_trade_simple": (
+        Trade(
+            venue="upbit",
+            market="KRW-BTC",
+            price=D("6759000.0"),
+            size=D("0.03243003"),
+            side="buy",
+            ts=1584257228000,
+            trade_id="1584257228000000",
+            snapshot=True,
+        ),
+        {"price": "6759000.0"},
+    ),
+}
+"""Each documented sample: its one event, and fields whose digits must survive as sent."""
 
 
-def test_trade_sample() -> None:
-    ev = only(upbit.decode(load("upbit_trade")))
-    assert ev == Trade(
-        venue="upbit",
-        market="KRW-ETH",
-        price=D("37625"),
-        size=D("0.00008428"),
-        side="sell",
-        ts=1696585056846,
-        trade_id="1696585056846000",
-        snapshot=True,
-    )
-    assert exact(ev.size, "8.428e-05")
+@pytest.mark.parametrize(("name", "expected", "exacts"), [(n, *v) for n, v in SAMPLES.items()])
+def test_samples(name: str, expected: object, exacts: dict[str, str]) -> None:
+    check_sample(upbit.decode(load(name)), expected, exacts)
 
 
 def test_orderbook_sample() -> None:
@@ -120,21 +129,6 @@ def test_change_pct_is_exact_percent() -> None:
     text = load("upbit_ticker").replace(b"-0.0082180744", b"0.12345678901234567890123456789")
     ev = only(upbit.decode(text))
     assert exact(ev.change_pct, "12.345678901234567890123456789")  # 29 digits, not rounded
-
-
-def test_simple_trade_sample() -> None:
-    ev = only(upbit.decode(load("upbit_trade_simple")))
-    assert ev == Trade(
-        venue="upbit",
-        market="KRW-BTC",
-        price=D("6759000.0"),
-        size=D("0.03243003"),
-        side="buy",
-        ts=1584257228000,
-        trade_id="1584257228000000",
-        snapshot=True,
-    )
-    assert exact(ev.price, "6759000.0")
 
 
 SIMPLE_NAMES = {

@@ -66,12 +66,27 @@ def test_preview() -> None:
     assert preview(None) == "None"
 
 
-def test_venues_import_neither_textual_nor_httpx() -> None:
+@pytest.mark.parametrize(
+    ("modules", "banned"),
+    [
+        pytest.param(
+            "mdtui.venues.upbit, mdtui.venues.korbit, mdtui.venues.markets",
+            "{'textual', 'httpx', 'httpx_ws', 'websockets', 'rich'}",
+            id="venues",
+        ),
+        pytest.param(  # the private-side protocol code and the account model stay pure
+            "mdtui.venues.auth, mdtui.venues.upbit_private, mdtui.venues.korbit_private, "
+            "mdtui.model.account",
+            "{'textual', 'httpx', 'httpx_ws', 'websockets', 'rich', 'pydantic'}",
+            id="private",
+        ),
+    ],
+)
+def test_pure_modules_import_no_ui_or_network(modules: str, banned: str) -> None:
     code = (
         "import sys\n"
-        "import mdtui.venues.upbit, mdtui.venues.korbit, mdtui.venues.markets\n"
-        "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
-        "{'textual', 'httpx', 'httpx_ws', 'websockets', 'rich'})\n"
+        f"import {modules}\n"
+        f"bad = sorted(m for m in sys.modules if m.split('.')[0] in {banned})\n"
         "print(','.join(bad))\n"
     )
     out = subprocess.run(

@@ -1,94 +1,78 @@
-"""Property tests: decode never raises, whatever arrives, and only emits sane events."""
+"""Property tests: the market and private decoders never raise, whatever arrives, and
+only emit sane events."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
 
 hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from mdtui.model.events import Book, Event, Malformed, Ticker, Trade  # noqa: E402
-from mdtui.venues import korbit, upbit  # noqa: E402
-
-from .samples import load  # noqa: E402
-
-Decoder = Callable[[bytes | str], list[Event]]
-DECODERS = {"upbit": upbit.decode, "korbit": korbit.decode}
-SAMPLES = {
-    "upbit": [
-        "upbit_ticker",
-        "upbit_trade",
-        "upbit_orderbook",
-        "upbit_trade_simple",
-        "upbit_candle",
-        "upbit_error_wrong_format",
-    ],
-    "korbit": ["korbit_ticker", "korbit_trade", "korbit_orderbook", "korbit_myorder"],
-}
-KEYS = [
-    "type",
-    "ty",
-    "code",
-    "cd",
-    "status",
-    "error",
-    "name",
-    "message",
-    "symbol",
-    "data",
-    "timestamp",
-    "snapshot",
-    "trade_price",
-    "tp",
-    "orderbook_units",
-    "obu",
-    "bids",
-    "asks",
-    "price",
-    "qty",
-    "requestId",
-    "channelType",
-    "stream_type",
-    "ask_bid",
-    "ab",
-]
-TAGS = ["ticker", "trade", "orderbook", "UP", "success", "fail", "BID", "ASK", "SNAPSHOT"]
-
-json_values = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers()
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=12)
-    | st.sampled_from([*TAGS, "NaN", "Infinity", "-0", "1e400", "0"]),
-    lambda children: (
-        st.lists(children, max_size=5)
-        | st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=6), children, max_size=6)
-    ),
-    max_leaves=25,
+from mdtui.model.events import (  # noqa: E402
+    ACTIVE_STATES,
+    FINAL_STATES,
+    Balances,
+    Book,
+    Event,
+    Fill,
+    Malformed,
+    Order,
+    Ticker,
+    Trade,
 )
+from mdtui.venues import korbit, korbit_private, upbit, upbit_private  # noqa: E402
+from mdtui.venues.private_common import EXACT  # noqa: E402
 
-FUZZ = settings(
-    max_examples=300,
-    deadline=None,
-    database=None,  # keep no example database in the work tree
-    suppress_health_check=[HealthCheck.too_slow],
+from .fuzzing import FUZZ, json_values, mutated_samples  # noqa: E402
+
+MARKET_KEYS = [
+    "type", "ty", "code", "cd", "status", "error", "name", "message", "symbol", "data",
+    "timestamp", "snapshot", "trade_price", "tp", "orderbook_units", "obu", "bids", "asks",
+    "price", "qty", "requestId", "channelType", "stream_type", "ask_bid", "ab",
+]  # fmt: skip
+MARKET_TAGS = ["ticker", "trade", "orderbook", "UP", "success", "fail", "BID", "ASK", "SNAPSHOT"]
+PRIVATE_KEYS = [
+    "type", "ty", "channelType", "status", "error", "name", "message", "code", "cd", "uuid",
+    "uid", "ask_bid", "ab", "order_type", "state", "s", "price", "volume", "executed_volume",
+    "remaining_volume", "trade_uuid", "is_maker", "assets", "currency", "balance", "locked",
+    "order", "orders", "trade", "trades", "asset", "orderId", "tradeId", "side", "qty",
+    "filledQty", "fee", "isTaker", "available", "tradeInUse", "symbol", "timestamp",
+]  # fmt: skip
+PRIVATE_TAGS = [
+    "myOrder", "myAsset", "myTrade", "trade", "wait", "done", "cancel", "BID", "ASK", "buy",
+    "sell", "limit", "price", "partiallyFilled", "unfilled", "UP", "success", "fail",
+]  # fmt: skip
+
+market_values = json_values(MARKET_KEYS, MARKET_TAGS, ["NaN", "Infinity", "-0", "1e400", "0"])
+private_values = json_values(
+    PRIVATE_KEYS, PRIVATE_TAGS, ["NaN", "Infinity", "-0", "1e400", "1e-400", "0"]
 )
 
 
-def check(events: object) -> None:
-    """The decode contract: a list of events; money values finite; previews short."""
+def _finite(*values: Decimal | None) -> bool:
+    return all(v is None or (isinstance(v, Decimal) and v.is_finite()) for v in values)
+
+
+def _check_common(events: object) -> list[Event]:
+    """A list of events; a Malformed one has a reason and a short preview."""
     assert isinstance(events, list)
     for ev in events:
         assert isinstance(ev, Event)
         if isinstance(ev, Malformed):
             assert len(ev.frame) <= 200 and ev.reason
-        elif isinstance(ev, Ticker):
+    return events
+
+
+def check_market(events: object) -> None:
+    """The market decode contract: money values finite, book sizes non-zero."""
+    for ev in _check_common(events):
+        if isinstance(ev, Ticker):
             assert all(v.is_finite() for v in (ev.last, ev.change, ev.change_pct, ev.value_24h))
         elif isinstance(ev, Trade):
             assert ev.price.is_finite() and ev.size.is_finite()
@@ -99,70 +83,98 @@ def check(events: object) -> None:
                 assert size.is_finite() and size != 0
 
 
-@pytest.mark.parametrize("venue", DECODERS)
+def check_private(events: object) -> None:
+    """The private decode contract: known sides and states, finite money values."""
+    for ev in _check_common(events):
+        if isinstance(ev, Order):
+            assert ev.side in ("buy", "sell")
+            assert ev.state in ACTIVE_STATES | FINAL_STATES
+            assert isinstance(ev.order_id, str)
+            assert _finite(ev.price, ev.qty, ev.filled, ev.remaining, ev.avg_price, ev.amount)
+            assert _finite(ev.filled_value, ev.fee)
+        elif isinstance(ev, Fill):
+            assert ev.side in ("buy", "sell")
+            assert _finite(ev.price, ev.size, ev.value, ev.fee)
+            assert ev.value == EXACT.multiply(ev.price, ev.size)
+        elif isinstance(ev, Balances):
+            for row in ev.rows:
+                assert row.currency == row.currency.upper()
+                assert _finite(row.total, row.available, row.in_orders, row.avg_buy_price)
+
+
+@dataclass(frozen=True)
+class Decoder:
+    """One decoder under test: its contract, its JSON trees and the samples to mutate."""
+
+    decode: Callable[[bytes | str], list[Event]]
+    check: Callable[[object], None]
+    values: st.SearchStrategy[object]
+    samples: list[str]
+
+
+DECODERS = {
+    "upbit": Decoder(
+        upbit.decode,
+        check_market,
+        market_values,
+        [
+            "upbit_ticker",
+            "upbit_trade",
+            "upbit_orderbook",
+            "upbit_trade_simple",
+            "upbit_candle",
+            "upbit_error_wrong_format",
+        ],
+    ),
+    "korbit": Decoder(
+        korbit.decode,
+        check_market,
+        market_values,
+        ["korbit_ticker", "korbit_trade", "korbit_orderbook", "korbit_myorder"],
+    ),
+    "upbit_private": Decoder(
+        upbit_private.decode_private,
+        check_private,
+        private_values,
+        ["upbit_myorder", "upbit_myasset", "upbit_error_wrong_format"],
+    ),
+    "korbit_private": Decoder(
+        korbit_private.decode_private,
+        check_private,
+        private_values,
+        ["korbit_myorder", "korbit_myasset", "korbit_myorder_accountseq", "korbit_ticker"],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", DECODERS)
 @FUZZ
 @given(data=st.binary(max_size=300))
-def test_random_bytes(venue: str, data: bytes) -> None:
-    check(DECODERS[venue](data))
+def test_random_bytes(name: str, data: bytes) -> None:
+    decoder = DECODERS[name]
+    decoder.check(decoder.decode(data))
 
 
-@pytest.mark.parametrize("venue", DECODERS)
+@pytest.mark.parametrize("name", DECODERS)
 @FUZZ
 @given(text=st.text(max_size=200))
-def test_random_text(venue: str, text: str) -> None:
-    check(DECODERS[venue](text))
+def test_random_text(name: str, text: str) -> None:
+    decoder = DECODERS[name]
+    decoder.check(decoder.decode(text))
 
 
-@pytest.mark.parametrize("venue", DECODERS)
+@pytest.mark.parametrize("name", DECODERS)
 @FUZZ
-@given(value=json_values, as_bytes=st.booleans())
-def test_random_json(venue: str, value: object, as_bytes: bool) -> None:
-    text = json.dumps(value)
-    check(DECODERS[venue](text.encode() if as_bytes else text))
+@given(data=st.data(), as_bytes=st.booleans())
+def test_random_json(name: str, data: st.DataObject, as_bytes: bool) -> None:
+    decoder = DECODERS[name]
+    text = json.dumps(data.draw(decoder.values))
+    decoder.check(decoder.decode(text.encode() if as_bytes else text))
 
 
-def _paths(value: object, prefix: tuple = ()) -> list[tuple]:
-    out = [prefix]
-    if isinstance(value, dict):
-        for k, v in value.items():
-            out += _paths(v, (*prefix, k))
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            out += _paths(v, (*prefix, i))
-    return out
-
-
-@st.composite
-def mutated_samples(draw: st.DrawFn, venue: str) -> bytes:
-    """A documented sample with one node replaced or deleted, or its bytes cut or flipped."""
-    raw = load(draw(st.sampled_from(SAMPLES[venue])))
-    how = draw(st.sampled_from(["replace", "delete", "truncate", "flip", "wrap"]))
-    if how == "truncate":
-        return raw[: draw(st.integers(0, len(raw)))]
-    if how == "flip":
-        i = draw(st.integers(0, len(raw) - 1))
-        return raw[:i] + bytes([draw(st.integers(0, 255))]) + raw[i + 1 :]
-    if how == "wrap":
-        return b"[" + raw + b"," + raw + b"]"
-    doc = json.loads(raw)
-    path = draw(st.sampled_from(_paths(doc)[1:]))
-    parent = doc
-    for step in path[:-1]:
-        parent = parent[step]
-    if how == "delete":
-        del parent[path[-1]]
-    else:
-        parent[path[-1]] = draw(json_values)
-    return json.dumps(doc).encode()
-
-
+@pytest.mark.parametrize("name", DECODERS)
 @FUZZ
-@given(frame=mutated_samples("upbit"))
-def test_mutated_upbit_samples(frame: bytes) -> None:
-    check(upbit.decode(frame))
-
-
-@FUZZ
-@given(frame=mutated_samples("korbit"))
-def test_mutated_korbit_samples(frame: bytes) -> None:
-    check(korbit.decode(frame))
+@given(data=st.data())
+def test_mutated_samples(name: str, data: st.DataObject) -> None:
+    decoder = DECODERS[name]
+    decoder.check(decoder.decode(data.draw(mutated_samples(decoder.samples, decoder.values))))

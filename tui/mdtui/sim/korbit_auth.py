@@ -35,6 +35,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from mdtui.sim.demo_keys import DemoKey
+from mdtui.sim.rest import HttpRequest
 
 DEFAULT_RECV_WINDOW = 5000
 MAX_RECV_WINDOW = 60000
@@ -144,3 +145,20 @@ def verify(
     if needed and not any(p in key.permissions for p in needed):
         raise KorbitAuthError("PERMISSION_DENIED")
     return key
+
+
+def verify_request(
+    request: HttpRequest,
+    keys: Mapping[str, DemoKey],
+    server_time: int,
+    require: str | tuple[str, ...] | None = None,
+) -> DemoKey:
+    """``verify`` one REST call or websocket upgrade: its raw query, ``X-KAPI-KEY`` and peer."""
+    return verify(
+        request.raw_query,
+        request.headers.get("X-KAPI-KEY"),
+        keys,
+        server_time=server_time,
+        client_ip=request.client_ip,
+        require=require,
+    )

@@ -22,33 +22,27 @@ Choices where korbit.md says UNCONFIRMED:
 
 from __future__ import annotations
 
-import asyncio
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from websockets.asyncio.server import ServerConnection
-from websockets.exceptions import ConnectionClosed
 
-from mdtui.sim import korbit_auth
-from mdtui.sim import korbit_frames as frames
+from mdtui.sim import korbit_auth, korbit_socket
 from mdtui.sim import korbit_private_frames as pframes
-from mdtui.sim.demo_keys import DemoKey, keys_of
+from mdtui.sim.demo_keys import DemoKey
 from mdtui.sim.desk import AssetEvent, Desk, Event
-from mdtui.sim.korbit_public import INVALID_FORMAT, RequestFailure, ping_every
+from mdtui.sim.korbit_rest import error_reply
+from mdtui.sim.korbit_socket import RequestFailure
 from mdtui.sim.limits import Limits
-from mdtui.sim.market import Update, VenueMarkets
+from mdtui.sim.market import VenueMarkets
 from mdtui.sim.rest import HttpReply, HttpRequest
+from mdtui.sim.services import PrivateService
 from mdtui.sim.session import Session, Sessions
 
 PATH = "/v2/private"
 PERMISSION = {"myOrder": "readOrders", "myTrade": "readOrders", "myAsset": "readBalances"}
-
-
-def auth_reply(status: int, code: str) -> HttpReply:
-    body = {"success": False, "error": {"code": status, "message": code}}
-    return HttpReply(status, frames.ENCODER.encode(body))
 
 
 @dataclass(eq=False, slots=True)
@@ -63,7 +57,7 @@ class PrivateClient:
         self.session.send(frame, text=True)
 
 
-class KorbitPrivate:
+class KorbitPrivate(PrivateService):
     """The ``/v2/private`` service: signed upgrade, subscriptions, the account's events."""
 
     venue = "korbit"
@@ -79,34 +73,20 @@ class KorbitPrivate:
         server_time: Callable[[], int],
         statuses: korbit_auth.AuthStatuses | None = None,
     ) -> None:
-        self.markets = markets
-        self.desk = desk
-        self.sessions = sessions
-        self.limits = limits
-        self.clock = clock
+        super().__init__(markets, desk, sessions, limits, clock)
         self.server_time = server_time
         self.statuses = statuses or korbit_auth.AuthStatuses()
-        self.keys = keys_of("korbit")
         self._clients: set[PrivateClient] = set()
-        desk.listeners.append(self._on_event)
 
     # -- connection ------------------------------------------------------------------------
 
-    def admit(self) -> bool:
-        return True
-
     def authenticate(self, connection: ServerConnection, request: HttpRequest) -> HttpReply | None:
         try:
-            key = korbit_auth.verify(
-                request.raw_query,
-                request.headers.get("X-KAPI-KEY"),
-                self.keys,
-                server_time=self.server_time(),
-                client_ip=request.client_ip,
-                require=("readOrders", "readBalances"),
+            key = korbit_auth.verify_request(
+                request, self.keys, self.server_time(), ("readOrders", "readBalances")
             )
         except korbit_auth.KorbitAuthError as error:
-            return auth_reply(self.statuses.ws.get(error.code, 401), error.code)
+            return error_reply(self.statuses.ws.get(error.code, 401), error.code)
         connection.principal = key  # type: ignore[attr-defined]
         return None
 
@@ -118,44 +98,17 @@ class KorbitPrivate:
         session = self.sessions.open(self.venue, ws, "private")
         client = PrivateClient(session, key)
         self._clients.add(client)
-        interval = self.limits.korbit_ping_interval
-        pinger = asyncio.create_task(ping_every(ws, interval)) if interval else None
+        apply = partial(self._apply, client)
         try:
-            async for message in ws:
-                self._on_message(client, message)
-        except ConnectionClosed:
-            pass
+            await korbit_socket.serve(ws, session, self.limits.korbit_ping_interval, apply)
         finally:
-            if pinger is not None:
-                pinger.cancel()
             self._clients.discard(client)
             await self.sessions.discard(session)
 
     # -- requests --------------------------------------------------------------------------
 
-    def _on_message(self, client: PrivateClient, message: str | bytes) -> None:
-        try:
-            payload: Any = json.loads(message)
-        except ValueError:
-            payload = None
-        client.session.record(message, payload)
-        if not isinstance(payload, list):
-            client.send(INVALID_FORMAT)
-            return
-        for item in payload:
-            if not isinstance(item, dict):
-                client.send(INVALID_FORMAT)
-                continue
-            request_id = item.get("requestId")
-            try:
-                self._apply(client, item)
-            except RequestFailure as failure:
-                client.send(frames.fail(failure.code, failure.message, request_id))
-
     def _apply(self, client: PrivateClient, item: dict[str, Any]) -> None:
-        method, kind = item.get("method"), item.get("type")
-        if method not in ("subscribe", "unsubscribe"):
-            raise RequestFailure("INVALID_REQUEST", "unknown_method")
+        method, kind = korbit_socket.check_method(item), item.get("type")
         if kind not in PERMISSION:
             raise RequestFailure("INVALID_REQUEST", "unknown_type")
         seqs = item.get("accountSeqs")
@@ -169,28 +122,13 @@ class KorbitPrivate:
         if kind == "myAsset":
             client.my_asset = subscribe
         else:
-            symbols = self._symbols(item)
+            symbols = korbit_socket.check_symbols(item, self.markets)
             subs = client.my_order if kind == "myOrder" else client.my_trade
             if subscribe:
                 subs.update(symbols)
             else:
                 subs.difference_update(symbols)
-        request_id = item.get("requestId")
-        if request_id is not None:
-            client.send(frames.ack(request_id))
-
-    def _symbols(self, item: dict[str, Any]) -> list[str]:
-        symbols = item.get("symbols")
-        if (
-            not isinstance(symbols, list)
-            or not symbols
-            or not all(isinstance(s, str) for s in symbols)
-        ):
-            raise RequestFailure("INVALID_REQUEST", "invalid_symbols")
-        for symbol in symbols:
-            if symbol not in self.markets:
-                raise RequestFailure("INVALID_SYMBOL", f"The symbol does not exist ({symbol})")
-        return symbols
+        korbit_socket.acknowledge(client.session, item)
 
     # -- events ----------------------------------------------------------------------------
 
@@ -213,11 +151,3 @@ class KorbitPrivate:
                 client.send(order_frame)
             if trade_frame is not None and order.code in client.my_trade:
                 client.send(trade_frame)
-
-    # -- the clock -------------------------------------------------------------------------
-
-    def watched_codes(self) -> list[str]:
-        return []
-
-    def publish(self, updates: list[Update], now: int) -> None:
-        """Nothing public goes out here."""

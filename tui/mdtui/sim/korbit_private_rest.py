@@ -13,6 +13,7 @@ optionally (all pairs without it), keep the last 36 h, filter ``startTime`` (inc
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any
 
 from mdtui.sim import korbit_auth
@@ -56,14 +57,7 @@ class KorbitPrivateRest:
     ) -> Callable[[HttpRequest], HttpReply]:
         def guarded(request: HttpRequest) -> HttpReply:
             try:
-                key = korbit_auth.verify(
-                    request.raw_query,
-                    request.headers.get("X-KAPI-KEY"),
-                    self.keys,
-                    server_time=self.server_time(),
-                    client_ip=request.client_ip,
-                    require=permission,
-                )
+                key = korbit_auth.verify_request(request, self.keys, self.server_time(), permission)
             except korbit_auth.KorbitAuthError as error:
                 return error_reply(self.statuses.rest.get(error.code, 401), error.code)
             try:
@@ -89,16 +83,7 @@ class KorbitPrivateRest:
     def _int(
         request: HttpRequest, name: str, default: int | None, low: int, high: int
     ) -> int | None:
-        raw = request.param(name)
-        if raw is None or raw == "":
-            return default
-        try:
-            value = int(raw)
-        except ValueError:
-            raise KorbitError(400, "BAD_REQUEST") from None
-        if not low <= value <= high:
-            raise KorbitError(400, "BAD_REQUEST")
-        return value
+        return request.int_param(name, default, low, high, partial(KorbitError, 400, "BAD_REQUEST"))
 
     def _account_seq(self, request: HttpRequest) -> None:
         if self._int(request, "accountSeq", 1, 1, 1) != 1:

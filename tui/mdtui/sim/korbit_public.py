@@ -16,43 +16,23 @@ Choices where korbit.md says UNCONFIRMED:
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Any
 
 from websockets.asyncio.server import ServerConnection
-from websockets.exceptions import ConcurrencyError, ConnectionClosed
 
 from mdtui.sim import korbit_frames as frames
-from mdtui.sim.limits import Limits
-from mdtui.sim.market import Market, Update, VenueMarkets
-from mdtui.sim.rest import HttpReply, HttpRequest
-from mdtui.sim.session import Session, Sessions
+from mdtui.sim import korbit_socket
+from mdtui.sim.korbit_socket import RequestFailure
+from mdtui.sim.market import Market, Update
+from mdtui.sim.services import PublicService
+from mdtui.sim.session import Session
 from mdtui.sim.ticks import korbit_orderbook_levels, plain, tick_size
 
 PATH = "/v2/public"
 TYPES = ("ticker", "orderbook", "trade")
-INVALID_FORMAT = frames.fail(None, "invalid_format")
-
-
-async def ping_every(ws: ServerConnection, interval: float) -> None:
-    """Send a protocol ping (payload ``ping``) every ``interval`` seconds, as Korbit does."""
-    with contextlib.suppress(ConnectionClosed):
-        while True:
-            await asyncio.sleep(interval)
-            with contextlib.suppress(ConcurrencyError):  # the last ping is still unanswered
-                await ws.ping(b"ping")
-
-
-class RequestFailure(Exception):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 @dataclass(eq=False, slots=True)
@@ -64,47 +44,22 @@ class KorbitClient:
     """type -> symbol -> orderbook level (None: ungrouped)."""
 
 
-class KorbitPublic:
+class KorbitPublic(PublicService):
     """The ``/v2/public`` service: subscribe/unsubscribe, acks, snapshots and fan-out."""
 
     venue = "korbit"
     path = PATH
 
-    def __init__(
-        self,
-        markets: VenueMarkets,
-        sessions: Sessions,
-        limits: Limits,
-        clock: Callable[[], int],
-        on_watch: Callable[[], None],
-    ) -> None:
-        self.markets = markets
-        self.sessions = sessions
-        self.limits = limits
-        self.clock = clock
-        self.on_watch = on_watch
+    def _init_state(self) -> None:
         self._by_symbol: dict[str, set[KorbitClient]] = {}
-
-    def admit(self) -> bool:
-        return True
-
-    def authenticate(self, connection: ServerConnection, request: HttpRequest) -> HttpReply | None:
-        """Public: no authentication."""
-        return None
 
     async def handle(self, ws: ServerConnection) -> None:
         session = self.sessions.open(self.venue, ws)
         client = KorbitClient(session)
-        interval = self.limits.korbit_ping_interval
-        pinger = asyncio.create_task(ping_every(ws, interval)) if interval else None
+        apply = partial(self._apply, client)
         try:
-            async for message in ws:
-                self._on_message(client, message)
-        except ConnectionClosed:
-            pass
+            await korbit_socket.serve(ws, session, self.limits.korbit_ping_interval, apply)
         finally:
-            if pinger is not None:
-                pinger.cancel()
             for kind in TYPES:
                 for symbol in list(client.subscriptions[kind]):
                     self._drop(client, kind, symbol)
@@ -115,44 +70,13 @@ class KorbitPublic:
     def _send(self, client: KorbitClient, frame: bytes) -> None:
         client.session.send(frame, text=True)
 
-    def _on_message(self, client: KorbitClient, message: str | bytes) -> None:
-        try:
-            payload: Any = json.loads(message)
-        except ValueError:
-            payload = None
-        client.session.record(message, payload)
-        if not isinstance(payload, list):
-            self._send(client, INVALID_FORMAT)
-            return
-        for item in payload:
-            if not isinstance(item, dict):
-                self._send(client, INVALID_FORMAT)
-                continue
-            request_id = item.get("requestId")
-            try:
-                self._apply(client, item)
-            except RequestFailure as failure:
-                self._send(client, frames.fail(failure.code, failure.message, request_id))
-
     def _apply(self, client: KorbitClient, item: dict[str, Any]) -> None:
-        method, kind, symbols = item.get("method"), item.get("type"), item.get("symbols")
-        if method not in ("subscribe", "unsubscribe"):
-            raise RequestFailure("INVALID_REQUEST", "unknown_method")
+        method, kind = korbit_socket.check_method(item), item.get("type")
         if kind not in TYPES:
             raise RequestFailure("INVALID_REQUEST", "unknown_type")
-        if (
-            not isinstance(symbols, list)
-            or not symbols
-            or not all(isinstance(s, str) for s in symbols)
-        ):
-            raise RequestFailure("INVALID_REQUEST", "invalid_symbols")
-        for symbol in symbols:
-            if symbol not in self.markets:
-                raise RequestFailure("INVALID_SYMBOL", f"The symbol does not exist ({symbol})")
+        symbols = korbit_socket.check_symbols(item, self.markets)
         level = self._level(item, symbols) if kind == "orderbook" else None
-        request_id = item.get("requestId")
-        if request_id is not None:
-            self._send(client, frames.ack(request_id))
+        korbit_socket.acknowledge(client.session, item)
         if method == "unsubscribe":
             for symbol in symbols:
                 self._drop(client, kind, symbol)

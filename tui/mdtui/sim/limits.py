@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from dataclasses import dataclass
 
@@ -50,3 +51,15 @@ class SlidingWindow:
             return False
         times.append(now)
         return True
+
+
+class RateGate:
+    """Sliding windows that must all admit an event; ``None`` windows are switched off."""
+
+    def __init__(self, *windows: SlidingWindow | None) -> None:
+        self._windows = [window for window in windows if window is not None]
+
+    def admit(self) -> bool:
+        """Record an event now in each window until one is full; report whether none was."""
+        now = time.monotonic()
+        return all(window.admit(now) for window in self._windows)

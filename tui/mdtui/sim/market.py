@@ -419,16 +419,7 @@ class Market:
         """Take order ``key`` off the book (a cancel)."""
         size = self.own[is_bid].get(price, {}).get(key, Decimal(0))
         self._forget_own(is_bid, price, key, size)
-        side = self.bids if is_bid else self.asks
-        for index, level in enumerate(side):
-            if level.price == price:
-                level.size -= size
-                level.own -= size
-                if level.size <= 0:
-                    del side[index]
-                    self._refill(side, step_down if is_bid else step_up)
-                    self._place_own(side, is_bid)
-                break
+        self._shrink_own(is_bid, price, size)
         self.book_dirty = True
 
     def fill_own(self, is_bid: bool, price: Decimal, key: str, size: Decimal, now_ms: int) -> Trade:
@@ -436,6 +427,15 @@ class Market:
         shrinks and a public trade is recorded. Not added to ``own_fills``: the caller
         knows which order filled."""
         self._forget_own(is_bid, price, key, size)
+        self._shrink_own(is_bid, price, size)
+        self._next_id += 1
+        self.book_timestamp = now_ms
+        self.book_dirty = True
+        return self._record(now_ms, price, size, not is_bid)
+
+    def _shrink_own(self, is_bid: bool, price: Decimal, size: Decimal) -> None:
+        """Take ``size`` of own orders off the level at ``price``; an emptied level goes
+        and the side is refilled."""
         side = self.bids if is_bid else self.asks
         for index, level in enumerate(side):
             if level.price == price:
@@ -446,10 +446,6 @@ class Market:
                     self._refill(side, step_down if is_bid else step_up)
                     self._place_own(side, is_bid)
                 break
-        self._next_id += 1
-        self.book_timestamp = now_ms
-        self.book_dirty = True
-        return self._record(now_ms, price, size, not is_bid)
 
     def _forget_own(self, is_bid: bool, price: Decimal, key: str, size: Decimal) -> None:
         orders = self.own[is_bid].get(price, {})

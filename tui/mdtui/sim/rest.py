@@ -12,10 +12,13 @@ import email.utils
 import http
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +47,28 @@ class HttpRequest:
     def param(self, name: str) -> str | None:
         values = self.query.get(name)
         return values[0] if values else None
+
+    def int_param(
+        self,
+        name: str,
+        default: T,
+        low: int,
+        high: int,
+        not_int: Callable[[], Exception],
+        out_of_range: Callable[[], Exception] | None = None,
+    ) -> int | T:
+        """Parameter ``name`` as an integer in ``low``-``high`` (``default`` when absent or
+        empty); raises ``not_int()``, or ``out_of_range()`` (else ``not_int()``)."""
+        raw = self.param(name)
+        if raw is None or raw == "":
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise not_int() from None
+        if not low <= value <= high:
+            raise (out_of_range or not_int)()
+        return value
 
 
 @dataclass(slots=True)

@@ -220,15 +220,22 @@ def book_units(market: Market, depth: int, level: Decimal) -> list[Message]:
     return units
 
 
-def orderbook(market: Market, depth: int, level: Decimal, stream_type: str) -> Message:
+def _book_body(market: Market, depth: int, level: Decimal) -> Message:
+    """The time, totals and units of a book, on the socket and over REST alike."""
     units = book_units(market, depth, level)
     return {
-        "type": "orderbook",
-        "code": market.code,
         "timestamp": market.book_timestamp,
         "total_ask_size": sum((u["ask_size"] for u in units), Decimal(0)),
         "total_bid_size": sum((u["bid_size"] for u in units), Decimal(0)),
         "orderbook_units": units,
+    }
+
+
+def orderbook(market: Market, depth: int, level: Decimal, stream_type: str) -> Message:
+    return {
+        "type": "orderbook",
+        "code": market.code,
+        **_book_body(market, depth, level),
         "stream_type": stream_type,
         "level": level,
     }
@@ -276,15 +283,7 @@ def rest_ticker(market: Market) -> Message:
 
 
 def rest_orderbook(market: Market, depth: int, level: Decimal) -> Message:
-    units = book_units(market, depth, level)
-    return {
-        "market": market.code,
-        "timestamp": market.book_timestamp,
-        "total_ask_size": sum((u["ask_size"] for u in units), Decimal(0)),
-        "total_bid_size": sum((u["bid_size"] for u in units), Decimal(0)),
-        "orderbook_units": units,
-        "level": level,
-    }
+    return {"market": market.code, **_book_body(market, depth, level), "level": level}
 
 
 def rest_trade(market: Market, t: Trade) -> Message:

@@ -24,28 +24,26 @@ Choices where upbit.md says UNCONFIRMED (``UpbitPrivatePolicy``):
 
 from __future__ import annotations
 
-import asyncio
-import json
 import random
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from websockets.asyncio.server import ServerConnection
-from websockets.exceptions import ConnectionClosed
 
-from mdtui.sim import upbit_auth
+from mdtui.sim import upbit_auth, upbit_socket
 from mdtui.sim import upbit_frames as frames
 from mdtui.sim import upbit_private_frames as pframes
-from mdtui.sim.demo_keys import DemoKey, keys_of
+from mdtui.sim.demo_keys import DemoKey
 from mdtui.sim.desk import AssetEvent, Desk, Event, OrderEvent
-from mdtui.sim.limits import Limits, SlidingWindow
-from mdtui.sim.market import Update, VenueMarkets
+from mdtui.sim.limits import Limits
+from mdtui.sim.market import VenueMarkets
 from mdtui.sim.rest import HttpReply, HttpRequest
-from mdtui.sim.session import Session, Sessions, close_when_idle
-from mdtui.sim.upbit_public import UP, RequestError, parse_envelope
+from mdtui.sim.services import PrivateService
+from mdtui.sim.session import Session, Sessions
+from mdtui.sim.upbit_public import RequestError, parse_envelope
 
 PATH = "/websocket/v1/private"
 PUBLIC_TYPES = ("ticker", "trade", "orderbook")
@@ -70,8 +68,6 @@ class PrivateClient:
     my_order: frozenset[str] | None = None
     """Codes of the ``myOrder`` subscription; empty: every market; None: not subscribed."""
     my_asset: bool = False
-    per_second: SlidingWindow | None = None
-    per_minute: SlidingWindow | None = None
 
     def send(self, message: frames.Message) -> None:
         if self.format.startswith("SIMPLE"):
@@ -80,7 +76,7 @@ class PrivateClient:
         self.session.send(frames.ENCODER.encode(body), text=False)
 
 
-class UpbitPrivate:
+class UpbitPrivate(PrivateService):
     """The ``/websocket/v1/private`` service: JWT check, requests, and the account's events."""
 
     venue = "upbit"
@@ -96,27 +92,18 @@ class UpbitPrivate:
         seed: int,
         policy: UpbitPrivatePolicy | None = None,
     ) -> None:
-        self.markets = markets
-        self.desk = desk
-        self.sessions = sessions
-        self.limits = limits
-        self.clock = clock
+        super().__init__(markets, desk, sessions, limits, clock)
         self.policy = policy or UpbitPrivatePolicy()
-        self.keys = keys_of("upbit")
         self.nonces = upbit_auth.NonceLog()
         self._rng = random.Random(f"{seed}:upbit:assets")
         self._clients: set[PrivateClient] = set()
-        self._connections = (
-            SlidingWindow(limits.upbit_connections_per_second, 1.0)
-            if limits.upbit_connections_per_second
-            else None
-        )
-        desk.listeners.append(self._on_event)
+        self._connections = upbit_socket.connection_gate(limits)
 
     # -- connection ------------------------------------------------------------------------
 
     def admit(self) -> bool:
-        return self._connections is None or self._connections.admit(time.monotonic())
+        """Connection-rate check, shared in kind (not in count) with the public path."""
+        return self._connections.admit()
 
     def authenticate(self, connection: ServerConnection, request: HttpRequest) -> HttpReply | None:
         """Check the upgrade's JWT; a reply refuses the upgrade."""
@@ -140,60 +127,28 @@ class UpbitPrivate:
     async def handle(self, ws: ServerConnection) -> None:
         principal = getattr(ws, "principal", None)
         session = self.sessions.open(self.venue, ws, "private")
-        limits = self.limits
         client = PrivateClient(
             session,
             principal if isinstance(principal, DemoKey) else None,
             principal if isinstance(principal, upbit_auth.UpbitAuthError) else None,
-            per_second=SlidingWindow(limits.upbit_messages_per_second, 1.0)
-            if limits.upbit_messages_per_second
-            else None,
-            per_minute=SlidingWindow(limits.upbit_messages_per_minute, 60.0)
-            if limits.upbit_messages_per_minute
-            else None,
         )
         self._clients.add(client)
-        idle = (
-            asyncio.create_task(close_when_idle(session, limits.upbit_idle_timeout))
-            if limits.upbit_idle_timeout
-            else None
-        )
         try:
-            async for message in ws:
-                if not self._on_message(client, message):
-                    await session.close(1008, "too many requests")
-                    break
-        except ConnectionClosed:
-            pass
+            await upbit_socket.serve(ws, session, self.limits, partial(self._on_request, client))
         finally:
-            if idle is not None:
-                idle.cancel()
             self._clients.discard(client)
             await self.sessions.discard(session)
 
     # -- requests --------------------------------------------------------------------------
 
-    def _on_message(self, client: PrivateClient, message: str | bytes) -> bool:
-        text = message.decode("utf-8", "replace") if isinstance(message, bytes) else message
-        if text.strip() == "PING":
-            client.session.send(UP, text=False)
-            return True
-        try:
-            payload: Any = json.loads(text)
-        except ValueError:
-            payload = None
-        client.session.record(message, payload)
-        now = time.monotonic()
-        for window in (client.per_second, client.per_minute):
-            if window is not None and not window.admit(now):
-                return False
+    def _on_request(self, client: PrivateClient, text: str) -> None:
+        """Apply one admitted request, or answer it with an error frame."""
         try:
             if client.auth_error is not None or client.key is None:
                 raise RequestError("INVALID_AUTH")
             self._apply(client, text)
         except RequestError as error:
             client.session.send(error.frame(), text=False)
-        return True
 
     def _apply(self, client: PrivateClient, text: str) -> None:
         envelope = parse_envelope(text)
@@ -263,11 +218,3 @@ class UpbitPrivate:
             for client in list(self._clients):
                 if client.my_asset:
                     client.send(message)
-
-    # -- the clock -------------------------------------------------------------------------
-
-    def watched_codes(self) -> list[str]:
-        return []
-
-    def publish(self, updates: list[Update], now: int) -> None:
-        """Nothing public goes out here."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from mdtui.sim import upbit_auth
@@ -105,16 +106,8 @@ class UpbitPrivateRest:
 
     @staticmethod
     def _int(request: HttpRequest, name: str, default: int, low: int, high: int) -> int:
-        raw = request.param(name)
-        if raw is None or raw == "":
-            return default
-        try:
-            value = int(raw)
-        except ValueError:
-            raise ParamError("invalid_parameter", f"잘못된 파라미터: {name}") from None
-        if not low <= value <= high:
-            raise ParamError("invalid_parameter", f"잘못된 파라미터: {name}")
-        return value
+        invalid = partial(ParamError, "invalid_parameter", f"잘못된 파라미터: {name}")
+        return request.int_param(name, default, low, high, invalid)
 
     @staticmethod
     def _sorted(orders: list[Order], request: HttpRequest) -> list[Order]:

@@ -20,9 +20,7 @@ Choices where upbit.md says UNCONFIRMED:
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -30,13 +28,12 @@ from functools import partial
 from typing import Any
 
 from websockets.asyncio.server import ServerConnection
-from websockets.exceptions import ConnectionClosed
 
 from mdtui.sim import upbit_frames as frames
-from mdtui.sim.limits import Limits, SlidingWindow
+from mdtui.sim import upbit_socket
 from mdtui.sim.market import Update, VenueMarkets
-from mdtui.sim.rest import HttpReply, HttpRequest
-from mdtui.sim.session import Session, Sessions, close_when_idle
+from mdtui.sim.services import PublicService
+from mdtui.sim.session import Session
 from mdtui.sim.ticks import plain, tick_size, upbit_supported_levels
 
 PATH = "/websocket/v1"
@@ -54,7 +51,6 @@ MESSAGES = {
     "NO_CODES": "codes 필드가 존재하지 않습니다.",
     "INVALID_PARAM": "codes 필드가 비어 있습니다.",
 }
-UP = b'{"status":"UP"}'
 
 
 class RequestError(Exception):
@@ -213,8 +209,6 @@ class UpbitClient:
     format: str = "DEFAULT"
     subscriptions: list[Subscription] = field(default_factory=list)
     by_code: dict[str, list[Subscription]] = field(default_factory=dict)
-    per_second: SlidingWindow | None = None
-    per_minute: SlidingWindow | None = None
 
     @property
     def simple(self) -> bool:
@@ -260,103 +254,48 @@ class FrameSet:
         return data
 
 
-class UpbitPublic:
+class UpbitPublic(PublicService):
     """The ``/websocket/v1`` service: request handling, snapshots and realtime fan-out."""
 
     venue = "upbit"
     path = PATH
 
-    def __init__(
-        self,
-        markets: VenueMarkets,
-        sessions: Sessions,
-        limits: Limits,
-        clock: Callable[[], int],
-        on_watch: Callable[[], None],
-    ) -> None:
-        self.markets = markets
-        self.sessions = sessions
-        self.limits = limits
-        self.clock = clock
-        self.on_watch = on_watch
+    def _init_state(self) -> None:
         self._clients: set[UpbitClient] = set()
         self._by_code: dict[str, set[UpbitClient]] = {}
-        self._connections = (
-            SlidingWindow(limits.upbit_connections_per_second, 1.0)
-            if limits.upbit_connections_per_second
-            else None
-        )
+        self._connections = upbit_socket.connection_gate(self.limits)
 
     # -- connection ------------------------------------------------------------------------
 
     def admit(self) -> bool:
         """Connection-rate check, called before the handshake is accepted."""
-        return self._connections is None or self._connections.admit(time.monotonic())
-
-    def authenticate(self, connection: ServerConnection, request: HttpRequest) -> HttpReply | None:
-        """Public: no authentication."""
-        return None
+        return self._connections.admit()
 
     async def handle(self, ws: ServerConnection) -> None:
         session = self.sessions.open(self.venue, ws)
-        limits = self.limits
-        client = UpbitClient(
-            session,
-            per_second=SlidingWindow(limits.upbit_messages_per_second, 1.0)
-            if limits.upbit_messages_per_second
-            else None,
-            per_minute=SlidingWindow(limits.upbit_messages_per_minute, 60.0)
-            if limits.upbit_messages_per_minute
-            else None,
-        )
+        client = UpbitClient(session)
         self._clients.add(client)
-        idle = (
-            asyncio.create_task(close_when_idle(session, limits.upbit_idle_timeout))
-            if limits.upbit_idle_timeout
-            else None
-        )
         try:
-            async for message in ws:
-                if not self._on_message(client, message):
-                    await session.close(1008, "too many requests")
-                    break
-        except ConnectionClosed:
-            pass
+            await upbit_socket.serve(ws, session, self.limits, partial(self._on_request, client))
         finally:
-            if idle is not None:
-                idle.cancel()
             self._set_subscriptions(client, [])
             self._clients.discard(client)
             await self.sessions.discard(session)
 
     # -- requests --------------------------------------------------------------------------
 
-    def _on_message(self, client: UpbitClient, message: str | bytes) -> bool:
-        """Handle one client frame; False when the socket must close (rate limit)."""
-        text = message.decode("utf-8", "replace") if isinstance(message, bytes) else message
-        if text.strip() == "PING":
-            client.session.send(UP, text=False)
-            return True
-        try:
-            payload: Any = json.loads(text)
-        except ValueError:
-            payload = None
-        client.session.record(message, payload)
-        now = time.monotonic()
-        for window in (client.per_second, client.per_minute):
-            if window is not None and not window.admit(now):
-                return False
+    def _on_request(self, client: UpbitClient, text: str) -> None:
+        """Apply one admitted request, or answer it with an error frame."""
         try:
             request = parse_request(text, self.markets)
         except RequestError as error:
             client.session.send(error.frame(), text=False)
-            return True
+            return
         client.format = request.format
         if request.list_subscriptions:
             self._list(client, request.ticket)
         else:
             self._subscribe(client, request)
-        return True
 
     def _list(self, client: UpbitClient, ticket: str) -> None:
         groups: dict[tuple[str, Decimal | None], list[str]] = {}

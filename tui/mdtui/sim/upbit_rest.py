@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Any
 
 from mdtui.sim import upbit_frames as frames
@@ -81,16 +82,11 @@ class UpbitRest:
 
     @staticmethod
     def _int(request: HttpRequest, name: str, default: int, low: int, high: int) -> int:
-        raw = request.param(name)
-        if raw is None or raw == "":
-            return default
-        try:
-            value = int(raw)
-        except ValueError:
-            raise QuotationError(400, MISMATCH) from None
-        if not low <= value <= high:
-            raise QuotationError(400, INVALID)
-        return value
+        mismatch, invalid = (
+            partial(QuotationError, 400, MISMATCH),
+            partial(QuotationError, 400, INVALID),
+        )
+        return request.int_param(name, default, low, high, mismatch, invalid)
 
     # -- handlers --------------------------------------------------------------------------
 
