@@ -83,7 +83,11 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_argument("--demo", action="store_true", help="record the built-in simulator")
     record.add_argument("--seed", type=int, default=1, help="simulator seed for --demo")
 
-    simulate = sub.add_parser("simulate", help="run the exchange simulator on loopback")
+    simulate = sub.add_parser(
+        "simulate", help="run the exchange simulator on loopback",
+        description="Run the Upbit and Korbit simulator on one port. Its demo accounts' "
+        "fixed API keys are public demo values, documented in the module mdtui.sim.demo_keys.",
+    )
     simulate.add_argument("--host", default="127.0.0.1")
     simulate.add_argument("--port", type=int, default=8765, help="0 picks a free port")
     simulate.add_argument("--seed", type=int, default=1)
