@@ -1,7 +1,8 @@
 """Render the demo to ``screenshots/*.svg``: one per shipped theme, plus the search overlay.
 
-Deterministic: the frozen simulator (seed 1, fixed clock, markets stepped by hand), a fixed
-app clock, a 160x48 terminal and Korean time (UTC+9). Run from anywhere:
+Deterministic: the frozen simulator (seed 1, fixed clock, markets stepped by hand, the demo
+accounts with fixed orders and one fill), a fixed app clock, a 160x48 terminal and Korean
+time (UTC+9). Run from anywhere:
 
     python screenshots/make.py
 """
@@ -23,6 +24,7 @@ SHOTS = [
     ("mdtui-light", "light.svg", ()),
     ("mdtui-contrast", "contrast.svg", ()),
     ("mdtui-dark", "search.svg", ("slash", "b", "t", "c")),
+    ("mdtui-dark", "balances.svg", ("b",)),
 ]
 
 
@@ -36,22 +38,26 @@ def main() -> int:
     from mdtui.demo import point_at
     from mdtui.settings import Settings
     from mdtui.ui.app import make_app
-    from mdtui.ui.frozen import FROZEN_MS, FrozenMarket, wait_quiet, wait_ready
+    from mdtui.ui.frozen import APP_NOW, FrozenMarket, demo_activity, wait_quiet, wait_ready
 
     for theme, filename, keys in SHOTS:
         with FrozenMarket(seed=SEED) as market:
+            market.place_demo_orders()
             settings = Settings(_env_file=None, theme=theme)  # type: ignore[call-arg]
             app = make_app(
-                point_at(settings, market.url),
+                point_at(settings, market.url, demo_keys=True),
                 mode=f"demo (seed {SEED})",
-                clock=lambda: FROZEN_MS / 1000 + 10,
+                clock=lambda: APP_NOW,
             )
 
             async def shoot(pilot, market=market, app=app, keys=keys) -> None:
                 await wait_ready(app)
                 await wait_quiet(app, 0.3)
                 market.advance(STEPS)
+                await wait_quiet(app, 0.3)
+                await demo_activity(app, market)
                 await wait_quiet(app)
+                app.clear_notifications()
                 await pilot.pause()
                 if keys:
                     await pilot.press(*keys)

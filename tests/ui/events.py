@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
-from mdtui.model.events import Book, Ticker, Trade
+from mdtui.model.events import Book, Fill, Order, Ticker, Trade
 
 T0 = 1_767_225_600_000
 
@@ -40,3 +40,29 @@ def book(venue: str, market: str, best_bid: str, tick: str, levels: int = 30) ->
 
 def trade(venue: str, market: str, price: str, size: str, side: str, n: int) -> Trade:
     return Trade(venue, market, D(price), D(size), side, T0 + n * 1000, f"t{n}", False)  # type: ignore[arg-type]
+
+
+def order(
+    venue: str,
+    market: str,
+    order_id: str,
+    side: str,
+    price: str,
+    qty: str,
+    filled: str = "0",
+    state: str = "open",
+    ts: int = T0,
+) -> Order:
+    q, f = D(qty), D(filled)
+    return Order(
+        venue, market, order_id, side, "limit", state, state, D(price), q, f, q - f,  # type: ignore[arg-type]
+        D(price) if f else None, None, D(price) * f if f else None, None, ts, ts,
+    )  # fmt: skip
+
+
+def fill(
+    venue: str, market: str, order_id: str, trade_id: str, side: str, price: str, size: str,
+    ts: int = T0,
+) -> Fill:  # fmt: skip
+    p, s = D(price), D(size)
+    return Fill(venue, market, order_id, trade_id, side, p, s, p * s, D("0.5"), "KRW", True, ts)  # type: ignore[arg-type]

@@ -53,3 +53,17 @@ def test_views_list_public_feeds_first():
     model.apply([FeedState("korbit", "public", "live")], 1_000)
     views = feed_views(model, ["upbit", "korbit"], 2.0, 5)
     assert [(v.venue, v.state) for v in views] == [("upbit", "connecting"), ("korbit", "live")]
+
+
+def test_views_list_private_feeds_and_why_one_is_missing():
+    model = MarketData()
+    model.apply([FeedState("korbit", "private", "live")], 1_000)
+    off = {"upbit": "set upbit.access_key and upbit.secret_key to see your Upbit orders"}
+    views = feed_views(model, ["upbit", "korbit"], 2.0, 5, private=["korbit"], off=off)
+    assert [(v.venue, v.channel, v.state, v.detail) for v in views][2:] == [
+        ("upbit", "private", "off", "no API keys"),
+        ("korbit", "private", "live", ""),
+    ]
+    bad = {"korbit": "korbit: cannot read the Korbit private key file /nowhere.pem"}
+    views = feed_views(MarketData(), ["upbit", "korbit"], 2.0, 5, off=bad)
+    assert views[-1].state == "stopped" and "cannot read" in views[-1].label

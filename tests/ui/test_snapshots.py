@@ -1,6 +1,10 @@
 """Snapshot tests of the main screen, the search overlay and the help screen, against the
 frozen simulator (fixed seed, fixed clock, markets stepped by hand) and a fixed app clock.
 
+The demo accounts are connected with the demo keys: fixed resting orders (marked on the
+ladder), one fill received live, and the seeded balances. The fill's toast is cleared
+before the snapshot (when it would expire is not deterministic).
+
 Update the baselines with ``pytest tests/ui/test_snapshots.py --snapshot-update`` after a
 deliberate change of the screen, and look at the new SVGs before committing them.
 """
@@ -14,7 +18,7 @@ import pytest
 from mdtui.demo import point_at
 from mdtui.settings import Settings
 from mdtui.ui.app import MdtuiApp, make_app
-from mdtui.ui.frozen import FROZEN_MS, FrozenMarket
+from mdtui.ui.frozen import APP_NOW, FrozenMarket, demo_activity
 
 from .conftest import SIZE, ready, settle
 
@@ -25,13 +29,14 @@ STEPS = 40
 @pytest.fixture
 def frozen() -> Iterator[FrozenMarket]:
     with FrozenMarket(seed=1) as market:
+        market.place_demo_orders()
         yield market
 
 
 @pytest.fixture
 def app(frozen: FrozenMarket, base_settings: Settings) -> MdtuiApp:
-    settings = point_at(base_settings, frozen.url)
-    return make_app(settings, clock=lambda: FROZEN_MS / 1000 + 10, mode="demo (seed 1)")
+    settings = point_at(base_settings, frozen.url, demo_keys=True)
+    return make_app(settings, clock=lambda: APP_NOW, mode="demo (seed 1)")
 
 
 def prepare(frozen: FrozenMarket):
@@ -40,7 +45,11 @@ def prepare(frozen: FrozenMarket):
         await ready(pilot, app)
         await settle(pilot, app, quiet=0.3)
         frozen.advance(STEPS)
+        await settle(pilot, app, quiet=0.3)
+        await demo_activity(app, frozen)
         await settle(pilot, app)
+        app.clear_notifications()
+        await pilot.pause()
 
     return run_before
 

@@ -155,6 +155,8 @@ class Settings(BaseSettings):
     number_locale: Literal["ko", "en"] = "ko"
     big_trade_krw: Decimal = Field(Decimal(10_000_000), ge=0)
     stale_after: float = Field(5.0, gt=0)
+    bell_on_fill: bool = False
+    """Ring the terminal bell when one of the user's orders fills (a toast always shows)."""
     log_file: Path = Field(default_factory=_default_log_file)
     keys: dict[str, str] = Field(default_factory=dict)
 

@@ -1,9 +1,12 @@
-"""The dashboard app: one screen with the ticker board, depth ladder, trade tape and
-status line, fed by one async worker per public websocket (or a replay).
+"""The dashboard app: one screen with the ticker board, depth ladder, trade tape, the
+user's own orders, fills and balances, and the status line, fed by one async worker per
+websocket (public, and private where API keys are set) or by a replay.
 
 Data path: a worker's ``sink`` applies each batch of events to the shared
-:class:`~mdtui.model.market.MarketData` at once (cheap, O(levels)); a 30 Hz timer then asks
-each pane to repaint what changed since the last flush. No pane renders per message.
+:class:`~mdtui.model.market.MarketData` (and private batches to the
+:class:`~mdtui.model.account.Account`) at once; a 30 Hz timer then asks each visible pane
+to repaint what changed since the last flush. No pane renders per message. A new fill
+raises a toast (and optionally the terminal bell).
 """
 
 from __future__ import annotations
@@ -24,11 +27,12 @@ from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
 from mdtui.feed.worker import FeedWorker
-from mdtui.model.events import Book
+from mdtui.model.events import Book, Fill, market_key
 from mdtui.settings import Settings
 from mdtui.ui.catalog import VENUE_LABEL
 from mdtui.ui.commands import MarketCommands
 from mdtui.ui.feeds import VENUES
+from mdtui.ui.format import fmt_price, fmt_size, size_decimals
 from mdtui.ui.health import feed_views, stale_reason
 from mdtui.ui.hub import FeedHub
 from mdtui.ui.loop import daemon_loop
@@ -44,6 +48,7 @@ from mdtui.ui.theming import (
 from mdtui.ui.view import View
 from mdtui.ui.widgets.board import Board
 from mdtui.ui.widgets.ladder import Ladder
+from mdtui.ui.widgets.private import SIDE_LABEL, PrivatePanes
 from mdtui.ui.widgets.status import StatusLine
 from mdtui.ui.widgets.tape import Tape
 
@@ -52,27 +57,34 @@ log = logging.getLogger(__name__)
 FLUSH_HZ = 30
 HEALTH_EVERY = 0.25
 """Seconds between feed-health checks (status line, stale banners)."""
+FILL_TOASTS = 4
+"""At most this many fill toasts within :data:`FILL_TOAST_WINDOW` seconds; fills beyond
+that are summed up in one toast (every fill is still in the Fills pane)."""
+FILL_TOAST_WINDOW = 3.0
 
 Clock = Callable[[], float]
 
 
 class MainScreen(Screen[None]):
-    """Board on top; ladder and tape below; status line and key hints at the bottom."""
+    """Board on top; ladder and tape below; the private panes (orders, fills, balances)
+    under them; status line and key hints at the bottom."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("tab", "app.focus_next", "Next pane", show=False, id="pane.next"),
         Binding("shift+tab", "app.focus_previous", "Previous pane", show=False, id="pane.previous"),
     ]
 
-    def __init__(self, view: View) -> None:
+    def __init__(self, view: View, clock: Clock) -> None:
         super().__init__()
         self.view = view
+        self.clock = clock
 
     def compose(self) -> ComposeResult:
         yield Board(self.view, id="board")
         with Horizontal(id="lower"):
             yield Ladder(self.view, id="ladder")
             yield Tape(self.view, id="tape")
+        yield PrivatePanes(self.view, self.clock, id="private")
         yield StatusLine(id="status")
         yield Footer()
 
@@ -122,6 +134,28 @@ class MdtuiApp(App[int]):
         ),
         Binding("t", "cycle_theme", "Theme", id="theme.cycle", tooltip="Next theme"),
         Binding(
+            "o",
+            "private('orders')",
+            "Orders",
+            id="private.orders",
+            tooltip="Show your orders (open first, then recently closed)",
+        ),
+        Binding("f", "private('fills')", "Fills", id="private.fills", tooltip="Show your fills"),
+        Binding(
+            "b",
+            "private('balances')",
+            "Balances",
+            id="private.balances",
+            tooltip="Show your balances, valued at the last price",
+        ),
+        Binding(
+            "a",
+            "private_scope",
+            "All/Market",
+            id="private.scope",
+            tooltip="Orders, fills and balances: all markets, or the selected market only",
+        ),
+        Binding(
             "ctrl+p",
             "command_palette",
             "Palette",
@@ -157,11 +191,17 @@ class MdtuiApp(App[int]):
         )
         self.watchlist: list[str] = [] if replay else list(dict.fromkeys(settings.watchlist))
         self.selected: str | None = self.watchlist[0] if self.watchlist else None
-        self.hub = FeedHub(self, settings, self.view, self.clock, self._markets_listed)
+        self.hub = FeedHub(
+            self, settings, self.view, self.clock, self._markets_listed, self._fills_arrived
+        )
         self.theme_names: list[str] = []
         self.theme_errors: list[str] = []
         self._health_at = 0.0
-        self._panes: tuple[Board, Ladder, Tape, StatusLine] | None = None
+        self._panes: tuple[Board, Ladder, Tape, StatusLine, PrivatePanes] | None = None
+        self.private_all = True
+        """The private panes list every market (False: the selected market only)."""
+        self._toasts: list[float] = []
+        self._held_fills: list[Fill] = []
         self._known_markets = 0
         self._load_themes()
 
@@ -197,7 +237,7 @@ class MdtuiApp(App[int]):
     # -- lifecycle ----------------------------------------------------------------------
 
     def get_default_screen(self) -> Screen:
-        return MainScreen(self.view)
+        return MainScreen(self.view, self.clock)
 
     def _is_main(self) -> bool:
         """Whether the panes are mounted and attached (not before start or at shutdown)."""
@@ -223,6 +263,12 @@ class MdtuiApp(App[int]):
         assert self._panes is not None, "the main screen is not mounted yet"
         return self._panes[3]
 
+    @property
+    def private(self) -> PrivatePanes:
+        """The Orders, Fills and Balances panes."""
+        assert self._panes is not None, "the main screen is not mounted yet"
+        return self._panes[4]
+
     def main_ready(self, screen: MainScreen) -> None:
         """The main screen is mounted: apply config, show the selection, start the feeds."""
         self._panes = (
@@ -230,6 +276,7 @@ class MdtuiApp(App[int]):
             screen.query_one(Ladder),
             screen.query_one(Tape),
             screen.query_one(StatusLine),
+            screen.query_one(PrivatePanes),
         )
         unknown = self._apply_keymap()
         for error in self.theme_errors:
@@ -306,11 +353,19 @@ class MdtuiApp(App[int]):
         self.board.flush(mono)
         self.ladder.flush(mono)
         self.tape.flush(mono)
+        self.private.flush(self.clock())
 
     def _check_health(self) -> None:
         now = self.clock()
         venues = list(self.workers_by_venue) or self._venues_seen()
-        views = feed_views(self.view.model, venues, now, self.settings.stale_after)
+        views = feed_views(
+            self.view.model,
+            venues,
+            now,
+            self.settings.stale_after,
+            private=list(self.hub.private),
+            off=self.view.private_missing,
+        )
         self.view.set_stale({v.venue: stale_reason(v) for v in views if v.channel == "public"})
         self.status.update(views, now, self._mode_label())
 
@@ -350,6 +405,8 @@ class MdtuiApp(App[int]):
     def _show_selected(self) -> None:
         self.ladder.show(self.selected)
         self.tape.show(self.selected)
+        self.view.scope = None if self.private_all else self.selected
+        self.private.flush(self.clock())
         self._update_titles()
 
     def _update_titles(self) -> None:
@@ -409,6 +466,70 @@ class MdtuiApp(App[int]):
         self._update_titles()
         self.notify(f"removed {self.view.catalog.entry(key).symbol}", timeout=2)
 
+    # -- private panes ------------------------------------------------------------------
+
+    def action_private(self, name: str) -> None:
+        """Show the Orders, Fills or Balances pane."""
+        self.private.show(name)
+
+    def action_private_scope(self) -> None:
+        """Toggle the private panes between all markets and the selected market."""
+        self.private_all = not self.private_all
+        self.view.scope = None if self.private_all else self.selected
+        self.private.flush(self.clock())
+        if self.private_all:
+            where = "all markets"
+        elif self.selected:
+            where = f"{self.view.catalog.entry(self.selected).symbol} only"
+        else:
+            where = "the selected market only"
+        self.notify(f"orders, fills and balances: {where}", timeout=1.5)
+
+    def _fills_arrived(self, fills: list[Fill]) -> None:
+        """New fills: a toast naming each (a few at most; more are summed up), the bell
+        if the setting asks for it, and a count on the Fills tab."""
+        if self._is_main():
+            self.private.fills_arrived(len(fills))
+        if self.settings.bell_on_fill:
+            self.bell()
+        mono = time.monotonic()
+        self._toasts = [t for t in self._toasts if mono - t < FILL_TOAST_WINDOW]
+        held_before = bool(self._held_fills)
+        for fill in fills:
+            if len(self._toasts) < FILL_TOASTS:
+                self._toasts.append(mono)
+                self.notify(self.fill_text(fill), title="Fill", timeout=6)
+            else:
+                self._held_fills.append(fill)
+        if self._held_fills and not held_before:
+            self.set_timer(FILL_TOAST_WINDOW, self._release_held_fills)
+
+    def _release_held_fills(self) -> None:
+        held, self._held_fills = self._held_fills, []
+        if not held:
+            return
+        if len(held) == 1:
+            self.notify(self.fill_text(held[0]), title="Fill", timeout=6)
+            return
+        venues = sorted({VENUE_LABEL.get(f.venue, f.venue) for f in held})
+        self.notify(
+            f"{len(held)} more fills on {' and '.join(venues)} (see Fills: f)",
+            title="Fills",
+            timeout=6,
+        )
+
+    def fill_text(self, fill: Fill) -> str:
+        """``Upbit BTC/KRW BUY 0.01000 @ 145,145,000``: exchange, market, side, size @
+        price."""
+        entry = self.view.catalog.entry(market_key(fill.venue, fill.market))
+        side = SIDE_LABEL.get(self.settings.names, SIDE_LABEL["english"])[fill.side]
+        decimals = entry.price_decimals(fill.price)
+        size = fmt_size(fill.size, size_decimals(fill.price))
+        return (
+            f"{VENUE_LABEL.get(fill.venue, fill.venue)} {entry.symbol} {side} "
+            f"{size} @ {fmt_price(fill.price, decimals)}"
+        )
+
     def action_search(self) -> None:
         self.push_screen(SearchScreen(self.view.catalog, self.watchlist), self.goto_market)
 
@@ -437,6 +558,16 @@ class MdtuiApp(App[int]):
             "Sort board", "Cycle the board's sort column (s)", self.board.action_sort
         )
         yield SystemCommand("Remove market", "Remove the selected market (d)", self.action_remove)
+        yield SystemCommand("Orders", "Show your orders (o)", lambda: self.action_private("orders"))
+        yield SystemCommand("Fills", "Show your fills (f)", lambda: self.action_private("fills"))
+        yield SystemCommand(
+            "Balances", "Show your balances (b)", lambda: self.action_private("balances")
+        )
+        yield SystemCommand(
+            "Private scope",
+            "Orders, fills and balances: all markets or the selected one (a)",
+            self.action_private_scope,
+        )
         yield SystemCommand("Keys", "Show all key bindings (?)", self.action_help)
 
     async def action_quit(self) -> None:
@@ -475,7 +606,7 @@ def run_dashboard(
             from mdtui.demo import point_at, simulator_process
 
             url = stack.enter_context(simulator_process(seed, settings.log_file))
-            settings = point_at(settings, url)
+            settings = point_at(settings, url, demo_keys=True)
             mode = f"demo (seed {seed})"
         app = make_app(settings, replay=replay, speed=speed, mode=mode)
         with daemon_loop() as loop:

@@ -5,6 +5,10 @@ The simulator runs with ``realtime=False`` and a fixed clock on its own event lo
 app started with :func:`mdtui.ui.app.make_app` in the main thread (``App.run``) connects
 to it over loopback like any exchange. :meth:`FrozenMarket.advance` steps every market
 by hand: the same seed and steps always give the same screen.
+
+The demo accounts are there too (no demo trader: :meth:`FrozenMarket.place_demo_orders`
+and :meth:`FrozenMarket.fill_demo_order` give the private panes fixed content). Only
+Korbit's signature time window follows the wall clock, because a client signs with it.
 """
 
 from __future__ import annotations
@@ -16,13 +20,38 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
-from mdtui.sim.server import Simulator
+from mdtui.sim.server import Simulator, wall_clock_ms
 
 if TYPE_CHECKING:
     from mdtui.ui.app import MdtuiApp
 
 FROZEN_MS = 1_767_225_600_000
-"""2026-01-01 00:00:00 UTC: the simulator's (and the app's) fixed clock."""
+"""2026-01-01 00:00:00 UTC: the simulator's fixed clock at the start."""
+APP_NOW = FROZEN_MS / 1000 + 15
+"""The app's fixed clock (Unix seconds) in snapshots and screenshots: a little after the
+last market step and demo order, so ages on screen are positive and fixed."""
+
+
+class _FrozenSimulator(Simulator):
+    """Market data on the fixed clock; Korbit's auth window on the wall clock."""
+
+    def server_time(self) -> int:
+        return wall_clock_ms() + self.clock_skew_ms
+
+
+DEMO_ORDERS = (
+    # venue, market, side, levels from the touch, quantity, filled before the app starts
+    ("korbit", "eth_krw", "buy", 2, "0.8", None),
+    ("upbit", "KRW-XRP", "sell", 3, "500", "120"),
+    ("upbit", "KRW-SOL", "buy", 4, "2", None),
+)
+"""Resting orders of the demo accounts in the frozen market, placed before the app starts."""
+LADDER_ORDERS = (
+    ("upbit", "KRW-BTC", "buy", 2, "0.05", None),
+    ("upbit", "KRW-BTC", "sell", 3, "0.03", None),
+)
+"""Orders placed while the app watches, on the market it shows first (after the market
+steps, so they stay on the ladder)."""
 
 
 class FrozenMarket:
@@ -36,6 +65,8 @@ class FrozenMarket:
         self._thread = threading.Thread(target=self._run, name="frozen-sim", daemon=True)
         self._sim: Simulator | None = None
         self._ready: Future[None] = Future()
+        self.demo_orders: list[str | int] = []
+        """Ids of the orders :meth:`place_demo_orders` placed."""
 
     def _run(self) -> None:
         asyncio.set_event_loop(self._loop)
@@ -44,7 +75,7 @@ class FrozenMarket:
 
     async def _start(self) -> None:
         try:
-            sim = Simulator(seed=self.seed, realtime=False, clock=lambda: self.clock_ms)
+            sim = _FrozenSimulator(seed=self.seed, realtime=False, clock=lambda: self.clock_ms)
             await sim.start()
         except BaseException as exc:
             self._ready.set_exception(exc)
@@ -85,6 +116,30 @@ class FrozenMarket:
 
         self.call(run)
 
+    def place_demo_orders(self, orders: tuple = DEMO_ORDERS) -> list[str | int]:
+        """Rest ``orders`` (a fixed clock step apart, so their order is fixed); return
+        their ids (also added to :attr:`demo_orders`)."""
+
+        def run(sim: Simulator) -> list[str | int]:
+            ids = []
+            for venue, market, side, level, qty, filled in orders:
+                self.clock_ms += 500
+                book = sim.markets[venue][market]
+                price = (book.bids if side == "buy" else book.asks)[level].price
+                order_id = sim.place_order(venue, market, side, price, qty)  # type: ignore[arg-type]
+                if filled:
+                    sim.fill_order(venue, order_id, filled)  # type: ignore[arg-type]
+                ids.append(order_id)
+            return ids
+
+        ids = list(self.call(run))
+        self.demo_orders += ids
+        return ids
+
+    def fill_demo_order(self, venue: str, order_id: str | int, qty: str) -> None:
+        """Fill ``qty`` of a demo order now (a fill the private panes receive live)."""
+        self.call(lambda sim: sim.fill_order(venue, order_id, qty))
+
     def open_connections(self) -> int:
         return int(self.call(lambda sim: sim.open_connections()))
 
@@ -93,10 +148,17 @@ async def wait_ready(app: MdtuiApp, timeout: float = 8.0) -> None:
     """Wait until every watchlist ticker, the selected book and both market lists are in."""
     markets = app.view.model.markets
 
+    def private_live() -> bool:
+        feeds = app.view.model.feeds
+        return all(
+            (h := feeds.get((v, "private"))) is not None and h.state == "live"
+            for v in app.hub.private
+        )
+
     def done() -> bool:
         tickers = all(k in markets and markets[k].ticker for k in app.watchlist)
         lists = app.view.catalog.loaded >= {"upbit", "korbit"}
-        return tickers and lists and app.ladder.book is not None
+        return tickers and lists and app.ladder.book is not None and private_live()
 
     deadline = time.monotonic() + timeout
     while not done():
@@ -105,8 +167,23 @@ async def wait_ready(app: MdtuiApp, timeout: float = 8.0) -> None:
             feeds = {k: (v.state, v.reason) for k, v in app.view.model.feeds.items()}
             raise TimeoutError(
                 f"not ready: no ticker for {missing}; lists {app.view.catalog.loaded}; "
-                f"book {app.ladder.book is not None}; feeds {feeds}"
+                f"book {app.ladder.book is not None}; private {private_live()}; feeds {feeds}"
             )
+        await asyncio.sleep(0.02)
+
+
+async def demo_activity(app: MdtuiApp, market: FrozenMarket, timeout: float = 5.0) -> None:
+    """While the app watches: fill part of the Korbit demo order and rest
+    :data:`LADDER_ORDERS`; wait until the account has them. (Callers clear the fill's
+    toast before a screenshot: when it expires is not deterministic.)"""
+    account = app.view.account
+    seq = account.fills_seq
+    market.fill_demo_order("korbit", market.demo_orders[0], "0.3")
+    market.place_demo_orders(LADDER_ORDERS)
+    deadline = time.monotonic() + timeout
+    while account.fills_seq == seq or len(account.resting_levels("upbit", "KRW-BTC")) < 2:
+        if time.monotonic() > deadline:
+            raise TimeoutError("the demo fill and orders never reached the app")
         await asyncio.sleep(0.02)
 
 

@@ -58,15 +58,42 @@ def feed_view(
 
 
 def feed_views(
-    model: MarketData, venues: list[str], now: float, stale_after: float
+    model: MarketData,
+    venues: list[str],
+    now: float,
+    stale_after: float,
+    private: list[str] | None = None,
+    off: dict[str, str] | None = None,
 ) -> list[FeedView]:
-    """Public feeds of ``venues`` first, then any other feed the model has heard of."""
+    """Public feeds of ``venues`` first, then the private feeds of ``private`` (venues
+    with keys) and of ``off`` (venue -> why there is no private feed: ``off`` without keys,
+    ``stopped`` with the reason when the configured keys cannot be used), then any other
+    feed the model has heard of (a replay's private frames)."""
     out = [feed_view(model.feeds.get((v, "public")), v, "public", now, stale_after) for v in venues]
+    private = private or []
+    off = off or {}
+    listed = {(v, "public") for v in venues}
+    for venue in _private_order(private, off):
+        listed.add((venue, "private"))
+        if venue in private:
+            health = model.feeds.get((venue, "private"))
+            out.append(feed_view(health, venue, "private", now, stale_after))
+        elif off[venue].startswith("set "):  # no keys at all: nothing is wrong
+            out.append(FeedView(venue, "private", "off", None, "no API keys", False))
+        else:  # keys configured but unusable (unreadable key file, ...): say why
+            out.append(FeedView(venue, "private", "stopped", None, off[venue], False))
     for (venue, channel), health in sorted(model.feeds.items()):
-        if channel == "public" and venue in venues:
+        if (venue, channel) in listed:
             continue
         out.append(feed_view(health, venue, channel, now, stale_after))
     return out
+
+
+def _private_order(private: list[str], off: dict[str, str]) -> list[str]:
+    """Venues with a private indicator, Upbit before Korbit."""
+    wanted = set(private) | set(off)
+    known = [v for v in ("upbit", "korbit") if v in wanted]
+    return known + sorted(wanted - set(known))
 
 
 def stale_reason(view: FeedView) -> str | None:

@@ -1,9 +1,12 @@
-"""The app's feeds: one async worker per public websocket (or a replay), the subscription
-policy with its pacing, and the exchanges' market lists for the catalogue.
+"""The app's feeds: one async worker per public websocket and one per private websocket
+of an exchange with API keys (or a replay), the subscription policy with its pacing, and
+the exchanges' market lists for the catalogue.
 
 Workers run as Textual workers of the app, each in its own group with
-``exit_on_error=False``. Their ``sink`` is called on the app's event loop with each decoded
-batch and only writes the shared model; the panes read it at their own pace.
+``exit_on_error=False``. Their sinks are called on the app's event loop with each decoded
+batch and only write the shared model and account; the panes read them at their own pace.
+Private batches are applied whole and in order (never dropped or coalesced); the fills
+that were new are handed to ``on_fills`` (toasts).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from textual.app import App
 from textual.timer import Timer
 
 from mdtui.feed.worker import FeedWorker
-from mdtui.model.events import AnyEvent
+from mdtui.model.events import AnyEvent, Balances, Fill, Order, OrdersSnapshot
 from mdtui.settings import Settings
 from mdtui.ui.feeds import subscriptions
 from mdtui.ui.view import View
@@ -30,6 +33,8 @@ SUBSCRIBE_EVERY = 0.25
 """Seconds between subscription changes sent for market switches (leading and trailing)."""
 MARKETS_RETRY = (5.0, 120.0)
 """First and longest delay between attempts to load an exchange's market list."""
+PRIVATE_KINDS = (Order, Fill, Balances, OrdersSnapshot)
+"""Event kinds of the private channel (a replay's batches are routed by them)."""
 
 
 class FeedHub:
@@ -43,6 +48,7 @@ class FeedHub:
         view: View,
         clock: Callable[[], float],
         on_markets: Callable[[], None],
+        on_fills: Callable[[list[Fill]], None] = lambda fills: None,
     ) -> None:
         self.app = app
         self.settings = settings
@@ -50,25 +56,57 @@ class FeedHub:
         self.clock = clock
         self.on_markets = on_markets
         """Called when a market list arrived (names and ticks changed)."""
+        self.on_fills = on_fills
+        """Called with the fills each private batch added (not with repeats)."""
         self.workers: dict[str, FeedWorker] = {}
+        self.private: dict[str, FeedWorker] = {}
+        """The private feed workers by exchange (only exchanges with keys)."""
         self._lists: dict[str, list[MarketInfo]] = {}
         self._wanted: tuple[list[str], str | None] = ([], None)
         self._sent_at = 0.0
         self._timer: Timer | None = None
 
     def sink(self, events: list[AnyEvent]) -> None:
-        """Called by the workers (same event loop) with each decoded batch."""
+        """Called by the public workers (same event loop) with each decoded batch."""
         self.view.model.apply(events, int(self.clock() * 1000), "public")
 
+    def private_sink(self, events: list[AnyEvent]) -> None:
+        """Called by the private workers with each batch: feed health into the model,
+        orders, fills and balances into the account, all of it, in order."""
+        self.view.model.apply(events, int(self.clock() * 1000), "private")
+        fills = self.view.account.apply(events)
+        if fills:
+            self.on_fills(fills)
+
+    def replay_sink(self, events: list[AnyEvent]) -> None:
+        """A replay's batches (one frame each): private ones to the account too."""
+        if any(isinstance(ev, PRIVATE_KINDS) for ev in events):
+            self.private_sink(events)
+        else:
+            self.sink(events)
+
     def start(self, replay: Path | None = None, speed: float = 1.0) -> None:
-        """Start a replay of ``replay``, or one worker per exchange's public socket."""
+        """Start a replay of ``replay``, or one worker per exchange's public socket and
+        one per private socket of an exchange with keys."""
         app = self.app
         if replay is not None:
             app.run_worker(
                 self._replay(replay, speed), name="replay", group="replay", exit_on_error=False
             )
             return
+        from mdtui.feed.private import private_workers
         from mdtui.feed.venues import public_workers
+
+        setup = private_workers(self.settings, self.private_sink)
+        self.private = dict(setup.workers)
+        self.view.private_missing = dict(setup.missing)
+        for venue, worker in self.private.items():
+            app.run_worker(
+                worker.run(),
+                name=f"{venue} private feed",
+                group=f"feed-{venue}-private",
+                exit_on_error=False,
+            )
 
         self.workers = dict(public_workers(self.settings, self.sink))
         for venue, worker in self.workers.items():
@@ -88,7 +126,7 @@ class FeedHub:
 
     def stop(self) -> None:
         """Ask every worker to stop (they also stop when the app cancels them)."""
-        for worker in self.workers.values():
+        for worker in (*self.workers.values(), *self.private.values()):
             worker.stop()
 
     # -- subscriptions ------------------------------------------------------------------
@@ -130,7 +168,7 @@ class FeedHub:
         from mdtui.feed.replay import replay
         from mdtui.feed.venues import decoder_for
 
-        count = await replay(path, decoder_for, self.sink, speed)
+        count = await replay(path, decoder_for, self.replay_sink, speed)
         log.info("replay of %s ended after %d frames", path, count)
         self.app.notify(f"replay ended ({count} frames)", timeout=5)
 

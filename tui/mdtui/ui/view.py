@@ -1,5 +1,6 @@
-"""The state the panes read: the market store, the catalogue, display settings, and which
-venues are stale right now. One instance is shared by the app and its panes."""
+"""The state the panes read: the market store, the account (own orders, fills, balances),
+the catalogue, display settings, and which venues are stale right now. One instance is
+shared by the app and its panes."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from mdtui.model.account import Account
 from mdtui.model.events import Book
 from mdtui.model.market import MarketData
 from mdtui.ui.catalog import Catalog
@@ -15,6 +17,12 @@ from mdtui.ui.catalog import Catalog
 @dataclass
 class View:
     model: MarketData = field(default_factory=MarketData)
+    account: Account = field(default_factory=Account)
+    """The user's orders, fills and balances (private feeds)."""
+    private_missing: dict[str, str] = field(default_factory=dict)
+    """venue -> how to configure it, for venues without (usable) API keys."""
+    scope: str | None = None
+    """The market the private panes are narrowed to (``upbit:KRW-BTC``); None: all."""
     catalog: Catalog = field(default_factory=Catalog)
     names: str = "korean"
     """Market names in ``korean`` or ``english``."""

@@ -4,6 +4,11 @@ Per level: price, size, quote notional, cumulative size and a size bar scaled to
 largest visible level. Each visible line has a *spec* (a tuple of what it shows); a new
 book rebuilds the specs, and only the lines whose spec changed are re-rendered and
 repainted. As many levels as fit the pane are shown, up to the full book.
+
+Levels where the user has resting orders are marked: a marker in the own-order colour and
+a MINE column with the side and remaining size (from the account store). The column only
+exists while the market has own orders resting, so an account without any sees the same
+ladder as before; an own order changing repaints just its row.
 """
 
 from __future__ import annotations
@@ -14,11 +19,15 @@ from rich.style import Style
 from textual import events
 from textual.strip import Strip
 
-from mdtui.model.events import Book, split_key
+from mdtui.model.events import Book, Side, split_key
 from mdtui.model.market import MarketState
 from mdtui.ui.format import fmt_notional, fmt_price, fmt_size, size_decimals, spread_text
 from mdtui.ui.view import View
 from mdtui.ui.widgets.lines import LinePane, Part, centered, fit, strip_of
+
+OWN_MARK = "▶"
+"""Drawn left of a level where the user has a resting order."""
+OWN_SIDE = {"buy": "B", "sell": "S"}
 
 BLOCKS = " ▏▎▍▌▋▊▉█"
 """Partial blocks for a bar drawn in eighths of a cell."""
@@ -52,6 +61,10 @@ class Ladder(LinePane):
         self.levels_shown = 0
         self.shown: Book | None = None
         """The book the lines on screen were built from."""
+        self._own: tuple[tuple[str | None, int], dict[tuple[Side, Decimal], Decimal]] = (
+            (None, -1),
+            {},
+        )
 
     def show(self, key: str | None) -> None:
         """Switch to ``key``. Live, its stored book may be old (it was not subscribed), so
@@ -86,6 +99,7 @@ class Ladder(LinePane):
             self.view.stale.get(venue),
             self.size,
             self.view.locale,
+            self.view.account.orders_seq,
         )
         if token == self._seen:
             return
@@ -106,6 +120,17 @@ class Ladder(LinePane):
 
     def clear_cache(self) -> None:
         self._strips = [None] * len(self._specs)
+
+    def own_levels(self) -> dict[tuple[Side, Decimal], Decimal]:
+        """The user's resting orders on this market: (side, price) -> remaining size."""
+        key = (self.key, self.view.account.orders_seq)
+        if self._own[0] != key:
+            levels = {}
+            if self.key is not None:
+                venue, market = split_key(self.key)
+                levels = self.view.account.resting_levels(venue, market)
+            self._own = (key, levels)
+        return self._own[1]
 
     def on_resize(self, event: events.Resize) -> None:
         self.measure()
@@ -135,13 +160,16 @@ class Ladder(LinePane):
         quote = entry.quote
         locale = self.view.locale
         stale_flag = bool(stale)
+        own = self.own_levels()
 
         def level(side: str, rows: tuple, reverse: bool) -> list[Spec]:
             out: list[Spec] = []
             cum = Decimal(0)
+            own_side: Side = "sell" if side == "ask" else "buy"
             for price, size in rows:
                 cum += size
                 share = float(size / largest) if largest else 0.0
+                mine = own.get((own_side, price)) if own else None
                 out.append(
                     (
                         side,
@@ -151,6 +179,7 @@ class Ladder(LinePane):
                         fmt_size(cum, sdec),
                         share,
                         stale_flag,
+                        "" if mine is None else f"{OWN_SIDE[own_side]} {fmt_size(mine, sdec)}",
                     )
                 )
             return out[::-1] if reverse else out
@@ -162,27 +191,33 @@ class Ladder(LinePane):
             spread = ("spread", spread_text(bids[0][0], asks[0][0], decimals), stale_flag)
         else:
             spread = ("spread", "one-sided book", stale_flag)
+        if own:
+            header = ("header", stale, True)
         return [header, *ask_specs, spread, *bid_specs]
 
     # -- render -------------------------------------------------------------------------
 
     @staticmethod
-    def _widths(specs: list[Spec], width: int) -> tuple[int, int, int, int, int]:
-        """Column widths (price, size, notional, cum, bar) that fit every level."""
-        price_w = size_w = note_w = cum_w = 0
+    def _widths(specs: list[Spec], width: int) -> tuple[int, int, int, int, int, int]:
+        """Column widths (price, size, notional, cum, mine, bar) that fit every level; the
+        MINE column only while the header says own orders rest on this market."""
+        price_w = size_w = note_w = cum_w = own_w = 0
+        mine = bool(specs) and len(specs[0]) > 2 and specs[0][2]
         for spec in specs:
             if spec[0] in ("ask", "bid"):
                 price_w = max(price_w, len(spec[1]))
                 size_w = max(size_w, len(spec[2]))
                 note_w = max(note_w, len(spec[3]) + 1)
                 cum_w = max(cum_w, len(spec[4]))
+                own_w = max(own_w, len(spec[7]))
         price_w, size_w, cum_w = max(price_w, 5), max(size_w, 4), max(cum_w, 3)
         note_w = max(note_w, 5)
-        used = price_w + size_w + note_w + cum_w + 5
+        own_w = max(own_w, 4) if mine else 0
+        used = price_w + size_w + note_w + cum_w + 5 + (own_w + 1 if own_w else 0)
         if used + 4 > width:
             cum_w = 0
-            used = price_w + size_w + note_w + 4
-        return price_w, size_w, note_w, cum_w, max(width - used - 1, 0)
+            used = price_w + size_w + note_w + 4 + (own_w + 1 if own_w else 0)
+        return price_w, size_w, note_w, cum_w, own_w, max(width - used - 1, 0)
 
     def render_line(self, y: int) -> Strip:
         width = self.line_width
@@ -200,10 +235,10 @@ class Ladder(LinePane):
             return Strip.blank(width, p.base)
         if kind == "msg":
             return centered(spec[1], width, p.stale if "STALE" in spec[1] else p.muted, p.base)
-        if len(self._colw) != 5 or self._colw_for != width:
+        if len(self._colw) != 6 or self._colw_for != width:
             self._colw = self._widths(self._specs, width)
             self._colw_for = width
-        price_w, size_w, note_w, cum_w, bar_w = self._colw
+        price_w, size_w, note_w, cum_w, own_w, bar_w = self._colw
         if kind == "header":
             if spec[1]:
                 return centered(f" {spec[1]} ", width, p.stale + Style(reverse=True), p.base)
@@ -217,10 +252,12 @@ class Ladder(LinePane):
             ]
             if cum_w:
                 titles += [(" ", p.header), (fit("CUM", cum_w, True), p.header)]
+            if own_w:
+                titles += [(" ", p.header), (fit("MINE", own_w, True), p.header)]
             return strip_of(titles, width, p.header)
         if kind == "spread":
             return centered(spec[1], width, p.stale if spec[2] else p.muted, p.base)
-        _, price, size, notional, cum, share, stale = spec
+        _, price, size, notional, cum, share, stale, mine = spec
         side_style = p.stale if stale else (p.ask if kind == "ask" else p.bid)
         text_style = p.stale if stale else p.base
         muted = p.stale if stale else p.muted
@@ -231,7 +268,7 @@ class Ladder(LinePane):
         else:
             bar_fill, bar_edge = p.bid_bar_fill, p.bid_bar
         parts: list[Part] = [
-            (" ", p.base),
+            (OWN_MARK if mine else " ", p.own),
             (fit(price, price_w, True), side_style),
             (" ", p.base),
             (fit(size, size_w, True), text_style),
@@ -240,6 +277,8 @@ class Ladder(LinePane):
         ]
         if cum_w:
             parts += [(" ", p.base), (fit(cum, cum_w, True), muted)]
+        if own_w:
+            parts += [(" ", p.base), (fit(mine, own_w, True), p.own + Style(bold=True))]
         if bar_w > 0:
             parts += [(" ", p.base), *bar_parts(round(share * bar_w * 8), bar_fill, bar_edge)]
         return strip_of(parts, width, p.base)

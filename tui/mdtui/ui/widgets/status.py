@@ -1,7 +1,9 @@
 """The status line: one indicator per feed (exchange x public/private) with its state and
-the age of its last message, the selected market, and a clock.
+the age of its last message, the run mode, and a clock.
 
-It changes at most a few times a second, so it is a plain widget with ``render``.
+A feed that is not live comes first, with its whole reason (a rejected key says what to
+do); the live ones then shrink to a short form so the reason fits. It changes at most a
+few times a second, so it is a plain widget with ``render``.
 """
 
 from __future__ import annotations
@@ -16,7 +18,20 @@ from mdtui.ui.format import fmt_age
 from mdtui.ui.health import FeedView
 from mdtui.ui.palette import Palette
 
-DOT = {"live": "●", "connecting": "◌", "reconnecting": "◍", "down": "○", "stopped": "■"}
+DOT = {
+    "live": "●",
+    "connecting": "◌",
+    "reconnecting": "◍",
+    "down": "○",
+    "stopped": "■",
+    "off": "·",
+}
+CALM = ("live", "off")
+"""States that need no attention: shown short while another feed has a problem."""
+SHORT = {"public": "pub", "private": "priv"}
+URGENCY = {"down": 0, "reconnecting": 1, "stopped": 2, "connecting": 3}
+"""Feeds with a problem are listed most urgent first (a reason to act on before a feed
+that is merely starting)."""
 
 
 class StatusLine(Widget):
@@ -60,29 +75,45 @@ class StatusLine(Widget):
     def render(self) -> Text:
         p = self.palette
         text = Text(no_wrap=True, overflow="ellipsis", end="")
-        for view in self.feeds:
-            style = {
-                "live": p.ok,
-                "connecting": p.warn,
-                "reconnecting": p.warn,
-                "down": p.error,
-                "stopped": p.muted,
-            }.get(view.state, p.muted)
-            name = f"{VENUE_LABEL.get(view.venue, view.venue)} {view.channel}"
-            text.append(f" {DOT.get(view.state, '?')} ", style)
-            text.append(f"{name} ", p.base)
-            text.append(view.label, style)
-            if view.age is not None:
-                text.append(f" {_age(view.age)}", p.stale if view.stale else p.muted)
-            if view.stale:
-                text.append(" STALE", p.stale + p.error)
-            text.append("  │", p.muted)
+        trouble = sorted(
+            (v for v in self.feeds if v.state not in CALM),
+            key=lambda v: URGENCY.get(v.state, 9),
+        )
+        calm = [v for v in self.feeds if v.state in CALM]
+        for view in trouble:
+            self._indicator(text, view, short=False)
+        for view in calm:
+            self._indicator(text, view, short=bool(trouble))
         right = f"{self.mode}  {time.strftime('%H:%M:%S', time.localtime(self.now))} "
         room = self.size.width - text.cell_len - len(right)
         if room > 0:
             text.append(" " * room, p.base)
             text.append(right, p.muted)
         return text
+
+    def _indicator(self, text: Text, view: FeedView, short: bool) -> None:
+        p = self.palette
+        style = {
+            "live": p.ok,
+            "connecting": p.warn,
+            "reconnecting": p.warn,
+            "down": p.error,
+            "stopped": p.muted,
+        }.get(view.state, p.muted)
+        venue = VENUE_LABEL.get(view.venue, view.venue)
+        text.append(f" {DOT.get(view.state, '?')} ", style)
+        if short:
+            text.append(f"{venue} {SHORT.get(view.channel, view.channel)}", p.base)
+            if view.state == "off":
+                text.append(" no keys", p.muted)
+        else:
+            text.append(f"{venue} {view.channel} ", p.base)
+            text.append(view.label, style)
+        if view.age is not None:
+            text.append(f" {_age(view.age)}", p.stale if view.stale else p.muted)
+        if view.stale:
+            text.append(" STALE", p.stale + p.error)
+        text.append("  │" if not short else " │", p.muted)
 
 
 def _age(age: float | None) -> str:

@@ -1,0 +1,152 @@
+"""The private panes, the ladder's own-order marks, fill toasts and the status line against
+hand-made private events (no feeds)."""
+
+from __future__ import annotations
+
+from textual.geometry import Region
+
+from mdtui.feed.private import KEY_HELP
+from mdtui.model.events import FeedState
+from mdtui.ui import app as app_module
+from mdtui.ui.app import make_app
+
+from .conftest import SIZE, wait_until
+from .events import T0, book, fill, order
+from .test_panes import NOW, feed, lines
+
+
+def app_for(settings, **kw):
+    return make_app(settings, start_feeds=False, clock=lambda: NOW, **kw)
+
+
+async def test_own_orders_mark_the_ladder_and_repaint_only_their_row(base_settings):
+    app = app_for(base_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        feed(app, [book("upbit", "KRW-BTC", "145200000", "1000")])
+        await pilot.pause(0.1)
+        assert "MINE" not in lines(app.ladder)[0], "no column without own orders"
+        account = app.view.account
+        account.apply([order("upbit", "KRW-BTC", "o1", "buy", "145199000", "0.02")])
+        await pilot.pause(0.1)
+        text = lines(app.ladder)
+        assert "MINE" in text[0]
+        row = next(t for t in text if t.lstrip("▶").startswith("145,199,000"))
+        assert row.startswith("▶") and "B 0.02000" in row
+        spread = next(i for i, t in enumerate(text) if "spread" in t)
+        assert text.index(row) == spread + 2, "the second bid level"
+        mark_style = app.ladder.render_line(text.index(row))._segments[0].style
+        assert mark_style.color == app.ladder.palette.own.color
+
+        # another order at another level, then a partial fill: one row repaints each time
+        painted: list[Region | None] = []
+        original = app.ladder.refresh
+
+        def spy(*regions, **kw):
+            painted.append(regions[0] if regions else None)
+            return original(*regions, **kw)
+
+        app.ladder.refresh = spy  # type: ignore[method-assign]
+        account.apply([order("upbit", "KRW-BTC", "o2", "sell", "145203000", "0.01")])
+        await pilot.pause(0.1)
+        assert painted and None not in painted
+        assert {r.y for r in painted if r is not None} == {spread - 3}
+        painted.clear()
+        account.apply(
+            [order("upbit", "KRW-BTC", "o1", "buy", "145199000", "0.02", "0.015", "partial")]
+        )
+        await pilot.pause(0.1)
+        assert {r.y for r in painted if r is not None} == {spread + 2} and None not in painted
+        assert "B 0.00500" in lines(app.ladder)[spread + 2]
+        # an order on another market changes nothing here
+        painted.clear()
+        account.apply([order("upbit", "KRW-ETH", "o3", "buy", "5000000", "1")])
+        await pilot.pause(0.1)
+        assert painted == []
+
+
+async def test_orders_open_first_then_closed_with_ages(base_settings):
+    app = app_for(base_settings)
+    now = int(NOW * 1000)
+    async with app.run_test(size=SIZE) as pilot:
+        app.view.account.apply(
+            [
+                order("upbit", "KRW-BTC", "a", "buy", "145000000", "0.1", ts=now - 75_000),
+                order("korbit", "eth_krw", "b", "sell", "5200000", "2", "2", "filled",
+                      ts=now - 5_000),
+                order("upbit", "KRW-XRP", "c", "sell", "3100", "100", "40", "partial",
+                      ts=now - 12_000),
+            ]
+        )  # fmt: skip
+        await pilot.pause(0.1)
+        text = lines(app.private.orders)
+        assert text[0].split()[:4] == ["EXCH", "MARKET", "SIDE", "TYPE"]
+        rows = [t.split() for t in text[1:4]]
+        assert [r[1] for r in rows] == ["XRP/KRW", "BTC/KRW", "ETH/KRW"]
+        assert rows[0][-2:] == ["partial", "12s"] and "40.0%" in rows[0]
+        assert rows[1][-2:] == ["open", "1m15s"]
+        assert rows[2][-2:] == ["filled", "5.0s"] and "100.0%" in rows[2]
+        assert "Orders 2 open" in (app.private.orders.border_title or "")
+
+
+async def test_fill_toasts_name_the_fill_are_capped_and_ring_when_asked(
+    base_settings, monkeypatch
+):
+    monkeypatch.setattr(app_module, "FILL_TOAST_WINDOW", 1.0)
+    settings = base_settings.model_copy(update={"bell_on_fill": True, "names": "english"})
+    app = app_for(settings)
+    bells: list[int] = []
+    async with app.run_test(size=SIZE) as pilot:
+        app.bell = lambda: bells.append(1)  # type: ignore[method-assign]
+        sink = app.hub.private_sink
+        first = fill("upbit", "KRW-BTC", "o1", "t1", "buy", "145200000", "0.01")
+        sink([FeedState("upbit", "private", "live"), first])
+        await pilot.pause(0.05)
+        messages = [n.message for n in app._notifications]
+        assert messages == ["Upbit BTC/KRW BUY 0.01000 @ 145,200,000"]
+        assert bells == [1]
+        sink([first])  # the same fill again (a reconnect's catch-up) is not news
+        await pilot.pause(0.05)
+        assert len(list(app._notifications)) == 1 and bells == [1]
+        sink([FeedState("korbit", "private", "live")])
+        sink([fill("korbit", "xrp_krw", f"o{i}", f"t{i}", "sell", "3100", "10", T0 + i)
+              for i in range(2, 8)])  # fmt: skip
+        await pilot.pause(0.05)
+        assert len(list(app._notifications)) == 4, "at most four toasts at once"
+        await wait_until(
+            pilot,
+            lambda: any("3 more fills on Korbit" in n.message for n in app._notifications),
+            2.0,
+            "the summary toast",
+        )
+        assert "Fills +7" in (app.private.orders.border_title or "")
+        await pilot.press("f")
+        await pilot.pause(0.05)
+        assert len([t for t in lines(app.private.fills)[1:] if t.strip()]) == 7
+        assert "Fills +" not in (app.private.fills.border_title or "")
+
+
+async def test_status_line_puts_an_actionable_reason_first(base_settings):
+    app = app_for(base_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        hint = "Korbit rejected the signature: check korbit.secret_key or the private key file"
+        app.view.private_missing = {"upbit": KEY_HELP["upbit"]}
+        app.view.model.apply(
+            [
+                FeedState("upbit", "public", "live"),
+                FeedState("korbit", "public", "live"),
+                FeedState("korbit", "private", "reconnecting", 1, hint),
+            ],
+            int(NOW * 1000),
+        )
+        await pilot.pause(0.4)
+        status = app.status.render().plain
+        assert status.startswith(f" ◍ Korbit private reconnecting (attempt 1: {hint})"), status
+        assert "● Upbit pub" in status and "Upbit priv no keys" in status
+        assert any(hint in t for t in lines(app.private.orders))
+        assert any("upbit.access_key" in t for t in lines(app.private.orders))
+        app.view.model.apply([FeedState("korbit", "private", "live")], int(NOW * 1000))
+        await pilot.pause(0.4)
+        status = app.status.render().plain
+        assert status.startswith(" ● Upbit public live")
+        assert "Upbit private off (no API keys)" in status and "Korbit private live" in status
+        assert not any(hint in t for t in lines(app.private.orders))
