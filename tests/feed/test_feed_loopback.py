@@ -70,7 +70,7 @@ async def test_market_switch_on_the_same_socket(venue, sim, settings, collector)
         mark = len(collector.events)
         worker.subscribe(Subscription.of([first, second], [second], [second]))
         snap = await collector.wait_for(
-            is_book(venue, second, snapshot=True), timeout=1.5, start=mark
+            is_book(venue, second, snapshot=True), timeout=5, start=mark
         )
         await collector.wait_for(
             lambda ev: type(ev) is Trade and ev.market == second, start=mark

@@ -120,19 +120,34 @@ async def test_stale_feed_is_marked_instead_of_shown_as_live(base_settings):
 
 
 async def test_price_change_flashes_briefly(base_settings):
+    """Driven by explicit flush times (no await in between, so the app's own 30 Hz timer
+    cannot interleave): deterministic however loaded the machine is."""
+    from mdtui.ui.widgets.board import FLASH_EVERY, FLASH_FOR
+
     app = app_for(base_settings)
     async with app.run_test(size=SIZE) as pilot:
         feed(app, [ticker("upbit", "KRW-BTC", "145200000", "1000")])
         await pilot.pause(0.1)
-        flash = app.board.palette.flash_bg.bgcolor
+        board = app.board
+        flash = board.palette.flash_bg.bgcolor
 
         def flashing() -> bool:
-            return any(seg.style.bgcolor == flash for seg in app.board.render_line(1))
+            return any(seg.style.bgcolor == flash for seg in board.render_line(1))
 
+        t = 1_000_000.0
+        board.flush(t)
         assert not flashing()
         feed(app, [ticker("upbit", "KRW-BTC", "145201000", "2000")])
-        await wait_until(pilot, flashing, 1.0, "the flash")
-        await wait_until(pilot, lambda: not flashing(), 1.0, "the flash to end")
+        board.flush(t + 0.01)
+        assert flashing(), "a changed price flashes"
+        board.flush(t + 0.01 + FLASH_FOR + 0.01)
+        assert not flashing(), "briefly"
+        feed(app, [ticker("upbit", "KRW-BTC", "145202000", "3000")])
+        board.flush(t + 0.5)
+        assert not flashing(), f"at most one flash per {FLASH_EVERY} s"
+        feed(app, [ticker("upbit", "KRW-BTC", "145203000", "4000")])
+        board.flush(t + 0.01 + FLASH_EVERY + 0.01)
+        assert flashing()
 
 
 async def test_colour_convention_setting(base_settings):
@@ -160,7 +175,7 @@ async def test_click_selects_a_row_and_keys_can_be_remapped(base_settings):
         await pilot.click("#board", offset=(10, 5))
         assert app.selected == app.watchlist[3]
         await pilot.press("x")
-        await wait_until(pilot, lambda: app._exit, 1.0, "exit")
+        await wait_until(pilot, lambda: app._exit, 8.0, "exit")
 
 
 async def test_bad_theme_file_gives_a_notice_and_falls_back(base_settings, tmp_path):
@@ -275,9 +290,9 @@ async def test_palette_finds_markets(base_settings):
                 return ""
             return str(found.first().get_option_at_index(0).prompt)
 
-        await wait_until(pilot, lambda: "DOGE/KRW" in first_hit(), 3.0, "a palette hit")
+        await wait_until(pilot, lambda: "DOGE/KRW" in first_hit(), 8.0, "a palette hit")
         await pilot.press("enter")
-        await wait_until(pilot, lambda: app.selected == "upbit:KRW-DOGE", 2.0, "selection")
+        await wait_until(pilot, lambda: app.selected == "upbit:KRW-DOGE", 8.0, "selection")
 
 
 async def test_trades_from_an_earlier_selection_are_muted(base_settings):
@@ -294,3 +309,18 @@ async def test_trades_from_an_earlier_selection_are_muted(base_settings):
 
         assert price_colour(1, "145,300,000") != stale
         assert price_colour(2, "145,200,000") == stale
+
+
+async def test_watchlist_edits_are_saved_for_live_sessions(base_settings, tmp_path,
+                                                           monkeypatch):
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    app = make_app(base_settings, start_feeds=False, clock=lambda: NOW, save_watchlist=True)
+    async with app.run_test(size=SIZE) as pilot:
+        removed = app.selected
+        await pilot.press("d")
+        await pilot.pause(0.1)
+    again = make_app(base_settings, start_feeds=False, clock=lambda: NOW, save_watchlist=True)
+    assert removed not in again.watchlist
+    assert len(again.watchlist) == len(base_settings.watchlist) - 1
+    fresh = make_app(base_settings, start_feeds=False, clock=lambda: NOW)
+    assert removed in fresh.watchlist, "tests and demos do not read the saved list"

@@ -90,7 +90,7 @@ def ladder_mark(app: MdtuiApp, price: str) -> str | None:
 
 async def select(pilot, app: MdtuiApp, key: str) -> None:
     app.goto_market(key)
-    await wait_until(pilot, lambda: app.ladder.book is not None, 2.0, f"the {key} book")
+    await wait_until(pilot, lambda: app.ladder.book is not None, 8.0, f"the {key} book")
 
 
 @pytest.mark.parametrize("venue", ["upbit", "korbit"])
@@ -111,7 +111,7 @@ async def test_order_fill_and_balances_show_live(venue, demo_settings, quiet_sim
         )
         row = next(t for t in lines(orders) if shown in t)
         assert "XRP/KRW" in row and "open" in row and "0.0%" in row
-        await wait_until(pilot, lambda: ladder_mark(app, shown), 2.0, "the ladder mark")
+        await wait_until(pilot, lambda: ladder_mark(app, shown), 8.0, "the ladder mark")
         assert "B 10" in ladder_mark(app, shown)
         assert "MINE" in lines(app.ladder)[0]
         assert app.view.account.order(venue, order_id).state == "open"
@@ -123,8 +123,8 @@ async def test_order_fill_and_balances_show_live(venue, demo_settings, quiet_sim
         xrp_before = _xrp_row(app, label)
         assert xrp_before is not None
         quiet_sim.fill_order(venue, order_id, "4")
-        await wait_until(pilot, lambda: app.view.account.fills, 3.0, "the fill")
-        await wait_until(pilot, lambda: toasts(app), 1.0, "a toast")
+        await wait_until(pilot, lambda: app.view.account.fills, 8.0, "the fill")
+        await wait_until(pilot, lambda: toasts(app), 8.0, "a toast")
         assert f"Fill: {label} XRP/KRW 매수 4 @ {shown}" in toasts(app)
         await wait_until(
             pilot, lambda: "B 6" in (ladder_mark(app, shown) or ""), 2.0, "6 left on the ladder"
@@ -170,7 +170,7 @@ async def test_fill_while_disconnected_shows_after_reconnect(venue, demo_setting
         price = resting_price(quiet_sim, venue, "buy")
         shown = f"{price:,.0f}"
         order_id = str(quiet_sim.place_order(venue, MARKET[venue], "buy", price, "5"))
-        await wait_until(pilot, lambda: ladder_mark(app, shown), 3.0, "the ladder mark")
+        await wait_until(pilot, lambda: ladder_mark(app, shown), 8.0, "the ladder mark")
         feeds = app.view.model.feeds
 
         await quiet_sim.drop_connections(venue, channel="private")
@@ -266,7 +266,7 @@ async def test_scope_key_and_pane_keys(demo_settings, quiet_sim):
         def rows() -> list[str]:
             return [t for t in lines(orders)[1:] if "XRP/KRW" in t]
 
-        await wait_until(pilot, lambda: len(rows()) == 2, 3.0, "both orders")
+        await wait_until(pilot, lambda: len(rows()) == 2, 8.0, "both orders")
         assert "all markets" in (orders.border_title or "")
         await select(pilot, app, "korbit:xrp_krw")
         await pilot.press("a")

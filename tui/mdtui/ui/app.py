@@ -26,6 +26,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
+from mdtui import saved_watchlist
 from mdtui.feed.worker import FeedWorker
 from mdtui.model.events import Book, Fill, market_key
 from mdtui.settings import Settings
@@ -175,6 +176,7 @@ class MdtuiApp(App[int]):
         clock: Clock | None = None,
         mode: str = "live",
         start_feeds: bool = True,
+        save_watchlist: bool = False,
     ) -> None:
         self.settings = settings
         super().__init__()
@@ -189,7 +191,13 @@ class MdtuiApp(App[int]):
             big_trade=settings.big_trade_krw,
             replay=replay is not None,
         )
-        self.watchlist: list[str] = [] if replay else list(dict.fromkeys(settings.watchlist))
+        self._configured = list(dict.fromkeys(settings.watchlist))
+        self._save_watchlist = save_watchlist and replay is None
+        self.watchlist: list[str] = (
+            [] if replay
+            else list(saved_watchlist.load(self._configured)) if self._save_watchlist
+            else list(self._configured)
+        )
         self.selected: str | None = self.watchlist[0] if self.watchlist else None
         self.hub = FeedHub(
             self, settings, self.view, self.clock, self._markets_listed, self._fills_arrived
@@ -434,6 +442,7 @@ class MdtuiApp(App[int]):
         if key not in self.watchlist:
             self.watchlist.append(key)
             self.board.set_keys(self.watchlist, self.selected)
+            self._watchlist_changed()
             self.notify(
                 f"added {self.view.catalog.entry(key).symbol} "
                 f"({VENUE_LABEL.get(key.partition(':')[0], '')})",
@@ -442,6 +451,11 @@ class MdtuiApp(App[int]):
         self.select_market(key)
         self._resubscribe()
         self._update_titles()
+
+    def _watchlist_changed(self) -> None:
+        """Keep the user's edit for the next run (live sessions only)."""
+        if self._save_watchlist:
+            saved_watchlist.save(self._configured, self.watchlist)
 
     def action_market(self, delta: int) -> None:
         order = self.board.order
@@ -457,6 +471,7 @@ class MdtuiApp(App[int]):
         order = self.board.order
         index = order.index(key) if key in order else 0
         self.watchlist.remove(key)
+        self._watchlist_changed()
         rest = [k for k in order if k != key]
         following = rest[min(index, len(rest) - 1)] if rest else None
         self.selected = None
@@ -584,10 +599,12 @@ def make_app(
     clock: Clock | None = None,
     mode: str = "live",
     start_feeds: bool = True,
+    save_watchlist: bool = False,
 ) -> MdtuiApp:
     """The one factory the CLI, the tests and the screenshot script use."""
     return MdtuiApp(
-        settings, replay=replay, speed=speed, clock=clock, mode=mode, start_feeds=start_feeds
+        settings, replay=replay, speed=speed, clock=clock, mode=mode, start_feeds=start_feeds,
+        save_watchlist=save_watchlist,
     )
 
 
@@ -608,7 +625,8 @@ def run_dashboard(
             url = stack.enter_context(simulator_process(seed, settings.log_file))
             settings = point_at(settings, url, demo_keys=True)
             mode = f"demo (seed {seed})"
-        app = make_app(settings, replay=replay, speed=speed, mode=mode)
+        app = make_app(settings, replay=replay, speed=speed, mode=mode,
+                       save_watchlist=not demo and replay is None)
         with daemon_loop() as loop:
             result = app.run(loop=loop)
         return result if isinstance(result, int) else (app.return_code or 0)
