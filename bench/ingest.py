@@ -88,8 +88,10 @@ def per_frame_us(fn: Callable[[bytes | str], object], frames: list[bytes | str])
 
 def decode_table(frames: dict[tuple[str, str], list[bytes | str]], rounds: int) -> None:
     print(f"\n1. decode + model update, CPU µs per frame (median of {rounds} rounds)")
-    print(f"{'venue':7} {'kind':10} {'frames':>6} {'bytes':>6} {'mdtui µs':>9} {'frames/s':>9} "
-          f"{'orjson µs':>9} {'ratio':>6}")
+    print(
+        f"{'venue':7} {'kind':10} {'frames':>6} {'bytes':>6} {'mdtui µs':>9} {'frames/s':>9} "
+        f"{'orjson µs':>9} {'ratio':>6}"
+    )
     decoders = {"upbit": upbit.decode, "korbit": korbit.decode}
     for (venue, kind), group in sorted(frames.items()):
         if kind not in ("ticker", "trade", "orderbook") or len(group) < 20:
@@ -106,8 +108,10 @@ def decode_table(frames: dict[tuple[str, str], list[bytes | str]], rounds: int) 
             base.append(per_frame_us(orjson.loads, group))
         m, b = statistics.median(mine), statistics.median(base)
         size = statistics.median(len(f) for f in group)
-        print(f"{venue:7} {kind:10} {len(group):6d} {size:6.0f} {m:9.1f} {1e6 / m:9.0f} "
-              f"{b:9.1f} {m / b:6.1f}")
+        print(
+            f"{venue:7} {kind:10} {len(group):6d} {size:6.0f} {m:9.1f} {1e6 / m:9.0f} "
+            f"{b:9.1f} {m / b:6.1f}"
+        )
 
 
 # ------------------------------------------------------------------ part 2: socket -> events
@@ -145,10 +149,14 @@ async def measure(pullers: list[Puller], seconds: float) -> tuple[int, float]:
 def protocols(base: str) -> list[tuple[UpbitPublic | KorbitPublic, Subscription]]:
     ws = "ws" + base[4:]
     return [
-        (UpbitPublic(Endpoints(ws + upbit.PUBLIC_PATH, "", base)),
-         Subscription.of(UPBIT, UPBIT, UPBIT)),
-        (KorbitPublic(Endpoints(ws + korbit.PUBLIC_PATH, "", base)),
-         Subscription.of(KORBIT, KORBIT, KORBIT)),
+        (
+            UpbitPublic(Endpoints(ws + upbit.PUBLIC_PATH, "", base)),
+            Subscription.of(UPBIT, UPBIT, UPBIT),
+        ),
+        (
+            KorbitPublic(Endpoints(ws + korbit.PUBLIC_PATH, "", base)),
+            Subscription.of(KORBIT, KORBIT, KORBIT),
+        ),
     ]
 
 
@@ -171,6 +179,7 @@ def mdtui_worker(base: str) -> list[Puller]:
             finally:
                 worker.stop()
                 task.cancel()
+
         return run
 
     subs = [sub for _, sub in protocols(base)]
@@ -183,15 +192,17 @@ def stock_httpx_ws(base: str) -> list[Puller]:
 
     def puller(proto, sub) -> Puller:
         async def run(counter: list[int], stop_at: list[float]) -> None:
-            async with httpx.AsyncClient() as client, aconnect_ws(
-                proto.url(), client, session_class=AsyncWebSocketSession
-            ) as ws:
+            async with (
+                httpx.AsyncClient() as client,
+                aconnect_ws(proto.url(), client, session_class=AsyncWebSocketSession) as ws,
+            ):
                 for text in proto.frames_for(None, sub):
                     await ws.send_text(text)
                 while time.monotonic() < stop_at[0]:
                     event = await ws.receive()
                     model.apply(proto.decode(event.data), 0)
                     counter[0] += 1
+
         return run
 
     return [puller(p, s) for p, s in protocols(base)]
@@ -208,6 +219,7 @@ def websockets_orjson(base: str) -> list[Puller]:
                 while time.monotonic() < stop_at[0]:
                     orjson.loads(await ws.recv())
                     counter[0] += 1
+
         return run
 
     return [puller(p, s) for p, s in protocols(base)]
@@ -225,8 +237,9 @@ async def socket_table(base: str, seconds: float, rounds: int) -> None:
     for _ in range(rounds):
         for name, make in CLIENTS.items():
             results[name].append(await measure(make(base), seconds))
-    print(f"\n2. socket -> events over loopback, {rounds} rounds x {seconds:g} s "
-          "(median of rounds)")
+    print(
+        f"\n2. socket -> events over loopback, {rounds} rounds x {seconds:g} s (median of rounds)"
+    )
     print(f"{'client':32} {'frames/s':>9} {'CPU µs/frame':>13} {'CPU share':>9} {'ratio':>6}")
     base_us = statistics.median(c / f * 1e6 for f, c in results["websockets + orjson.loads"])
     for name, runs in results.items():
@@ -240,16 +253,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=4.0)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--flood", type=float, default=20.0,
-                        help="simulator speed-up for part 2")
+    parser.add_argument("--flood", type=float, default=20.0, help="simulator speed-up for part 2")
     args = parser.parse_args()
 
     frames = asyncio.run(capture(3.0))
     decode_table(frames, rounds=max(5, args.rounds * 3))
 
     parent, child = mp.Pipe()
-    proc = mp.get_context("spawn").Process(target=run_simulator, args=(child, args.flood),
-                                           daemon=True)
+    proc = mp.get_context("spawn").Process(
+        target=run_simulator, args=(child, args.flood), daemon=True
+    )
     proc.start()
     try:
         base = parent.recv()

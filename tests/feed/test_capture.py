@@ -48,8 +48,14 @@ async def test_replay_keeps_the_recorded_pace(tmp_path) -> None:
     path = tmp_path / "paced.jsonl"
     frame = '{"status":"UP"}'
     lines = [
-        json.dumps({"t": 1_700_000_000_000 + i * 200, "venue": "upbit", "channel": "public",
-                    "frame": frame})
+        json.dumps(
+            {
+                "t": 1_700_000_000_000 + i * 200,
+                "venue": "upbit",
+                "channel": "public",
+                "frame": frame,
+            }
+        )
         for i in range(4)
     ]
     path.write_text("\n".join(lines) + "\n")

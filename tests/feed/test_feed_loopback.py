@@ -30,9 +30,12 @@ async def running(worker: FeedWorker):
 def is_book(venue, market, snapshot=None):
     def check(ev):
         return (
-            type(ev) is Book and ev.venue == venue and ev.market == market
+            type(ev) is Book
+            and ev.venue == venue
+            and ev.market == market
             and (snapshot is None or ev.snapshot is snapshot)
         )
+
     return check
 
 
@@ -55,9 +58,7 @@ async def test_subscribe_snapshot_then_realtime(venue, sim, settings, collector)
         await collector.wait_for(lambda ev: type(ev) is Trade and ev.market == first)
         index = collector.events.index(snap)
         await collector.wait_for(is_book(venue, first, snapshot=False), start=index)
-        assert await collector.wait_for(
-            lambda ev: type(ev) is FeedState and ev.state == "live"
-        )
+        assert await collector.wait_for(lambda ev: type(ev) is FeedState and ev.state == "live")
 
 
 @pytest.mark.parametrize("venue", ["upbit", "korbit"])
@@ -72,9 +73,7 @@ async def test_market_switch_on_the_same_socket(venue, sim, settings, collector)
         snap = await collector.wait_for(
             is_book(venue, second, snapshot=True), timeout=5, start=mark
         )
-        await collector.wait_for(
-            lambda ev: type(ev) is Trade and ev.market == second, start=mark
-        )
+        await collector.wait_for(lambda ev: type(ev) is Trade and ev.market == second, start=mark)
         index = collector.events.index(snap)
         await collector.wait_for(is_book(venue, second, snapshot=False), start=index)
         await asyncio.sleep(0.3)
@@ -123,8 +122,7 @@ async def test_malformed_frame_is_counted_and_the_feed_lives_on(
         await collector.wait_for(is_book(venue, first, snapshot=False), start=index)
     assert worker.stats.malformed == 1
     assert worker.stats.connects == 1
-    assert not any(type(ev) is FeedState and ev.state == "reconnecting"
-                   for ev in collector.events)
+    assert not any(type(ev) is FeedState and ev.state == "reconnecting" for ev in collector.events)
 
 
 async def test_unreachable_host_reports_reconnecting_with_reason(collector, tmp_path) -> None:
@@ -145,8 +143,11 @@ async def test_unreachable_host_reports_reconnecting_with_reason(collector, tmp_
 async def test_upbit_tops_stream_one_level_books(sim, settings, collector) -> None:
     """Board markets get best bid/ask from a one-level book; the selected one the full."""
     worker = public_workers(settings, collector, venues=["upbit"])["upbit"]
-    worker.subscribe(Subscription.of(["KRW-BTC", "KRW-ETH"], ["KRW-BTC"], ["KRW-BTC"],
-                                     tops=["KRW-BTC", "KRW-ETH"]))
+    worker.subscribe(
+        Subscription.of(
+            ["KRW-BTC", "KRW-ETH"], ["KRW-BTC"], ["KRW-BTC"], tops=["KRW-BTC", "KRW-ETH"]
+        )
+    )
     async with running(worker):
         top = await collector.wait_for(is_book("upbit", "KRW-ETH"))
         full = await collector.wait_for(is_book("upbit", "KRW-BTC"))

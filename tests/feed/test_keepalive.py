@@ -35,8 +35,9 @@ async def quiet_upbit(ping_interval: float | None, tmp_path) -> tuple[Collector,
 async def test_pings_keep_a_quiet_socket_open(tmp_path) -> None:
     collector, connects = await quiet_upbit(0.3, tmp_path)
     assert connects == 1
-    assert not [ev for ev in collector.events if type(ev) is FeedState
-                and ev.state == "reconnecting"]
+    assert not [
+        ev for ev in collector.events if type(ev) is FeedState and ev.state == "reconnecting"
+    ]
 
 
 async def test_without_pings_the_idle_cut_forces_a_reconnect(tmp_path) -> None:
@@ -97,6 +98,7 @@ async def test_a_dead_link_is_detected_by_a_missing_pong(tmp_path) -> None:
                 assert "connection lost" in down.reason
                 proxy.silent = False
                 index = collector.events.index(down)
-                await collector.wait_for(lambda ev: type(ev) is Book and ev.snapshot,
-                                         start=index, timeout=10)
+                await collector.wait_for(
+                    lambda ev: type(ev) is Book and ev.snapshot, start=index, timeout=10
+                )
             assert worker.stats.connects >= 2

@@ -33,9 +33,7 @@ async def quiet_sim():
 def demo_settings(sim: Simulator, tmp_path, **korbit: object) -> Settings:
     settings = point_at(load_settings(log_file=tmp_path / "log"), sim.http_url, demo_keys=True)
     if korbit:
-        settings = settings.model_copy(
-            update={"korbit": settings.korbit.model_copy(update=korbit)}
-        )
+        settings = settings.model_copy(update={"korbit": settings.korbit.model_copy(update=korbit)})
     return settings
 
 
@@ -64,8 +62,12 @@ async def test_valid_key_seeds_balances_and_open_orders(venue, quiet_sim, tmp_pa
 
 async def test_korbit_hmac_key_is_accepted(quiet_sim, tmp_path) -> None:
     collector = Collector()
-    settings = demo_settings(quiet_sim, tmp_path, api_key=SecretStr(keys.KORBIT_HMAC_API_KEY),
-                             secret_key=SecretStr(keys.KORBIT_HMAC_SECRET))
+    settings = demo_settings(
+        quiet_sim,
+        tmp_path,
+        api_key=SecretStr(keys.KORBIT_HMAC_API_KEY),
+        secret_key=SecretStr(keys.KORBIT_HMAC_SECRET),
+    )
     worker = private_workers(settings, collector).workers["korbit"]
     assert worker.protocol.key.scheme == "hmac-sha256"
     async with running(worker):
@@ -76,16 +78,33 @@ async def test_korbit_hmac_key_is_accepted(quiet_sim, tmp_path) -> None:
     ("venue", "update", "expected"),
     [
         ("upbit", {"secret_key": "wrong-secret"}, "Upbit"),
-        ("upbit", {"access_key": keys.UPBIT_IP_LOCKED_ACCESS_KEY,
-                   "secret_key": keys.UPBIT_IP_LOCKED_SECRET_KEY}, "IP"),
-        ("upbit", {"access_key": keys.UPBIT_NO_READ_ACCESS_KEY,
-                   "secret_key": keys.UPBIT_NO_READ_SECRET_KEY}, "permission"),
-        ("korbit", {"api_key": keys.KORBIT_HMAC_API_KEY, "secret_key": "wrong-secret"},
-         "Korbit"),
-        ("korbit", {"api_key": keys.KORBIT_REVOKED_API_KEY,
-                    "secret_key": keys.KORBIT_REVOKED_SECRET}, "Korbit"),
-        ("korbit", {"api_key": keys.KORBIT_IP_LOCKED_API_KEY,
-                    "secret_key": keys.KORBIT_IP_LOCKED_SECRET}, "IP"),
+        (
+            "upbit",
+            {
+                "access_key": keys.UPBIT_IP_LOCKED_ACCESS_KEY,
+                "secret_key": keys.UPBIT_IP_LOCKED_SECRET_KEY,
+            },
+            "IP",
+        ),
+        (
+            "upbit",
+            {
+                "access_key": keys.UPBIT_NO_READ_ACCESS_KEY,
+                "secret_key": keys.UPBIT_NO_READ_SECRET_KEY,
+            },
+            "permission",
+        ),
+        ("korbit", {"api_key": keys.KORBIT_HMAC_API_KEY, "secret_key": "wrong-secret"}, "Korbit"),
+        (
+            "korbit",
+            {"api_key": keys.KORBIT_REVOKED_API_KEY, "secret_key": keys.KORBIT_REVOKED_SECRET},
+            "Korbit",
+        ),
+        (
+            "korbit",
+            {"api_key": keys.KORBIT_IP_LOCKED_API_KEY, "secret_key": keys.KORBIT_IP_LOCKED_SECRET},
+            "IP",
+        ),
     ],
 )
 async def test_rejected_keys_say_what_to_fix_and_back_off(
@@ -106,8 +125,9 @@ async def test_rejected_keys_say_what_to_fix_and_back_off(
     assert expected.lower() in down.reason.lower(), down.reason
     for secret in update.values():
         assert secret not in down.reason
-    attempts = [ev for ev in collector.events if type(ev) is FeedState
-                and ev.state == "reconnecting"]
+    attempts = [
+        ev for ev in collector.events if type(ev) is FeedState and ev.state == "reconnecting"
+    ]
     assert len(attempts) == 1, "a rejected key must not be retried in a tight loop"
     assert not any(live(ev) for ev in collector.events)
 
@@ -149,8 +169,7 @@ async def test_order_fill_and_balances_flow_into_the_account(venue, quiet_sim, t
             lambda ev: type(ev) is Fill and ev.order_id == order_id, start=mark
         )
         assert fill.size == Decimal("4") and fill.price == price
-        await collector.wait_for(lambda ev: type(ev) is Balances and not ev.complete,
-                                 start=mark)
+        await collector.wait_for(lambda ev: type(ev) is Balances and not ev.complete, start=mark)
         await collector.wait_for(
             lambda ev: type(ev) is Order and ev.order_id == order_id and ev.state == "partial",
             start=mark,
@@ -203,9 +222,13 @@ async def test_without_keys_there_is_no_worker_but_a_hint(tmp_path) -> None:
 
 async def test_unreadable_key_file_is_reported(tmp_path) -> None:
     settings = load_settings(log_file=tmp_path / "log")
-    settings = settings.model_copy(update={"korbit": settings.korbit.model_copy(update={
-        "api_key": SecretStr("k"), "private_key_file": tmp_path / "missing.pem"})})
+    settings = settings.model_copy(
+        update={
+            "korbit": settings.korbit.model_copy(
+                update={"api_key": SecretStr("k"), "private_key_file": tmp_path / "missing.pem"}
+            )
+        }
+    )
     setup = private_workers(settings, Collector())
     assert "korbit" not in setup.workers
     assert "missing.pem" in setup.missing["korbit"]
-

@@ -17,9 +17,14 @@ async def test_relied_on_internals_exist() -> None:
     assert issubclass(BufferedSession, AsyncWebSocketSession)
     async with await _burst_then_close(1) as server:
         port = server.sockets[0].getsockname()[1]
-        async with httpx.AsyncClient() as client, aconnect_ws(
-            f"http://127.0.0.1:{port}", client, session_class=BufferedSession,
-        ) as ws:
+        async with (
+            httpx.AsyncClient() as client,
+            aconnect_ws(
+                f"http://127.0.0.1:{port}",
+                client,
+                session_class=BufferedSession,
+            ) as ws,
+        ):
             missing = [name for name in RELIED_ON if not hasattr(ws, name)]
             assert missing == []
             assert ws._send_event.statistics().max_buffer_size > 0
@@ -40,10 +45,15 @@ async def test_every_frame_before_close_is_delivered() -> None:
         port = server.sockets[0].getsockname()[1]
         got: list[bytes | str] = []
         batches = 0
-        async with httpx.AsyncClient() as client, aconnect_ws(
-            f"http://127.0.0.1:{port}", client, session_class=BufferedSession,
-            queue_size=256,
-        ) as ws:
+        async with (
+            httpx.AsyncClient() as client,
+            aconnect_ws(
+                f"http://127.0.0.1:{port}",
+                client,
+                session_class=BufferedSession,
+                queue_size=256,
+            ) as ws,
+        ):
             with pytest.raises(WebSocketDisconnect) as info:
                 while True:
                     got += await ws.receive_batch()
@@ -64,8 +74,13 @@ async def test_answers_server_pings() -> None:
 
     async with serve(handler, "127.0.0.1", 0) as server:
         port = server.sockets[0].getsockname()[1]
-        async with httpx.AsyncClient() as client, aconnect_ws(
-            f"http://127.0.0.1:{port}", client, session_class=BufferedSession,
-        ) as ws:
+        async with (
+            httpx.AsyncClient() as client,
+            aconnect_ws(
+                f"http://127.0.0.1:{port}",
+                client,
+                session_class=BufferedSession,
+            ) as ws,
+        ):
             assert await ws.receive_batch() == ["done"]
     assert len(pongs) == 1

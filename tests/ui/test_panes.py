@@ -311,8 +311,7 @@ async def test_trades_from_an_earlier_selection_are_muted(base_settings):
         assert price_colour(2, "145,200,000") == stale
 
 
-async def test_watchlist_edits_are_saved_for_live_sessions(base_settings, tmp_path,
-                                                           monkeypatch):
+async def test_watchlist_edits_are_saved_for_live_sessions(base_settings, tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
     app = make_app(base_settings, start_feeds=False, clock=lambda: NOW, save_watchlist=True)
     async with app.run_test(size=SIZE) as pilot:

@@ -210,8 +210,10 @@ async def test_rejected_key_says_what_to_do_while_public_data_flows(demo_setting
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(
             pilot,
-            lambda: "check korbit.api_key" in app.status.render().plain
-            and "● Upbit priv" in app.status.render().plain,
+            lambda: (
+                "check korbit.api_key" in app.status.render().plain
+                and "● Upbit priv" in app.status.render().plain
+            ),
             8.0,
             "the reason on the status line",
         )

@@ -88,9 +88,7 @@ async def test_orders_open_first_then_closed_with_ages(base_settings):
         assert "Orders 2 open" in (app.private.orders.border_title or "")
 
 
-async def test_fill_toasts_name_the_fill_are_capped_and_ring_when_asked(
-    base_settings, monkeypatch
-):
+async def test_fill_toasts_name_the_fill_are_capped_and_ring_when_asked(base_settings, monkeypatch):
     monkeypatch.setattr(app_module, "FILL_TOAST_WINDOW", 1.0)
     settings = base_settings.model_copy(update={"bell_on_fill": True, "names": "english"})
     app = app_for(settings)

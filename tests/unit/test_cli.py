@@ -14,8 +14,11 @@ import pytest
 def mdtui(*args: str, env: dict[str, str] | None = None, timeout: float = 60):
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(
-        [sys.executable, "-m", "mdtui", *args], capture_output=True, text=True,
-        timeout=timeout, env=full_env,
+        [sys.executable, "-m", "mdtui", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=full_env,
     )
 
 
@@ -46,8 +49,7 @@ def test_bad_market_argument(home) -> None:
 
 
 def test_watch_demo_prints_events_from_both_exchanges(home) -> None:
-    result = mdtui("watch", "--demo", "upbit:KRW-BTC", "korbit:btc_krw", "--count", "20",
-                   env=home)
+    result = mdtui("watch", "--demo", "upbit:KRW-BTC", "korbit:btc_krw", "--count", "20", env=home)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert len(lines) == 20
@@ -60,8 +62,17 @@ def test_watch_demo_prints_events_from_both_exchanges(home) -> None:
 
 def test_record_then_watch_replay(home, tmp_path) -> None:
     capture = tmp_path / "capture.jsonl"
-    result = mdtui("record", "--demo", "upbit:KRW-BTC", "korbit:btc_krw", "--duration", "2",
-                   "-o", str(capture), env=home)
+    result = mdtui(
+        "record",
+        "--demo",
+        "upbit:KRW-BTC",
+        "korbit:btc_krw",
+        "--duration",
+        "2",
+        "-o",
+        str(capture),
+        env=home,
+    )
     assert result.returncode == 0, result.stderr
     assert "recorded" in result.stderr
     records = [json.loads(line) for line in capture.read_text().splitlines()]

@@ -20,7 +20,10 @@ def test_a_changed_config_wins(tmp_path) -> None:
 
 def test_a_damaged_file_is_ignored(tmp_path) -> None:
     path = tmp_path / "watchlist.json"
-    for text in ("{not json", json.dumps({"configured": CONFIGURED, "watchlist": ["x"]}),
-                 json.dumps([1, 2])):
+    for text in (
+        "{not json",
+        json.dumps({"configured": CONFIGURED, "watchlist": ["x"]}),
+        json.dumps([1, 2]),
+    ):
         path.write_text(text)
         assert saved_watchlist.load(CONFIGURED, path) == CONFIGURED

@@ -24,7 +24,9 @@ SECRETS = (keys.UPBIT_SECRET_KEY, keys.KORBIT_HMAC_SECRET, "wrong-s3cret-value")
 def simulator() -> Iterator[str]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "mdtui", "simulate", "--port", "0", "--exit-with-stdin"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert proc.stdout is not None
     line = proc.stdout.readline()
@@ -46,23 +48,36 @@ def run_cli(url: str, tmp_path: Path, upbit_secret: str, *args: str):
         "MDTUI_KORBIT__API_KEY": keys.KORBIT_HMAC_API_KEY,
         "MDTUI_KORBIT__SECRET_KEY": keys.KORBIT_HMAC_SECRET,
     }
-    return subprocess.run([sys.executable, "-m", "mdtui", *args], env=env,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "mdtui", *args], env=env, capture_output=True, text=True, timeout=60
+    )
 
 
 @pytest.mark.parametrize("upbit_secret", [keys.UPBIT_SECRET_KEY, "wrong-s3cret-value"])
 def test_no_secret_in_logs_output_or_captures(simulator, tmp_path, upbit_secret) -> None:
     capture = tmp_path / "capture.jsonl"
-    recorded = run_cli(simulator, tmp_path, upbit_secret, "record", "upbit:KRW-BTC",
-                       "korbit:btc_krw", "--duration", "3", "-o", str(capture))
-    watched = run_cli(simulator, tmp_path, upbit_secret, "watch", "upbit:KRW-BTC",
-                      "--count", "5")
+    recorded = run_cli(
+        simulator,
+        tmp_path,
+        upbit_secret,
+        "record",
+        "upbit:KRW-BTC",
+        "korbit:btc_krw",
+        "--duration",
+        "3",
+        "-o",
+        str(capture),
+    )
+    watched = run_cli(simulator, tmp_path, upbit_secret, "watch", "upbit:KRW-BTC", "--count", "5")
     assert recorded.returncode == 0 and watched.returncode == 0, recorded.stderr
     log_file = tmp_path / "state" / "mdtui" / "mdtui.log"
     texts = {
-        "record stdout": recorded.stdout, "record stderr": recorded.stderr,
-        "watch stdout": watched.stdout, "watch stderr": watched.stderr,
-        "log file": log_file.read_text(), "capture": capture.read_text(),
+        "record stdout": recorded.stdout,
+        "record stderr": recorded.stderr,
+        "watch stdout": watched.stdout,
+        "watch stderr": watched.stderr,
+        "log file": log_file.read_text(),
+        "capture": capture.read_text(),
     }
     assert '"channel":"private"' in texts["capture"], "the private feeds really ran"
     if upbit_secret != keys.UPBIT_SECRET_KEY:

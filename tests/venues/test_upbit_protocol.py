@@ -236,7 +236,8 @@ def test_tick_errors() -> None:
 
 
 def test_subscribe_tops_as_one_level_books() -> None:
-    text = upbit.subscribe_message(["KRW-BTC", "KRW-ETH"], ["KRW-BTC"], [], ticket="t",
-                                   tops=["KRW-BTC", "KRW-ETH", "KRW-XRP"])
+    text = upbit.subscribe_message(
+        ["KRW-BTC", "KRW-ETH"], ["KRW-BTC"], [], ticket="t", tops=["KRW-BTC", "KRW-ETH", "KRW-XRP"]
+    )
     books = next(o for o in json.loads(text) if o.get("type") == "orderbook")
     assert books["codes"] == ["KRW-BTC", "KRW-ETH.1", "KRW-XRP.1"]

@@ -51,40 +51,63 @@ def build_parser() -> argparse.ArgumentParser:
         description="Terminal market screen for Upbit and Korbit.",
     )
     parser.add_argument("--version", action="version", version=f"mdtui {__version__}")
-    parser.add_argument("--config", type=Path, help="TOML config file (default: "
-                        "$XDG_CONFIG_HOME/mdtui/config.toml)")
+    parser.add_argument(
+        "--config", type=Path, help="TOML config file (default: $XDG_CONFIG_HOME/mdtui/config.toml)"
+    )
     source = parser.add_mutually_exclusive_group()
-    source.add_argument("--demo", action="store_true",
-                        help="run against the built-in simulator (no network needed)")
-    source.add_argument("--replay", type=Path, metavar="FILE",
-                        help="drive the screen from a capture made with 'mdtui record'")
-    parser.add_argument("--speed", type=_positive, default=1.0,
-                        help="replay speed factor (default 1; 0 = no pauses)")
+    source.add_argument(
+        "--demo", action="store_true", help="run against the built-in simulator (no network needed)"
+    )
+    source.add_argument(
+        "--replay",
+        type=Path,
+        metavar="FILE",
+        help="drive the screen from a capture made with 'mdtui record'",
+    )
+    parser.add_argument(
+        "--speed",
+        type=_positive,
+        default=1.0,
+        help="replay speed factor (default 1; 0 = no pauses)",
+    )
     parser.add_argument("--seed", type=int, default=1, help="simulator seed for --demo")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     watch = sub.add_parser("watch", help="print normalized events as JSON lines")
-    watch.add_argument("markets", nargs="*", type=_market, metavar="MARKET",
-                       help="e.g. upbit:KRW-BTC korbit:btc_krw (default: the watchlist)")
+    watch.add_argument(
+        "markets",
+        nargs="*",
+        type=_market,
+        metavar="MARKET",
+        help="e.g. upbit:KRW-BTC korbit:btc_krw (default: the watchlist)",
+    )
     watch.add_argument("--count", type=int, default=0, help="stop after N events (0 = never)")
     wsrc = watch.add_mutually_exclusive_group()
     wsrc.add_argument("--demo", action="store_true", help="use the built-in simulator")
     wsrc.add_argument("--replay", type=Path, metavar="FILE", help="replay a capture file")
-    watch.add_argument("--speed", type=_positive, default=0.0,
-                       help="replay speed factor (default 0 = no pauses)")
+    watch.add_argument(
+        "--speed", type=_positive, default=0.0, help="replay speed factor (default 0 = no pauses)"
+    )
     watch.add_argument("--seed", type=int, default=1, help="simulator seed for --demo")
 
     record = sub.add_parser("record", help="capture raw frames to a JSON Lines file")
-    record.add_argument("markets", nargs="*", type=_market, metavar="MARKET",
-                        help="markets to record (default: the watchlist)")
+    record.add_argument(
+        "markets",
+        nargs="*",
+        type=_market,
+        metavar="MARKET",
+        help="markets to record (default: the watchlist)",
+    )
     record.add_argument("-o", "--output", type=Path, required=True, help="capture file")
-    record.add_argument("--duration", type=_positive, default=60.0,
-                        help="seconds to record (default 60)")
+    record.add_argument(
+        "--duration", type=_positive, default=60.0, help="seconds to record (default 60)"
+    )
     record.add_argument("--demo", action="store_true", help="record the built-in simulator")
     record.add_argument("--seed", type=int, default=1, help="simulator seed for --demo")
 
     simulate = sub.add_parser(
-        "simulate", help="run the exchange simulator on loopback",
+        "simulate",
+        help="run the exchange simulator on loopback",
         description="Run the Upbit and Korbit simulator on one port. Its demo accounts' "
         "fixed API keys are public demo values, documented in the module mdtui.sim.demo_keys.",
     )
@@ -105,8 +128,10 @@ def setup_logging(settings: Settings) -> None:
         settings.log_file.parent.mkdir(parents=True, exist_ok=True)
         handler: logging.Handler = logging.FileHandler(settings.log_file, encoding="utf-8")
     except OSError as exc:
-        print(f"mdtui: cannot write log file {settings.log_file}: {exc.strerror}; "
-              "logging is off", file=sys.stderr)
+        print(
+            f"mdtui: cannot write log file {settings.log_file}: {exc.strerror}; logging is off",
+            file=sys.stderr,
+        )
         handler = logging.NullHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(handler)
@@ -154,18 +179,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "watch":
             from mdtui.headless import watch
 
-            return _run(watch(settings, args.markets or ([] if replay else settings.watchlist),
-                              count=args.count,
-                              demo=args.demo, replay=replay, speed=args.speed, seed=args.seed))
+            return _run(
+                watch(
+                    settings,
+                    args.markets or ([] if replay else settings.watchlist),
+                    count=args.count,
+                    demo=args.demo,
+                    replay=replay,
+                    speed=args.speed,
+                    seed=args.seed,
+                )
+            )
         if args.command == "record":
             from mdtui.headless import record
 
-            return _run(record(settings, args.markets or settings.watchlist, args.output,
-                               duration=args.duration, demo=args.demo, seed=args.seed))
+            return _run(
+                record(
+                    settings,
+                    args.markets or settings.watchlist,
+                    args.output,
+                    duration=args.duration,
+                    demo=args.demo,
+                    seed=args.seed,
+                )
+            )
         from mdtui.ui.app import run_dashboard
 
-        return run_dashboard(settings, demo=args.demo, replay=replay, speed=args.speed,
-                             seed=args.seed)
+        return run_dashboard(
+            settings, demo=args.demo, replay=replay, speed=args.speed, seed=args.seed
+        )
     except DemoError as exc:
         print(f"mdtui: {exc}", file=sys.stderr)
         return 1

@@ -35,8 +35,17 @@ def simulator_process(seed: int = 1, log_file: Path | None = None) -> Iterator[s
             log_file.parent.mkdir(parents=True, exist_ok=True)
             log = log_file.open("ab")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "mdtui", "simulate", "--port", "0", "--seed", str(seed),
-         "--exit-with-stdin"],
+        [
+            sys.executable,
+            "-m",
+            "mdtui",
+            "simulate",
+            "--port",
+            "0",
+            "--seed",
+            str(seed),
+            "--exit-with-stdin",
+        ],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=log or subprocess.DEVNULL,
@@ -74,11 +83,15 @@ def point_at(settings: Settings, base_url: str, *, demo_keys: bool = False) -> S
     if demo_keys:
         from mdtui.sim import demo_keys as keys
 
-        upbit |= {"access_key": SecretStr(keys.UPBIT_ACCESS_KEY),
-                  "secret_key": SecretStr(keys.UPBIT_SECRET_KEY)}
-        korbit |= {"api_key": SecretStr(keys.KORBIT_ED25519_API_KEY),
-                   "secret_key": SecretStr(keys.KORBIT_ED25519_PRIVATE_KEY_PEM),
-                   "private_key_file": None}
+        upbit |= {
+            "access_key": SecretStr(keys.UPBIT_ACCESS_KEY),
+            "secret_key": SecretStr(keys.UPBIT_SECRET_KEY),
+        }
+        korbit |= {
+            "api_key": SecretStr(keys.KORBIT_ED25519_API_KEY),
+            "secret_key": SecretStr(keys.KORBIT_ED25519_PRIVATE_KEY_PEM),
+            "private_key_file": None,
+        }
     return settings.model_copy(
         update={
             "upbit": settings.upbit.model_copy(update=upbit),

@@ -100,8 +100,11 @@ async def watch(
             if isinstance(ev, Heartbeat | Ack):
                 continue
             market = getattr(ev, "market", None)
-            if replay is not None and wanted and market is not None and (
-                f"{ev.venue}:{market}" not in wanted
+            if (
+                replay is not None
+                and wanted
+                and market is not None
+                and (f"{ev.venue}:{market}" not in wanted)
             ):
                 continue
             out.write(encode(ev) + b"\n")

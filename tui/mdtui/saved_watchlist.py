@@ -45,8 +45,9 @@ def save(configured: list[str], current: list[str], path: Path | None = None) ->
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"configured": configured, "watchlist": current}),
-                       encoding="utf-8")
+        tmp.write_text(
+            json.dumps({"configured": configured, "watchlist": current}), encoding="utf-8"
+        )
         tmp.replace(path)
     except OSError as exc:
         log.warning("cannot save the watchlist to %s: %s", path, exc.strerror)

@@ -200,8 +200,10 @@ def config_permission_warning(config: Path | None = None) -> str | None:
     except OSError:
         return None
     if mode & 0o077 and any(re.search(rf"^\s*{f}\s*=", text, re.M) for f in SECRET_FIELDS):
-        return (f"config file {path} holds API keys and is readable by other users; "
-                f"run: chmod 600 {path}")
+        return (
+            f"config file {path} holds API keys and is readable by other users; "
+            f"run: chmod 600 {path}"
+        )
     return None
 
 

@@ -100,8 +100,9 @@ class UpbitPrivate(_PrivateBase):
     def decode(self, frame: Frame) -> list[AnyEvent]:
         return self._track(upbit_private.decode_private(frame))  # type: ignore[arg-type]
 
-    async def _get(self, client: httpx.AsyncClient, path: str, params: list[tuple[str, str]],
-                   what: str) -> bytes:
+    async def _get(
+        self, client: httpx.AsyncClient, path: str, params: list[tuple[str, str]], what: str
+    ) -> bytes:
         assert self.key is not None
         query = encode_query(params) if params else None
         url = self.endpoints.rest + path + (f"?{query}" if query else "")
@@ -115,16 +116,24 @@ class UpbitPrivate(_PrivateBase):
     async def seed(self, client: httpx.AsyncClient, reconnect: bool) -> list[AnyEvent]:
         now = _now_ms()
         events: list[AnyEvent] = [
-            upbit_private.parse_accounts(await self._get(client, "/v1/accounts", [], "balances"),
-                                         ts=now)
+            upbit_private.parse_accounts(
+                await self._get(client, "/v1/accounts", [], "balances"), ts=now
+            )
         ]
         orders: list[Order] = []
         page = 1
         while True:  # every page, so the snapshot is complete
-            body = await self._get(client, "/v1/orders/open", [
-                ("states[]", "wait"), ("states[]", "watch"), ("limit", "100"),
-                ("page", str(page)),
-            ], "open orders")
+            body = await self._get(
+                client,
+                "/v1/orders/open",
+                [
+                    ("states[]", "wait"),
+                    ("states[]", "watch"),
+                    ("limit", "100"),
+                    ("page", str(page)),
+                ],
+                "open orders",
+            )
             rows = upbit_private.parse_order_rows(body, ts=now)
             orders += rows
             if len(rows) < 100:
@@ -138,15 +147,22 @@ class UpbitPrivate(_PrivateBase):
     async def _catch_up(self, client: httpx.AsyncClient, now: int) -> list[AnyEvent]:
         """Orders closed and fills made since the socket went down."""
         since = datetime.fromtimestamp((self.last_seen_ms - GAP_MARGIN_MS) / 1000, UTC)
-        body = await self._get(client, "/v1/orders/closed", [
-            ("start_time", since.isoformat(timespec="seconds")), ("limit", "100"),
-        ], "closed orders")
+        body = await self._get(
+            client,
+            "/v1/orders/closed",
+            [
+                ("start_time", since.isoformat(timespec="seconds")),
+                ("limit", "100"),
+            ],
+            "closed orders",
+        )
         closed = upbit_private.parse_order_rows(body, ts=now)
         events: list[AnyEvent] = list(closed)
         for order in closed:
             if order.filled:
-                detail = await self._get(client, "/v1/order", [("uuid", order.order_id)],
-                                         "order detail")
+                detail = await self._get(
+                    client, "/v1/order", [("uuid", order.order_id)], "order detail"
+                )
                 events += upbit_private.parse_order_fills(detail)
         return events
 
@@ -186,8 +202,7 @@ class KorbitPrivate(_PrivateBase):
 
     def _signed(self, params: list[tuple[str, str]]) -> str:
         assert self.key is not None
-        return signed_query(params, self.key, _now_ms() + self.clock_offset_ms,
-                            self.recv_window)
+        return signed_query(params, self.key, _now_ms() + self.clock_offset_ms, self.recv_window)
 
     def url(self) -> str:
         return f"{self.endpoints.private_ws}?{self._signed([])}"
@@ -213,8 +228,9 @@ class KorbitPrivate(_PrivateBase):
             raise RestFailure("Korbit market list", reply.status_code, None)
         self.symbols = sorted(m.market for m in korbit.parse_markets(reply.content) if m.active)
 
-    async def _get(self, client: httpx.AsyncClient, path: str, params: list[tuple[str, str]],
-                   what: str) -> bytes:
+    async def _get(
+        self, client: httpx.AsyncClient, path: str, params: list[tuple[str, str]], what: str
+    ) -> bytes:
         assert self.key is not None
         await self._pace.acquire()
         url = f"{self.endpoints.rest}{path}?{self._signed(params)}"
@@ -228,21 +244,23 @@ class KorbitPrivate(_PrivateBase):
     async def seed(self, client: httpx.AsyncClient, reconnect: bool) -> list[AnyEvent]:
         now = _now_ms()
         events: list[AnyEvent] = [
-            korbit_private.parse_balance(await self._get(client, "/v2/balance", [], "balances"),
-                                         ts=now)
+            korbit_private.parse_balance(
+                await self._get(client, "/v2/balance", [], "balances"), ts=now
+            )
         ]
         for symbol in self.symbols:
-            body = await self._get(client, "/v2/openOrders", [("symbol", symbol)],
-                                   "open orders")
+            body = await self._get(client, "/v2/openOrders", [("symbol", symbol)], "open orders")
             events.append(korbit_private.parse_orders(body, ts=now, symbol=symbol))
         if reconnect and self.last_seen_ms:
             start = str(self.last_seen_ms - GAP_MARGIN_MS)
             for symbol in sorted(self.active_markets):
-                body = await self._get(client, "/v2/allOrders",
-                                       [("symbol", symbol), ("startTime", start)], "orders")
+                body = await self._get(
+                    client, "/v2/allOrders", [("symbol", symbol), ("startTime", start)], "orders"
+                )
                 events += korbit_private.parse_order_rows(body, ts=now, symbol=symbol)
-                body = await self._get(client, "/v2/myTrades",
-                                       [("symbol", symbol), ("startTime", start)], "fills")
+                body = await self._get(
+                    client, "/v2/myTrades", [("symbol", symbol), ("startTime", start)], "fills"
+                )
                 events += korbit_private.parse_my_trades(body, symbol=symbol)
         return self._track(events)
 
@@ -288,9 +306,9 @@ class PrivateSetup:
 
 KEY_HELP = {
     "upbit": "set upbit.access_key and upbit.secret_key (MDTUI_UPBIT__ACCESS_KEY, "
-             "MDTUI_UPBIT__SECRET_KEY) to see your Upbit orders, fills and balances",
+    "MDTUI_UPBIT__SECRET_KEY) to see your Upbit orders, fills and balances",
     "korbit": "set korbit.api_key and korbit.secret_key or korbit.private_key_file "
-              "(MDTUI_KORBIT__API_KEY, ...) to see your Korbit orders, fills and balances",
+    "(MDTUI_KORBIT__API_KEY, ...) to see your Korbit orders, fills and balances",
 }
 
 

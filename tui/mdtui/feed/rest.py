@@ -64,4 +64,3 @@ def with_names(markets: list[MarketInfo], named: list[MarketInfo]) -> list[Marke
             )
         out.append(m)
     return out
-

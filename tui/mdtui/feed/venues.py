@@ -91,8 +91,11 @@ class UpbitPublic(PublicFeed):
             return []
         return [
             upbit.subscribe_message(
-                sorted(wanted.tickers), sorted(wanted.books), sorted(wanted.trades),
-                depth=self.depth, tops=sorted(wanted.tops),
+                sorted(wanted.tickers),
+                sorted(wanted.books),
+                sorted(wanted.trades),
+                depth=self.depth,
+                tops=sorted(wanted.tops),
             )
         ]
 
@@ -129,7 +132,8 @@ def public_workers(
         if venue == "upbit":
             workers[venue] = FeedWorker(
                 UpbitPublic(upbit_endpoints(settings.upbit), settings.upbit.orderbook_depth),
-                sink, tap,
+                sink,
+                tap,
                 connect_limiter=UPBIT_CONNECTS,
                 # A margin over Upbit's 5/s and 100/min, so clock jitter never trips the limit.
                 message_limiters=(RateLimiter(5, 1.1), RateLimiter(100, 61.0)),

@@ -134,9 +134,7 @@ class FeedWorker:
     def _set_state(self, state: FeedStateName, attempt: int = 0, reason: str = "") -> None:
         self._state = state
         p = self.protocol
-        self.sink(
-            [FeedState(p.venue, p.channel, state, attempt, reason, int(time.time() * 1000))]
-        )
+        self.sink([FeedState(p.venue, p.channel, state, attempt, reason, int(time.time() * 1000))])
 
     async def run(self) -> None:
         """Run until cancelled or :meth:`stop`; never raises for network trouble."""
@@ -170,8 +168,9 @@ class FeedWorker:
                     clock_retry = True
                 attempt += 1
                 self.stats.last_error = reason
-                log.warning("%s %s feed: %s; reconnect attempt %d", p.venue, p.channel,
-                            reason, attempt)
+                log.warning(
+                    "%s %s feed: %s; reconnect attempt %d", p.venue, p.channel, reason, attempt
+                )
                 self._set_state("reconnecting", attempt, reason)
                 delay = self.backoff.delay(attempt - 1)
                 if problem is not None and problem.kind == "clock" and clock_retry:

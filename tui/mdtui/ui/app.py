@@ -194,8 +194,10 @@ class MdtuiApp(App[int]):
         self._configured = list(dict.fromkeys(settings.watchlist))
         self._save_watchlist = save_watchlist and replay is None
         self.watchlist: list[str] = (
-            [] if replay
-            else list(saved_watchlist.load(self._configured)) if self._save_watchlist
+            []
+            if replay
+            else list(saved_watchlist.load(self._configured))
+            if self._save_watchlist
             else list(self._configured)
         )
         self.selected: str | None = self.watchlist[0] if self.watchlist else None
@@ -603,7 +605,12 @@ def make_app(
 ) -> MdtuiApp:
     """The one factory the CLI, the tests and the screenshot script use."""
     return MdtuiApp(
-        settings, replay=replay, speed=speed, clock=clock, mode=mode, start_feeds=start_feeds,
+        settings,
+        replay=replay,
+        speed=speed,
+        clock=clock,
+        mode=mode,
+        start_feeds=start_feeds,
         save_watchlist=save_watchlist,
     )
 
@@ -625,8 +632,13 @@ def run_dashboard(
             url = stack.enter_context(simulator_process(seed, settings.log_file))
             settings = point_at(settings, url, demo_keys=True)
             mode = f"demo (seed {seed})"
-        app = make_app(settings, replay=replay, speed=speed, mode=mode,
-                       save_watchlist=not demo and replay is None)
+        app = make_app(
+            settings,
+            replay=replay,
+            speed=speed,
+            mode=mode,
+            save_watchlist=not demo and replay is None,
+        )
         with daemon_loop() as loop:
             result = app.run(loop=loop)
         return result if isinstance(result, int) else (app.return_code or 0)

@@ -47,7 +47,6 @@ def endpoints_from_base(base: str) -> Endpoints:
 # --------------------------------------------------------------------------- subscribe
 
 
-
 class Request(msgspec.Struct, omit_defaults=True, frozen=True):
     """One request object of a Korbit websocket request array."""
 

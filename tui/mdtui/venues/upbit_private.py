@@ -562,20 +562,22 @@ def parse_order_fills(body: bytes | str) -> list[Fill]:
     for t in order.trades:
         try:
             check_finite(t.price, t.volume, t.funds)
-            fills.append(Fill(
-                venue=VENUE,
-                market=t.market or order.market,
-                order_id=order.uuid,
-                trade_id=t.uuid,
-                side=_side(t.side),
-                price=t.price,
-                size=t.volume,
-                value=t.funds if t.funds is not None else mul(t.price, t.volume),
-                fee=None,
-                fee_currency=None,
-                is_maker=None,
-                ts=iso_ms(t.created_at) if t.created_at else 0,
-            ))
+            fills.append(
+                Fill(
+                    venue=VENUE,
+                    market=t.market or order.market,
+                    order_id=order.uuid,
+                    trade_id=t.uuid,
+                    side=_side(t.side),
+                    price=t.price,
+                    size=t.volume,
+                    value=t.funds if t.funds is not None else mul(t.price, t.volume),
+                    fee=None,
+                    fee_currency=None,
+                    is_maker=None,
+                    ts=iso_ms(t.created_at) if t.created_at else 0,
+                )
+            )
         except (BadNumber, ArithmeticError, ValueError) as exc:
             raise BadBody(f"Upbit order {order.uuid} trade {t.uuid}: {exc}") from None
     return fills
