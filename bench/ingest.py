@@ -4,7 +4,7 @@ Run by hand: ``.venv/bin/python bench/ingest.py [--seconds S] [--rounds N]``.
 
 Part 1, decode + model update: frames captured from the simulator (Upbit SIMPLE format, as
 the feed subscribes; Korbit), grouped by exchange and kind. For each group, rounds alternate
-``MarketData.apply(codec.decode(frame))`` and ``orjson.loads(frame)`` over the same frames;
+``MarketStore.apply(codec.decode(frame))`` and ``orjson.loads(frame)`` over the same frames;
 the table shows medians of CPU µs per frame, frames/s on one core, and the ratio.
 
 Part 2, socket -> events: the simulator runs in a child process at a flooded rate, streaming
@@ -35,9 +35,9 @@ from httpx_ws import AsyncWebSocketSession, aconnect_ws
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tui"))
 
 from mdtui.demo import point_at
-from mdtui.feed.venues import KorbitPublic, UpbitPublic, public_workers
+from mdtui.feed.public_feeds import KorbitPublic, UpbitPublic, public_workers
 from mdtui.feed.worker import Subscription
-from mdtui.model.market import MarketData
+from mdtui.model.market_store import MarketStore
 from mdtui.settings import load_settings
 from mdtui.sim.listings import KORBIT_LISTINGS, UPBIT_LISTINGS
 from mdtui.sim.server import Simulator
@@ -96,7 +96,7 @@ def decode_table(frames: dict[tuple[str, str], list[bytes | str]], rounds: int) 
     for (venue, kind), group in sorted(frames.items()):
         if kind not in ("ticker", "trade", "orderbook") or len(group) < 20:
             continue
-        model = MarketData()
+        model = MarketStore()
         decode = decoders[venue]
 
         def ours(f: bytes | str, decode=decode, model=model) -> None:
@@ -163,7 +163,7 @@ def protocols(base: str) -> list[tuple[UpbitPublic | KorbitPublic, Subscription]
 def mdtui_worker(base: str) -> list[Puller]:
     """mdtui's feed worker: buffered httpx-ws session, codec, model update."""
     settings = point_at(load_settings(), base)
-    model = MarketData()
+    model = MarketStore()
     workers = public_workers(settings, lambda events: model.apply(events, 0))
 
     def puller(worker, sub) -> Puller:
@@ -188,7 +188,7 @@ def mdtui_worker(base: str) -> list[Puller]:
 
 def stock_httpx_ws(base: str) -> list[Puller]:
     """httpx-ws's stock session (one ``receive`` per frame), same codec and model update."""
-    model = MarketData()
+    model = MarketStore()
 
     def puller(proto, sub) -> Puller:
         async def run(counter: list[int], stop_at: list[float]) -> None:

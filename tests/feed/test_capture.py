@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 
+from mdtui.feed.public_feeds import decoder_for, public_workers
 from mdtui.feed.recorder import Recorder, read_capture
 from mdtui.feed.replay import replay
-from mdtui.feed.venues import decoder_for, public_workers
 from mdtui.feed.worker import Subscription
 from mdtui.model.events import FeedState
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from mdtui.feed.venues import public_workers
+from mdtui.feed.public_feeds import public_workers
 from mdtui.feed.worker import FeedWorker, Subscription
 from mdtui.model.events import Book, FeedState, Malformed, Ticker, Trade
 

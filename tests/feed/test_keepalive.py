@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 
 from mdtui.demo import point_at
-from mdtui.feed.venues import public_workers
+from mdtui.feed.public_feeds import public_workers
 from mdtui.model.events import Book, FeedState
 from mdtui.settings import load_settings
 from mdtui.sim import Limits, Simulator

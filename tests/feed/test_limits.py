@@ -2,7 +2,7 @@ import random
 
 import pytest
 
-from mdtui.feed.limits import Backoff, RateLimiter
+from mdtui.feed.rate_limiter import Backoff, RateLimiter
 
 
 def test_rate_limiter_window() -> None:

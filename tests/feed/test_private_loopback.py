@@ -9,7 +9,7 @@ import pytest
 from pydantic import SecretStr
 
 from mdtui.demo import point_at
-from mdtui.feed.private import private_workers
+from mdtui.feed.private_feeds import private_workers
 from mdtui.model.account import Account
 from mdtui.model.events import Balances, FeedState, Fill, Order, OrdersSnapshot
 from mdtui.settings import Settings, load_settings

@@ -9,7 +9,7 @@ import pytest
 from httpx_ws import AsyncWebSocketSession, WebSocketDisconnect, aconnect_ws
 from websockets.asyncio.server import serve
 
-from mdtui.feed.session import RELIED_ON, BufferedSession
+from mdtui.feed.buffered_session import RELIED_ON, BufferedSession
 
 
 async def test_relied_on_internals_exist() -> None:

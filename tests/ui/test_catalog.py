@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
-from mdtui.ui.catalog import Catalog, initials, score, split_code
+from mdtui.display.catalog import Catalog, initials, score, split_code
 from mdtui.venues.markets import MarketInfo, bands
 
 

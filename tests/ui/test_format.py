@@ -6,7 +6,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from mdtui.ui.format import (
+from mdtui.display.format import (
     compact,
     decimals_of,
     fmt_age,

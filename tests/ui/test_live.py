@@ -8,12 +8,12 @@ import socket
 import time
 
 from mdtui.demo import point_at
+from mdtui.display.format import fmt_price, fmt_size
+from mdtui.feed.public_feeds import decoder_for, public_workers
 from mdtui.feed.recorder import Recorder, read_capture
-from mdtui.feed.venues import decoder_for, public_workers
 from mdtui.feed.worker import Subscription
 from mdtui.model.events import Book, split_key
 from mdtui.ui.app import MdtuiApp, make_app
-from mdtui.ui.format import fmt_price, fmt_size
 
 from .conftest import SIZE, ready, wait_until
 
@@ -34,7 +34,7 @@ def assert_shows(app: MdtuiApp, key: str) -> None:
     book = app.ladder.shown
     assert book is not None and (book.venue, book.market) == (venue, market)
     assert app.ladder.key == app.tape.key == key
-    entry = app.view.catalog.entry(key)
+    entry = app.shared.catalog.entry(key)
     decimals = entry.price_decimals(book.bids[0][0])
     best_bid = fmt_price(book.bids[0][0], decimals)
     best_ask = fmt_price(book.asks[0][0], decimals)
@@ -104,7 +104,7 @@ async def test_search_adds_and_selects_any_market(settings, sim):
         assert key in ("upbit:KRW-AVAX", "korbit:avax_krw") and key in app.watchlist
         await wait_until(pilot, lambda: app.ladder.book is not None, 8.0, "the AVAX book")
         assert_shows(app, key)
-        await wait_until(pilot, lambda: app.view.model.markets[key].ticker, 8.0, "AVAX ticker")
+        await wait_until(pilot, lambda: app.shared.model.markets[key].ticker, 8.0, "AVAX ticker")
 
         # the palette finds markets too (by English name), and Escape leaves all as it was
         await pilot.press("slash", *"ㄷㅈ", "escape")
@@ -145,7 +145,7 @@ async def test_dropped_socket_is_reported_and_recovers(settings, sim):
         await ready(pilot, app)
         await sim.stop()
         await wait_until(
-            pilot, lambda: "STALE" in (app.view.stale.get("upbit") or ""), 8.0, "stale banner"
+            pilot, lambda: "STALE" in (app.shared.stale.get("upbit") or ""), 8.0, "stale banner"
         )
         await pilot.pause(0.1)
         status = app.status.render().plain

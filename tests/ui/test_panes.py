@@ -23,7 +23,7 @@ def app_for(settings, **kw):
 
 
 def feed(app, events, now_ms: int = T0 + 500) -> None:
-    app.view.model.apply([FeedState("upbit", "public", "live"), *events], now_ms)
+    app.shared.model.apply([FeedState("upbit", "public", "live"), *events], now_ms)
 
 
 async def test_ladder_asks_above_spread_bids_below(base_settings):
@@ -104,10 +104,10 @@ async def test_stale_feed_is_marked_instead_of_shown_as_live(base_settings):
             ],
             now_ms=int(NOW * 1000) - 9000,
         )
-        app.view.model.apply(
+        app.shared.model.apply(
             [FeedState("upbit", "public", "reconnecting", 3, "connection refused")], 0
         )
-        await wait_until(pilot, lambda: app.view.stale.get("upbit"))
+        await wait_until(pilot, lambda: app.shared.stale.get("upbit"))
         await pilot.pause(0.1)
         banner = "STALE 9.0s · upbit reconnecting (see status line)"
         assert banner in lines(app.ladder)[0]

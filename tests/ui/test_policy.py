@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from mdtui.display.feed_status import feed_status_of, feed_statuses, stale_reason
+from mdtui.feed.subscription_policy import subscriptions
 from mdtui.model.events import FeedState
-from mdtui.model.market import FeedHealth, MarketData
-from mdtui.ui.feeds import subscriptions
-from mdtui.ui.health import feed_view, feed_views, stale_reason
+from mdtui.model.market_store import FeedHealth, MarketStore
 
 WATCH = ["upbit:KRW-BTC", "upbit:KRW-ETH", "korbit:btc_krw"]
 
@@ -31,39 +31,39 @@ def test_no_selection():
 
 def test_stale_only_when_not_live_and_old():
     live = FeedHealth("upbit", "public", "live", last_message_ms=1_000)
-    assert not feed_view(live, "upbit", "public", 100.0, 5).stale
+    assert not feed_status_of(live, "upbit", "public", 100.0, 5).stale
     recon = FeedHealth("upbit", "public", "reconnecting", 2, "connection refused", 1_000)
-    fresh = feed_view(recon, "upbit", "public", 3.0, 5)
+    fresh = feed_status_of(recon, "upbit", "public", 3.0, 5)
     assert not fresh.stale
     assert fresh.label == "reconnecting (attempt 2: connection refused)"
-    old = feed_view(recon, "upbit", "public", 10.0, 5)
+    old = feed_status_of(recon, "upbit", "public", 10.0, 5)
     assert old.stale
     assert stale_reason(old) == "STALE 9.0s · upbit reconnecting (see status line)"
 
 
 def test_many_failed_attempts_show_down():
     health = FeedHealth("korbit", "public", "reconnecting", 7, "cannot resolve host (offline?)")
-    view = feed_view(health, "korbit", "public", 1.0, 5)
+    view = feed_status_of(health, "korbit", "public", 1.0, 5)
     assert view.state == "down" and view.stale and view.age is None
     assert stale_reason(view).startswith("no data yet")
 
 
 def test_views_list_public_feeds_first():
-    model = MarketData()
+    model = MarketStore()
     model.apply([FeedState("korbit", "public", "live")], 1_000)
-    views = feed_views(model, ["upbit", "korbit"], 2.0, 5)
+    views = feed_statuses(model, ["upbit", "korbit"], 2.0, 5)
     assert [(v.venue, v.state) for v in views] == [("upbit", "connecting"), ("korbit", "live")]
 
 
 def test_views_list_private_feeds_and_why_one_is_missing():
-    model = MarketData()
+    model = MarketStore()
     model.apply([FeedState("korbit", "private", "live")], 1_000)
     off = {"upbit": "set upbit.access_key and upbit.secret_key to see your Upbit orders"}
-    views = feed_views(model, ["upbit", "korbit"], 2.0, 5, private=["korbit"], off=off)
+    views = feed_statuses(model, ["upbit", "korbit"], 2.0, 5, private=["korbit"], off=off)
     assert [(v.venue, v.channel, v.state, v.detail) for v in views][2:] == [
         ("upbit", "private", "off", "no API keys"),
         ("korbit", "private", "live", ""),
     ]
     bad = {"korbit": "korbit: cannot read the Korbit private key file /nowhere.pem"}
-    views = feed_views(MarketData(), ["upbit", "korbit"], 2.0, 5, off=bad)
+    views = feed_statuses(MarketStore(), ["upbit", "korbit"], 2.0, 5, off=bad)
     assert views[-1].state == "stopped" and "cannot read" in views[-1].label

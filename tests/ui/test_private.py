@@ -15,7 +15,7 @@ import pytest
 from pydantic import SecretStr
 
 from mdtui.demo import point_at
-from mdtui.feed.private import private_workers
+from mdtui.feed.private_feeds import private_workers
 from mdtui.feed.recorder import Recorder
 from mdtui.model.events import Fill, Order
 from mdtui.settings import Settings
@@ -114,7 +114,7 @@ async def test_order_fill_and_balances_show_live(venue, demo_settings, quiet_sim
         await wait_until(pilot, lambda: ladder_mark(app, shown), 8.0, "the ladder mark")
         assert "B 10" in ladder_mark(app, shown)
         assert "MINE" in lines(app.ladder)[0]
-        assert app.view.account.order(venue, order_id).state == "open"
+        assert app.shared.account.order(venue, order_id).state == "open"
 
         # a partial fill: a row in Fills, a toast naming it, the ladder shows what remains
         label = "Upbit" if venue == "upbit" else "Korbit"
@@ -123,7 +123,7 @@ async def test_order_fill_and_balances_show_live(venue, demo_settings, quiet_sim
         xrp_before = _xrp_row(app, label)
         assert xrp_before is not None
         quiet_sim.fill_order(venue, order_id, "4")
-        await wait_until(pilot, lambda: app.view.account.fills, 8.0, "the fill")
+        await wait_until(pilot, lambda: app.shared.account.fills, 8.0, "the fill")
         await wait_until(pilot, lambda: toasts(app), 8.0, "a toast")
         assert f"Fill: {label} XRP/KRW 매수 4 @ {shown}" in toasts(app)
         await wait_until(
@@ -171,7 +171,7 @@ async def test_fill_while_disconnected_shows_after_reconnect(venue, demo_setting
         shown = f"{price:,.0f}"
         order_id = str(quiet_sim.place_order(venue, MARKET[venue], "buy", price, "5"))
         await wait_until(pilot, lambda: ladder_mark(app, shown), 8.0, "the ladder mark")
-        feeds = app.view.model.feeds
+        feeds = app.shared.model.feeds
 
         await quiet_sim.drop_connections(venue, channel="private")
         await wait_until(
@@ -181,7 +181,7 @@ async def test_fill_while_disconnected_shows_after_reconnect(venue, demo_setting
         await wait_until(pilot, lambda: feeds[(venue, "private")].state == "live", 8.0, "live")
         await wait_until(
             pilot,
-            lambda: app.view.account.order(venue, order_id).state == "filled",
+            lambda: app.shared.account.order(venue, order_id).state == "filled",
             5.0,
             "the final order state",
         )
@@ -223,16 +223,16 @@ async def test_rejected_key_says_what_to_do_while_public_data_flows(demo_setting
         assert any("Korbit private feed reconnecting" in t and "korbit.api_key" in t
                    for t in lines(app.private.orders))  # fmt: skip
         # public data keeps flowing, on Korbit too
-        state = app.view.model.markets
+        state = app.shared.model.markets
         await wait_until(pilot, lambda: "korbit:btc_krw" in state, 5.0, "a Korbit ticker")
         seq = state["korbit:btc_krw"].ticker_seq
         await wait_until(
             pilot, lambda: state["korbit:btc_krw"].ticker_seq > seq, 5.0, "Korbit tickers"
         )
         await pilot.pause(1.0)
-        attempts = app.view.model.feeds[("korbit", "private")].attempt
+        attempts = app.shared.model.feeds[("korbit", "private")].attempt
         assert attempts == 1, "a rejected key is not retried in a tight loop"
-        assert app.view.model.feeds[("upbit", "private")].state == "live"
+        assert app.shared.model.feeds[("upbit", "private")].state == "live"
         assert_no_secret(app)
 
 
@@ -273,7 +273,7 @@ async def test_scope_key_and_pane_keys(demo_settings, quiet_sim):
         await select(pilot, app, "korbit:xrp_krw")
         await pilot.press("a")
         await pilot.pause(0.05)
-        assert app.view.scope == "korbit:xrp_krw"
+        assert app.shared.scope == "korbit:xrp_krw"
         assert len(rows()) == 1 and rows()[0].split()[0] == "Korbit"
         assert "XRP/KRW Korbit only" in (orders.border_title or "")
         await pilot.press("b")
@@ -282,10 +282,10 @@ async def test_scope_key_and_pane_keys(demo_settings, quiet_sim):
         assert assets == {"KRW", "XRP"}
         await pilot.press("right_square_bracket")  # the scope follows the selection
         await pilot.pause(0.05)
-        assert app.view.scope == app.selected != "korbit:xrp_krw"
+        assert app.shared.scope == app.selected != "korbit:xrp_krw"
         await pilot.press("a", "o")
         await pilot.pause(0.05)
-        assert app.view.scope is None and len(rows()) == 2
+        assert app.shared.scope is None and len(rows()) == 2
         # Tab reaches the shown private pane
         app.board.focus()
         await pilot.press("tab", "tab", "tab")
@@ -324,7 +324,7 @@ async def test_replay_drives_the_private_panes(demo_settings, quiet_sim, tmp_pat
 
     app = make_app(demo_settings, replay=path, speed=0)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: app.view.account.fills, 5.0, "the replayed fill")
+        await wait_until(pilot, lambda: app.shared.account.fills, 5.0, "the replayed fill")
         await pilot.pause(0.1)
         shown = f"{price:,.0f}"
         assert any(shown in t and "partial" in t for t in lines(app.private.orders))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textual.geometry import Region
 
-from mdtui.feed.private import KEY_HELP
+from mdtui.feed.private_feeds import KEY_HELP
 from mdtui.model.events import FeedState
 from mdtui.ui import app as app_module
 from mdtui.ui.app import make_app
@@ -25,7 +25,7 @@ async def test_own_orders_mark_the_ladder_and_repaint_only_their_row(base_settin
         feed(app, [book("upbit", "KRW-BTC", "145200000", "1000")])
         await pilot.pause(0.1)
         assert "MINE" not in lines(app.ladder)[0], "no column without own orders"
-        account = app.view.account
+        account = app.shared.account
         account.apply([order("upbit", "KRW-BTC", "o1", "buy", "145199000", "0.02")])
         await pilot.pause(0.1)
         text = lines(app.ladder)
@@ -68,7 +68,7 @@ async def test_orders_open_first_then_closed_with_ages(base_settings):
     app = app_for(base_settings)
     now = int(NOW * 1000)
     async with app.run_test(size=SIZE) as pilot:
-        app.view.account.apply(
+        app.shared.account.apply(
             [
                 order("upbit", "KRW-BTC", "a", "buy", "145000000", "0.1", ts=now - 75_000),
                 order("korbit", "eth_krw", "b", "sell", "5200000", "2", "2", "filled",
@@ -127,8 +127,8 @@ async def test_status_line_puts_an_actionable_reason_first(base_settings):
     app = app_for(base_settings)
     async with app.run_test(size=SIZE) as pilot:
         hint = "Korbit rejected the signature: check korbit.secret_key or the private key file"
-        app.view.private_missing = {"upbit": KEY_HELP["upbit"]}
-        app.view.model.apply(
+        app.shared.private_missing = {"upbit": KEY_HELP["upbit"]}
+        app.shared.model.apply(
             [
                 FeedState("upbit", "public", "live"),
                 FeedState("korbit", "public", "live"),
@@ -142,7 +142,7 @@ async def test_status_line_puts_an_actionable_reason_first(base_settings):
         assert "● Upbit pub" in status and "Upbit priv no keys" in status
         assert any(hint in t for t in lines(app.private.orders))
         assert any("upbit.access_key" in t for t in lines(app.private.orders))
-        app.view.model.apply([FeedState("korbit", "private", "live")], int(NOW * 1000))
+        app.shared.model.apply([FeedState("korbit", "private", "live")], int(NOW * 1000))
         await pilot.pause(0.4)
         status = app.status.render().plain
         assert status.startswith(" ● Upbit public live")

@@ -16,10 +16,10 @@ from pathlib import Path
 import msgspec
 
 from mdtui.demo import point_at, simulator_process
-from mdtui.feed.private import private_workers
+from mdtui.feed.private_feeds import private_workers
+from mdtui.feed.public_feeds import decoder_for, public_workers
 from mdtui.feed.recorder import Recorder
 from mdtui.feed.replay import replay as replay_file
-from mdtui.feed.venues import decoder_for, public_workers
 from mdtui.feed.worker import Sink, Subscription, Tap
 from mdtui.model.events import Ack, AnyEvent, FeedState, Heartbeat, split_key
 from mdtui.settings import Settings

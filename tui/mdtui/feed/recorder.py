@@ -13,7 +13,7 @@ from typing import IO
 
 import msgspec
 
-from mdtui.feed.session import Frame
+from mdtui.feed.buffered_session import Frame
 
 
 class Record(msgspec.Struct, frozen=True):

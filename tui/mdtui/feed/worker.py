@@ -30,8 +30,8 @@ from httpx_ws import (
     aconnect_ws,
 )
 
-from mdtui.feed.limits import Backoff, RateLimiter
-from mdtui.feed.session import BufferedSession, Frame
+from mdtui.feed.buffered_session import BufferedSession, Frame
+from mdtui.feed.rate_limiter import Backoff, RateLimiter
 from mdtui.model.events import AnyEvent, FeedState, FeedStateName, Malformed, VenueError
 from mdtui.venues.private_common import AuthProblem
 from mdtui.venues.subscription import Subscription

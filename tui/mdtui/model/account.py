@@ -159,7 +159,7 @@ def valuation(
     last_price: Callable[[str, str], Decimal | None],
     quote: str = "KRW",
 ) -> Valuation:
-    """Value ``balance`` with ``last_price(venue, market)`` (e.g. from ``MarketData``).
+    """Value ``balance`` with ``last_price(venue, market)`` (e.g. from ``MarketStore``).
 
     The quote currency itself is worth its total. ``value`` is exact; ``pnl_pct`` is
     ``(price - avg) / avg * 100`` (28 significant digits), None without an average price.

@@ -3,7 +3,7 @@ user's own orders, fills and balances, and the status line, fed by one async wor
 websocket (public, and private where API keys are set) or by a replay.
 
 Data path: a worker's ``sink`` applies each batch of events to the shared
-:class:`~mdtui.model.market.MarketData` (and private batches to the
+:class:`~mdtui.model.market_store.MarketStore` (and private batches to the
 :class:`~mdtui.model.account.Account`) at once; a 30 Hz timer then asks each visible pane
 to repaint what changed since the last flush. No pane renders per message. A new fill
 raises a toast (and optionally the terminal bell).
@@ -27,16 +27,17 @@ from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
 from mdtui import saved_watchlist
+from mdtui.display.catalog import VENUE_LABEL
+from mdtui.display.feed_status import feed_statuses, stale_reason
+from mdtui.display.format import fmt_price, fmt_size, size_decimals
+from mdtui.display.shared_state import SharedState
+from mdtui.feed.daemon_loop import daemon_loop
+from mdtui.feed.subscription_policy import VENUES
+from mdtui.feed.supervisor import FeedSupervisor
 from mdtui.feed.worker import FeedWorker
 from mdtui.model.events import Book, Fill, market_key
 from mdtui.settings import Settings
-from mdtui.ui.catalog import VENUE_LABEL
 from mdtui.ui.commands import MarketCommands
-from mdtui.ui.feeds import VENUES
-from mdtui.ui.format import fmt_price, fmt_size, size_decimals
-from mdtui.ui.health import feed_views, stale_reason
-from mdtui.ui.hub import FeedHub
-from mdtui.ui.loop import daemon_loop
 from mdtui.ui.screens.help import HelpScreen, binding_rows
 from mdtui.ui.screens.search import SearchScreen
 from mdtui.ui.theming import (
@@ -46,10 +47,9 @@ from mdtui.ui.theming import (
     builtin_theme_dir,
     load_themes,
 )
-from mdtui.ui.view import View
 from mdtui.ui.widgets.board import Board
 from mdtui.ui.widgets.ladder import Ladder
-from mdtui.ui.widgets.private import SIDE_LABEL, PrivatePanes
+from mdtui.ui.widgets.private_panes import SIDE_LABEL, PrivatePanes
 from mdtui.ui.widgets.status import StatusLine
 from mdtui.ui.widgets.tape import Tape
 
@@ -75,17 +75,17 @@ class MainScreen(Screen[None]):
         Binding("shift+tab", "app.focus_previous", "Previous pane", show=False, id="pane.previous"),
     ]
 
-    def __init__(self, view: View, clock: Clock) -> None:
+    def __init__(self, shared: SharedState, clock: Clock) -> None:
         super().__init__()
-        self.view = view
+        self.shared = shared
         self.clock = clock
 
     def compose(self) -> ComposeResult:
-        yield Board(self.view, id="board")
+        yield Board(self.shared, id="board")
         with Horizontal(id="lower"):
-            yield Ladder(self.view, id="ladder")
-            yield Tape(self.view, id="tape")
-        yield PrivatePanes(self.view, self.clock, id="private")
+            yield Ladder(self.shared, id="ladder")
+            yield Tape(self.shared, id="tape")
+        yield PrivatePanes(self.shared, self.clock, id="private")
         yield StatusLine(id="status")
         yield Footer()
 
@@ -185,7 +185,7 @@ class MdtuiApp(App[int]):
         self.clock: Clock = clock or time.time
         self.mode = mode
         self.start_feeds = start_feeds
-        self.view = View(
+        self.shared = SharedState(
             names=settings.names,
             locale=settings.number_locale,
             big_trade=settings.big_trade_krw,
@@ -201,8 +201,8 @@ class MdtuiApp(App[int]):
             else list(self._configured)
         )
         self.selected: str | None = self.watchlist[0] if self.watchlist else None
-        self.hub = FeedHub(
-            self, settings, self.view, self.clock, self._markets_listed, self._fills_arrived
+        self.hub = FeedSupervisor(
+            self, settings, self.shared, self.clock, self._markets_listed, self._fills_arrived
         )
         self.theme_names: list[str] = []
         self.theme_errors: list[str] = []
@@ -247,7 +247,7 @@ class MdtuiApp(App[int]):
     # -- lifecycle ----------------------------------------------------------------------
 
     def get_default_screen(self) -> Screen:
-        return MainScreen(self.view, self.clock)
+        return MainScreen(self.shared, self.clock)
 
     def _is_main(self) -> bool:
         """Whether the panes are mounted and attached (not before start or at shutdown)."""
@@ -298,7 +298,7 @@ class MdtuiApp(App[int]):
                 severity="warning",
                 timeout=10,
             )
-        self.view.live_book = self._live_book
+        self.shared.live_book = self._live_book
         self.board.set_keys(self.watchlist, self.selected)
         self.board.focus()
         self._show_selected()
@@ -317,7 +317,7 @@ class MdtuiApp(App[int]):
     def _live_book(self, key: str) -> Book | None:
         if self.ladder.key == key:
             return self.ladder.book
-        state = self.view.model.markets.get(key)
+        state = self.shared.model.markets.get(key)
         return state.book if state is not None and self.hub.streams_book(key) else None
 
     # -- feeds --------------------------------------------------------------------------
@@ -368,19 +368,19 @@ class MdtuiApp(App[int]):
     def _check_health(self) -> None:
         now = self.clock()
         venues = list(self.workers_by_venue) or self._venues_seen()
-        views = feed_views(
-            self.view.model,
+        views = feed_statuses(
+            self.shared.model,
             venues,
             now,
             self.settings.stale_after,
             private=list(self.hub.private),
-            off=self.view.private_missing,
+            off=self.shared.private_missing,
         )
-        self.view.set_stale({v.venue: stale_reason(v) for v in views if v.channel == "public"})
+        self.shared.set_stale({v.venue: stale_reason(v) for v in views if v.channel == "public"})
         self.status.update(views, now, self._mode_label())
 
     def _venues_seen(self) -> list[str]:
-        seen = {venue for venue, _ in self.view.model.feeds}
+        seen = {venue for venue, _ in self.shared.model.feeds}
         return [v for v in VENUES if v in seen] + sorted(seen - set(VENUES))
 
     def _mode_label(self) -> str:
@@ -389,7 +389,7 @@ class MdtuiApp(App[int]):
         return self.mode
 
     def _adopt_replay_markets(self) -> None:
-        markets = self.view.model.markets
+        markets = self.shared.model.markets
         if len(markets) == self._known_markets:
             return
         self._known_markets = len(markets)
@@ -415,7 +415,7 @@ class MdtuiApp(App[int]):
     def _show_selected(self) -> None:
         self.ladder.show(self.selected)
         self.tape.show(self.selected)
-        self.view.scope = None if self.private_all else self.selected
+        self.shared.scope = None if self.private_all else self.selected
         self.private.flush(self.clock())
         self._update_titles()
 
@@ -427,7 +427,7 @@ class MdtuiApp(App[int]):
             self.ladder.border_title = "Order book"
             self.tape.border_title = "Trades"
             return
-        entry = self.view.catalog.entry(self.selected)
+        entry = self.shared.catalog.entry(self.selected)
         where = VENUE_LABEL.get(entry.venue, entry.venue)
         name = entry.name(self.settings.names)
         self.ladder.border_title = f"Order book · {entry.symbol} · {where} · {name}"
@@ -446,7 +446,7 @@ class MdtuiApp(App[int]):
             self.board.set_keys(self.watchlist, self.selected)
             self._watchlist_changed()
             self.notify(
-                f"added {self.view.catalog.entry(key).symbol} "
+                f"added {self.shared.catalog.entry(key).symbol} "
                 f"({VENUE_LABEL.get(key.partition(':')[0], '')})",
                 timeout=2,
             )
@@ -481,7 +481,7 @@ class MdtuiApp(App[int]):
         self.select_market(following)
         self._resubscribe()
         self._update_titles()
-        self.notify(f"removed {self.view.catalog.entry(key).symbol}", timeout=2)
+        self.notify(f"removed {self.shared.catalog.entry(key).symbol}", timeout=2)
 
     # -- private panes ------------------------------------------------------------------
 
@@ -492,12 +492,12 @@ class MdtuiApp(App[int]):
     def action_private_scope(self) -> None:
         """Toggle the private panes between all markets and the selected market."""
         self.private_all = not self.private_all
-        self.view.scope = None if self.private_all else self.selected
+        self.shared.scope = None if self.private_all else self.selected
         self.private.flush(self.clock())
         if self.private_all:
             where = "all markets"
         elif self.selected:
-            where = f"{self.view.catalog.entry(self.selected).symbol} only"
+            where = f"{self.shared.catalog.entry(self.selected).symbol} only"
         else:
             where = "the selected market only"
         self.notify(f"orders, fills and balances: {where}", timeout=1.5)
@@ -538,7 +538,7 @@ class MdtuiApp(App[int]):
     def fill_text(self, fill: Fill) -> str:
         """``Upbit BTC/KRW BUY 0.01000 @ 145,145,000``: exchange, market, side, size @
         price."""
-        entry = self.view.catalog.entry(market_key(fill.venue, fill.market))
+        entry = self.shared.catalog.entry(market_key(fill.venue, fill.market))
         side = SIDE_LABEL.get(self.settings.names, SIDE_LABEL["english"])[fill.side]
         decimals = entry.price_decimals(fill.price)
         size = fmt_size(fill.size, size_decimals(fill.price))
@@ -548,7 +548,7 @@ class MdtuiApp(App[int]):
         )
 
     def action_search(self) -> None:
-        self.push_screen(SearchScreen(self.view.catalog, self.watchlist), self.goto_market)
+        self.push_screen(SearchScreen(self.shared.catalog, self.watchlist), self.goto_market)
 
     def action_help(self) -> None:
         notes = [

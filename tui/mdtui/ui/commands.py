@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from mdtui.ui.catalog import VENUE_LABEL, Entry
+from mdtui.display.catalog import VENUE_LABEL, Entry
 
 if TYPE_CHECKING:
     from mdtui.ui.app import MdtuiApp
@@ -33,7 +33,7 @@ class MarketCommands(Provider):
     async def discover(self) -> Hits:
         app = self.mdtui
         for key in app.watchlist:
-            entry = app.view.catalog.entry(key)
+            entry = app.shared.catalog.entry(key)
             yield DiscoveryHit(
                 f"Go to {describe(entry)}",
                 partial(app.goto_market, key),
@@ -43,7 +43,7 @@ class MarketCommands(Provider):
     async def search(self, query: str) -> Hits:
         app = self.mdtui
         matcher = self.matcher(query)
-        for score, entry in app.view.catalog.search(query, limit=30):
+        for score, entry in app.shared.catalog.search(query, limit=30):
             text = f"Go to {describe(entry)}"
             where = "in the watchlist" if entry.key in app.watchlist else "add to the watchlist"
             yield Hit(

@@ -146,10 +146,10 @@ class FrozenMarket:
 
 async def wait_ready(app: MdtuiApp, timeout: float = 8.0) -> None:
     """Wait until every watchlist ticker, the selected book and both market lists are in."""
-    markets = app.view.model.markets
+    markets = app.shared.model.markets
 
     def private_live() -> bool:
-        feeds = app.view.model.feeds
+        feeds = app.shared.model.feeds
         return all(
             (h := feeds.get((v, "private"))) is not None and h.state == "live"
             for v in app.hub.private
@@ -157,16 +157,16 @@ async def wait_ready(app: MdtuiApp, timeout: float = 8.0) -> None:
 
     def done() -> bool:
         tickers = all(k in markets and markets[k].ticker for k in app.watchlist)
-        lists = app.view.catalog.loaded >= {"upbit", "korbit"}
+        lists = app.shared.catalog.loaded >= {"upbit", "korbit"}
         return tickers and lists and app.ladder.book is not None and private_live()
 
     deadline = time.monotonic() + timeout
     while not done():
         if time.monotonic() > deadline:
             missing = [k for k in app.watchlist if not (k in markets and markets[k].ticker)]
-            feeds = {k: (v.state, v.reason) for k, v in app.view.model.feeds.items()}
+            feeds = {k: (v.state, v.reason) for k, v in app.shared.model.feeds.items()}
             raise TimeoutError(
-                f"not ready: no ticker for {missing}; lists {app.view.catalog.loaded}; "
+                f"not ready: no ticker for {missing}; lists {app.shared.catalog.loaded}; "
                 f"book {app.ladder.book is not None}; private {private_live()}; feeds {feeds}"
             )
         await asyncio.sleep(0.02)
@@ -176,7 +176,7 @@ async def demo_activity(app: MdtuiApp, market: FrozenMarket, timeout: float = 5.
     """While the app watches: fill part of the Korbit demo order and rest
     :data:`LADDER_ORDERS`; wait until the account has them. (Callers clear the fill's
     toast before a screenshot: when it expires is not deterministic.)"""
-    account = app.view.account
+    account = app.shared.account
     seq = account.fills_seq
     market.fill_demo_order("korbit", market.demo_orders[0], "0.3")
     market.place_demo_orders(LADDER_ORDERS)
@@ -191,10 +191,10 @@ async def wait_quiet(app: MdtuiApp, quiet: float = 0.5, timeout: float = 10.0) -
     """Wait until no event reached the model for ``quiet`` seconds (any price flash has
     ended by then), so a screenshot is deterministic."""
     start = since = time.monotonic()
-    seq = app.view.model.seq
+    seq = app.shared.model.seq
     while time.monotonic() - since < quiet:
         if time.monotonic() - start > timeout:
             raise TimeoutError("the feed never went quiet")
         await asyncio.sleep(0.05)
-        if app.view.model.seq != seq:
-            seq, since = app.view.model.seq, time.monotonic()
+        if app.shared.model.seq != seq:
+            seq, since = app.shared.model.seq, time.monotonic()

@@ -17,7 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from mdtui.ui.catalog import Catalog
+from mdtui.display.catalog import Catalog
 from mdtui.ui.commands import describe
 
 LIMIT = 40

@@ -18,10 +18,10 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.strip import Strip
 
+from mdtui.display.catalog import VENUE_LABEL
+from mdtui.display.format import compact, fmt_pct, fmt_price
+from mdtui.display.shared_state import SharedState
 from mdtui.model.events import Ticker, split_key
-from mdtui.ui.catalog import VENUE_LABEL
-from mdtui.ui.format import compact, fmt_pct, fmt_price
-from mdtui.ui.view import View
 from mdtui.ui.widgets.lines import LinePane, Part, fit, strip_of
 
 FLASH_FOR = 0.25
@@ -120,9 +120,9 @@ class Board(LinePane):
             super().__init__()
             self.key = key
 
-    def __init__(self, view: View, *, id: str | None = None) -> None:
+    def __init__(self, shared: SharedState, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.view = view
+        self.shared = shared
         self.keys: list[str] = []
         """Rows in watchlist order."""
         self.order: list[str] = []
@@ -164,15 +164,15 @@ class Board(LinePane):
         if not force and self._now - self._sorted_at < RESORT_EVERY:
             return
         self._sorted_at = self._now
-        markets = self.view.model.markets
-        catalog = self.view.catalog
+        markets = self.shared.model.markets
+        catalog = self.shared.catalog
 
         def ticker(key: str) -> Ticker | None:
             state = markets.get(key)
             return state.ticker if state else None
 
         if self.sort == "name":
-            names = self.view.names
+            names = self.shared.names
             order = sorted(self.keys, key=lambda k: catalog.entry(k).name(names).casefold())
         elif self.sort == "change":
             order = sorted(self.keys, key=lambda k: -(t.change_pct if (t := ticker(k)) else -999))
@@ -188,14 +188,14 @@ class Board(LinePane):
         """Repaint the rows whose data changed since the last flush (called at <= 30 Hz)."""
         self._now = now
         self.measure()
-        token = (self.view.model.seq, self.view.stale_seq)
+        token = (self.shared.model.seq, self.shared.stale_seq)
         if token == self._flushed and not self._flash_until:
             return
         self._flushed = token
         self._width = self.line_width
         if self.sort != "watchlist":
             self._resort()
-        markets = self.view.model.markets
+        markets = self.shared.model.markets
         for key in self.keys:
             state = markets.get(key)
             if state is None:
@@ -224,16 +224,16 @@ class Board(LinePane):
                 self.refresh_screen_line(y)
 
     def _signature(self, key: str) -> tuple:
-        state = self.view.model.markets.get(key)
+        state = self.shared.model.markets.get(key)
         venue = key.partition(":")[0]
         selected = key == self.selected
         return (
             state.ticker_seq if state else -1,
             selected,
             key in self._flash_until,
-            bool(self.view.stale.get(venue)),
+            bool(self.shared.stale.get(venue)),
             self._width,
-            self.view.names,
+            self.shared.names,
             state.book_seq if state and state.ticker and state.ticker.best_bid is None else -1,
         )
 
@@ -287,8 +287,8 @@ class Board(LinePane):
         p = self.palette
         selected, flashing, stale = signature[1], signature[2], signature[3]
         venue, _ = split_key(key)
-        entry = self.view.catalog.entry(key)
-        state = self.view.model.markets.get(key)
+        entry = self.shared.catalog.entry(key)
+        state = self.shared.model.markets.get(key)
         ticker = state.ticker if state else None
         base = p.base
         if ticker is None:
@@ -305,16 +305,16 @@ class Board(LinePane):
         cells: dict[str, tuple[str, Style]] = {
             "venue": (VENUE_LABEL.get(venue, venue), p.muted if not stale else p.stale),
             "market": (entry.symbol, base),
-            "name": (entry.name(self.view.names), base if not stale else p.stale),
+            "name": (entry.name(self.shared.names), base if not stale else p.stale),
         }
         if ticker is None:
             cells["last"] = ("no data", p.stale) if stale else ("loading…", p.muted)
         else:
             cells["last"] = (fmt_price(ticker.last, decimals), direction)
             cells["change"] = (fmt_pct(ticker.change_pct), direction)
-            cells["value"] = (compact(ticker.value_24h, self.view.locale), base)
+            cells["value"] = (compact(ticker.value_24h, self.shared.locale), base)
             bid, ask = ticker.best_bid, ticker.best_ask
-            if bid is None and ask is None and (book := self.view.live_book(key)) is not None:
+            if bid is None and ask is None and (book := self.shared.live_book(key)) is not None:
                 bid = book.bids[0][0] if book.bids else None
                 ask = book.asks[0][0] if book.asks else None
             cells["bid"] = (fmt_price(bid, decimals), p.bid if not stale else base)

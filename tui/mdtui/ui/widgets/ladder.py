@@ -19,10 +19,10 @@ from rich.style import Style
 from textual import events
 from textual.strip import Strip
 
+from mdtui.display.format import fmt_notional, fmt_price, fmt_size, size_decimals, spread_text
+from mdtui.display.shared_state import SharedState
 from mdtui.model.events import Book, Side, split_key
-from mdtui.model.market import MarketState
-from mdtui.ui.format import fmt_notional, fmt_price, fmt_size, size_decimals, spread_text
-from mdtui.ui.view import View
+from mdtui.model.market_store import MarketState
 from mdtui.ui.widgets.lines import LinePane, Part, centered, fit, strip_of
 
 OWN_MARK = "▶"
@@ -48,9 +48,9 @@ def bar_parts(eighths: int, fill: Style, edge: Style) -> list[Part]:
 class Ladder(LinePane):
     """Order book ladder for one market (``show(key)``)."""
 
-    def __init__(self, view: View, *, id: str | None = None) -> None:
+    def __init__(self, shared: SharedState, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.view = view
+        self.shared = shared
         self.key: str | None = None
         self._armed = 0
         self._seen: tuple = ()
@@ -70,8 +70,8 @@ class Ladder(LinePane):
         """Switch to ``key``. Live, its stored book may be old (it was not subscribed), so
         the ladder waits for a book newer than the switch before showing numbers."""
         self.key = key
-        state = self.view.model.markets.get(key) if key else None
-        self._armed = state.book_seq if state and not self.view.replay else 0
+        state = self.shared.model.markets.get(key) if key else None
+        self._armed = state.book_seq if state and not self.shared.replay else 0
         self._seen = ()
         self.flush(0.0)
 
@@ -84,7 +84,7 @@ class Ladder(LinePane):
         return state.book
 
     def _state(self) -> MarketState | None:
-        return self.view.model.markets.get(self.key) if self.key else None
+        return self.shared.model.markets.get(self.key) if self.key else None
 
     # -- flush --------------------------------------------------------------------------
 
@@ -96,10 +96,10 @@ class Ladder(LinePane):
         token = (
             self.key,
             state.book_seq if state else -1,
-            self.view.stale.get(venue),
+            self.shared.stale.get(venue),
             self.size,
-            self.view.locale,
-            self.view.account.orders_seq,
+            self.shared.locale,
+            self.shared.account.orders_seq,
         )
         if token == self._seen:
             return
@@ -123,12 +123,12 @@ class Ladder(LinePane):
 
     def own_levels(self) -> dict[tuple[Side, Decimal], Decimal]:
         """The user's resting orders on this market: (side, price) -> remaining size."""
-        key = (self.key, self.view.account.orders_seq)
+        key = (self.key, self.shared.account.orders_seq)
         if self._own[0] != key:
             levels = {}
             if self.key is not None:
                 venue, market = split_key(self.key)
-                levels = self.view.account.resting_levels(venue, market)
+                levels = self.shared.account.resting_levels(venue, market)
             self._own = (key, levels)
         return self._own[1]
 
@@ -142,8 +142,8 @@ class Ladder(LinePane):
         if height <= 0 or self.key is None:
             return []
         venue, _ = split_key(self.key)
-        entry = self.view.catalog.entry(self.key)
-        stale = self.view.stale.get(venue)
+        entry = self.shared.catalog.entry(self.key)
+        stale = self.shared.stale.get(venue)
         book = self.shown = self.book
         header: Spec = ("header", stale)
         if book is None:
@@ -158,7 +158,7 @@ class Ladder(LinePane):
         sdec = size_decimals(best)
         largest = max((s for _, s in (*asks, *bids)), default=Decimal(0))
         quote = entry.quote
-        locale = self.view.locale
+        locale = self.shared.locale
         stale_flag = bool(stale)
         own = self.own_levels()
 
@@ -284,4 +284,4 @@ class Ladder(LinePane):
         return strip_of(parts, width, p.base)
 
     def _quote(self) -> str:
-        return self.view.catalog.entry(self.key).quote if self.key else "VALUE"
+        return self.shared.catalog.entry(self.key).quote if self.key else "VALUE"

@@ -13,9 +13,9 @@ import time
 from rich.text import Text
 from textual.widget import Widget
 
-from mdtui.ui.catalog import VENUE_LABEL
-from mdtui.ui.format import fmt_age
-from mdtui.ui.health import FeedView
+from mdtui.display.catalog import VENUE_LABEL
+from mdtui.display.feed_status import FeedStatus
+from mdtui.display.format import fmt_age
 from mdtui.ui.palette import Palette
 
 DOT = {
@@ -47,7 +47,7 @@ class StatusLine(Widget):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.feeds: list[FeedView] = []
+        self.feeds: list[FeedStatus] = []
         self.mode = ""
         self.now = 0.0
         self._key: tuple = ()
@@ -64,7 +64,7 @@ class StatusLine(Widget):
             self._palette = Palette.build(self.app.theme_variables, foreground, background)
         return self._palette
 
-    def update(self, feeds: list[FeedView], now: float, mode: str) -> None:
+    def update(self, feeds: list[FeedStatus], now: float, mode: str) -> None:
         """Repaint only when the text would change (ages are shown to 0.1 s or 1 s)."""
         key = (tuple((f.state, f.detail, _age(f.age), f.stale) for f in feeds), int(now), mode)
         self.feeds, self.now, self.mode = feeds, now, mode
@@ -91,7 +91,7 @@ class StatusLine(Widget):
             text.append(right, p.muted)
         return text
 
-    def _indicator(self, text: Text, view: FeedView, short: bool) -> None:
+    def _indicator(self, text: Text, view: FeedStatus, short: bool) -> None:
         p = self.palette
         style = {
             "live": p.ok,

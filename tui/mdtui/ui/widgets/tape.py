@@ -14,10 +14,10 @@ from rich.style import Style
 from textual import events
 from textual.strip import Strip
 
+from mdtui.display.format import fmt_clock, fmt_notional, fmt_price, fmt_size, size_decimals
+from mdtui.display.shared_state import SharedState
 from mdtui.model.events import Trade
-from mdtui.model.market import MarketState
-from mdtui.ui.format import fmt_clock, fmt_notional, fmt_price, fmt_size, size_decimals
-from mdtui.ui.view import View
+from mdtui.model.market_store import MarketState
 from mdtui.ui.widgets.lines import LinePane, Part, centered, fit, strip_of
 
 SIDE_LABEL = {
@@ -29,9 +29,9 @@ SIDE_LABEL = {
 class Tape(LinePane):
     """Public trades of one market (``show(key)``)."""
 
-    def __init__(self, view: View, *, id: str | None = None) -> None:
+    def __init__(self, shared: SharedState, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.view = view
+        self.shared = shared
         self.key: str | None = None
         self._seen: tuple = ()
         self._seq = 0
@@ -46,8 +46,8 @@ class Tape(LinePane):
 
     def show(self, key: str | None) -> None:
         self.key = key
-        state = self.view.model.markets.get(key) if key else None
-        self._switch_seq = state.tape_seq if state and not self.view.replay else 0
+        state = self.shared.model.markets.get(key) if key else None
+        self._switch_seq = state.tape_seq if state and not self.shared.replay else 0
         self._seen = ()
         self._seq = 0
         self._price_w = 0
@@ -58,7 +58,7 @@ class Tape(LinePane):
         self.refresh()
 
     def _state(self) -> MarketState | None:
-        return self.view.model.markets.get(self.key) if self.key else None
+        return self.shared.model.markets.get(self.key) if self.key else None
 
     def trades(self, count: int | None = None) -> list[Trade]:
         """The newest ``count`` trades, newest first (what the pane shows from the top)."""
@@ -76,7 +76,7 @@ class Tape(LinePane):
         state = self._state()
         venue = self.key.partition(":")[0] if self.key else ""
         seq = state.tape_seq if state else 0
-        token = (self.key, seq, self.view.stale.get(venue), self.size, self.view.names)
+        token = (self.key, seq, self.shared.stale.get(venue), self.size, self.shared.names)
         if token == self._seen:
             return
         stale_changed = not self._seen or self._seen[2] != token[2]
@@ -105,7 +105,7 @@ class Tape(LinePane):
     # -- render -------------------------------------------------------------------------
 
     def _layout(self, trade: Trade) -> None:
-        entry = self.view.catalog.entry(self.key or "")
+        entry = self.shared.catalog.entry(self.key or "")
         if self._decimals is None:
             self._decimals = entry.price_decimals(trade.price, (trade.price,))
             self._size_dec = size_decimals(trade.price)
@@ -119,7 +119,7 @@ class Tape(LinePane):
         p = self.palette
         state = self._state()
         venue = self.key.partition(":")[0] if self.key else ""
-        stale = self.view.stale.get(venue)
+        stale = self.shared.stale.get(venue)
         if y == 0:
             if stale:
                 return centered(f" {stale} ", width, p.stale + Style(reverse=True), p.base)
@@ -129,7 +129,7 @@ class Tape(LinePane):
         index = int(self.scroll_offset.y) + y - 1
         if state is None or index >= len(state.tape):
             if index == 0 and self.key:
-                symbol = self.view.catalog.entry(self.key).symbol
+                symbol = self.shared.catalog.entry(self.key).symbol
                 return centered(f"waiting for {symbol} trades…", width, p.muted, p.base)
             return Strip.blank(width, p.base)
         trade = state.tape[-1 - index]
@@ -146,7 +146,7 @@ class Tape(LinePane):
 
     def _render_header(self, width: int) -> Strip:
         p = self.palette
-        quote = self.view.catalog.entry(self.key).quote if self.key else ""
+        quote = self.shared.catalog.entry(self.key).quote if self.key else ""
         parts: list[Part] = [
             (" ", p.header),
             (fit("TIME", 8), p.header),
@@ -163,17 +163,17 @@ class Tape(LinePane):
 
     def _render_trade(self, trade: Trade, width: int, stale: bool) -> Strip:
         p = self.palette
-        entry = self.view.catalog.entry(self.key or "")
+        entry = self.shared.catalog.entry(self.key or "")
         buy = trade.side == "buy"
         notional = trade.price * trade.size
-        big = entry.quote == "KRW" and notional >= self.view.big_trade
+        big = entry.quote == "KRW" and notional >= self.shared.big_trade
         if stale:
             side = text = muted = p.stale
         elif big:
             side = text = muted = p.big_buy if buy else p.big_sell
         else:
             side, text, muted = (p.bid if buy else p.ask), p.base, p.muted
-        label = SIDE_LABEL["ko" if self.view.names == "korean" else "en"][trade.side]
+        label = SIDE_LABEL["ko" if self.shared.names == "korean" else "en"][trade.side]
         if big:
             label += " ◆"
         parts: list[Part] = [
@@ -184,7 +184,7 @@ class Tape(LinePane):
             (" ", text),
             (fit(fmt_size(trade.size, self._size_dec), 12, True), text),
             (" ", text),
-            (fit(fmt_notional(notional, entry.quote, self.view.locale), 8, True), muted),
+            (fit(fmt_notional(notional, entry.quote, self.shared.locale), 8, True), muted),
             (" ", text),
             (fit(label, 6), side),
         ]

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import httpx
 
-from mdtui.feed.limits import RateLimiter
-from mdtui.feed.session import Frame
+from mdtui.feed.buffered_session import Frame
+from mdtui.feed.rate_limiter import RateLimiter
 from mdtui.feed.worker import FeedWorker, Sink, Tap
 from mdtui.model.events import AnyEvent
 from mdtui.settings import KorbitSettings, Settings, UpbitSettings

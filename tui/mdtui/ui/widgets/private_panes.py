@@ -24,11 +24,8 @@ from textual.content import Content
 from textual.strip import Strip
 from textual.widgets import ContentSwitcher
 
-from mdtui.model.account import valuation
-from mdtui.model.events import Balance, Fill, Order, market_key, split_key
-from mdtui.ui.catalog import VENUE_LABEL
-from mdtui.ui.feeds import VENUES
-from mdtui.ui.format import (
+from mdtui.display.catalog import VENUE_LABEL
+from mdtui.display.format import (
     compact,
     decimals_of,
     fmt_age,
@@ -38,8 +35,11 @@ from mdtui.ui.format import (
     fmt_size,
     size_decimals,
 )
+from mdtui.display.shared_state import SharedState
+from mdtui.feed.subscription_policy import VENUES
+from mdtui.model.account import valuation
+from mdtui.model.events import Balance, Fill, Order, market_key, split_key
 from mdtui.ui.palette import Palette
-from mdtui.ui.view import View
 from mdtui.ui.widgets.lines import LinePane, Part, fit, strip_of
 
 Spec = tuple
@@ -105,9 +105,9 @@ class TablePane(LinePane):
     """Column indexes dropped, in this order, when the pane is too narrow."""
     EMPTY = "nothing yet"
 
-    def __init__(self, view: View, clock: Clock, *, id: str | None = None) -> None:
+    def __init__(self, shared: SharedState, clock: Clock, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.view = view
+        self.shared = shared
         self.clock = clock
         self.specs: list[Spec] = []
         """The pane's rows (notes first), as built by the last flush."""
@@ -146,16 +146,16 @@ class TablePane(LinePane):
                     self.refresh_screen_line(y)
 
     def _common_token(self) -> tuple:
-        feeds = self.view.model.feeds
+        feeds = self.shared.model.feeds
         states = tuple(
             (v, h.state, h.reason) if (h := feeds.get((v, "private"))) else (v,) for v in VENUES
         )
         return (
-            self.view.scope,
+            self.shared.scope,
             self.line_width,
-            self.view.names,
-            self.view.locale,
-            tuple(sorted(self.view.private_missing.items())),
+            self.shared.names,
+            self.shared.locale,
+            tuple(sorted(self.shared.private_missing.items())),
             states,
         )
 
@@ -167,7 +167,7 @@ class TablePane(LinePane):
         raise NotImplementedError
 
     def empty_text(self) -> str:
-        if self.view.replay:
+        if self.shared.replay:
             return f"{self.EMPTY} (no private frames in this capture so far)"
         return self.EMPTY
 
@@ -175,15 +175,15 @@ class TablePane(LinePane):
 
     def scope(self) -> tuple[str | None, str | None]:
         """(venue, market) the rows are narrowed to; (None, None) for all markets."""
-        if self.view.scope is None:
+        if self.shared.scope is None:
             return None, None
-        return split_key(self.view.scope)
+        return split_key(self.shared.scope)
 
     def notes(self) -> list[Spec]:
         """One line per exchange in scope whose private data is missing or not live."""
         venue_scope, _ = self.scope()
         out: list[Spec] = []
-        missing = self.view.private_missing
+        missing = self.shared.private_missing
         for venue in (*VENUES, *sorted(set(missing) - set(VENUES))):
             if venue_scope is not None and venue != venue_scope:
                 continue
@@ -193,7 +193,7 @@ class TablePane(LinePane):
                 hint = hint.removeprefix(f"{venue}: ")
                 out.append(("note", f"{label}: {hint}", "muted"))
                 continue
-            health = self.view.model.feeds.get((venue, "private"))
+            health = self.shared.model.feeds.get((venue, "private"))
             if health is None or health.state == "live":
                 continue
             if health.state == "connecting":
@@ -202,7 +202,7 @@ class TablePane(LinePane):
                 why = f": {health.reason}" if health.reason else ""
                 text = f"{label} private feed reconnecting (attempt {health.attempt}){why}"
                 out.append(("note", text, "warn"))
-            elif health.state == "stopped" and not self.view.replay:
+            elif health.state == "stopped" and not self.shared.replay:
                 out.append(("note", f"{label} private feed stopped", "muted"))
         if missing and len(out) == len(missing) and set(missing) >= set(VENUES):
             out.append(
@@ -296,7 +296,7 @@ class TablePane(LinePane):
     # -- helpers for rows ---------------------------------------------------------------
 
     def side_label(self, side: str) -> str:
-        return SIDE_LABEL.get(self.view.names, SIDE_LABEL["english"]).get(side, side)
+        return SIDE_LABEL.get(self.shared.names, SIDE_LABEL["english"]).get(side, side)
 
 
 class OrdersPane(TablePane):
@@ -318,11 +318,11 @@ class OrdersPane(TablePane):
     EMPTY = "no open or recent orders"
 
     def token(self, now: float) -> tuple:
-        return (self.view.account.orders_seq, int(now))
+        return (self.shared.account.orders_seq, int(now))
 
     def build(self, now: float) -> list[Spec]:
         venue, market = self.scope()
-        orders = self.view.account.orders_view(venue, market, CLOSED_SHOWN)
+        orders = self.shared.account.orders_view(venue, market, CLOSED_SHOWN)
         # the store lists open orders newest first and closed ones by last update; equal
         # times (a REST seed, a replay) tie-break by exchange and id, so a screen is stable
         orders.sort(
@@ -337,7 +337,7 @@ class OrdersPane(TablePane):
         return [self._row(o, now) for o in orders]
 
     def _row(self, o: Order, now: float) -> Spec:
-        entry = self.view.catalog.entry(market_key(o.venue, o.market))
+        entry = self.shared.catalog.entry(market_key(o.venue, o.market))
         ref = o.price or o.avg_price
         decimals = entry.price_decimals(ref)
         sdec = size_decimals(ref)
@@ -347,7 +347,7 @@ class OrdersPane(TablePane):
         if o.qty is not None:
             qty = fmt_size(o.qty, sdec)
         elif o.amount is not None:
-            qty = f"{compact(o.amount, self.view.locale)} {entry.quote}"
+            qty = f"{compact(o.amount, self.shared.locale)} {entry.quote}"
         else:
             qty = "—"
         cells = (
@@ -390,17 +390,17 @@ class FillsPane(TablePane):
     EMPTY = "no fills yet"
 
     def token(self, now: float) -> tuple:
-        return (self.view.account.fills_seq,)
+        return (self.shared.account.fills_seq,)
 
     def build(self, now: float) -> list[Spec]:
         venue, market = self.scope()
-        fills = self.view.account.fills_view(venue, market, FILLS_SHOWN)
+        fills = self.shared.account.fills_view(venue, market, FILLS_SHOWN)
         if len({f.ts for f in fills}) < len(fills):  # equal times: a fixed order
             fills.sort(key=lambda f: (-f.ts, VENUE_RANK.get(f.venue, 9), f.order_id, f.trade_id))
         return [self._row(f) for f in fills]
 
     def _row(self, f: Fill) -> Spec:
-        entry = self.view.catalog.entry(market_key(f.venue, f.market))
+        entry = self.shared.catalog.entry(market_key(f.venue, f.market))
         decimals = entry.price_decimals(f.price)
         quote = entry.quote or "KRW"
         if f.fee is None:
@@ -445,26 +445,26 @@ class BalancesPane(TablePane):
     REVALUE_HZ = 2
     """Valuations follow the last prices at most this often."""
 
-    def __init__(self, view: View, clock: Clock, *, id: str | None = None) -> None:
-        super().__init__(view, clock, id=id)
+    def __init__(self, shared: SharedState, clock: Clock, *, id: str | None = None) -> None:
+        super().__init__(shared, clock, id=id)
         self.totals: dict[str, tuple[Decimal, bool]] = {}
         """venue -> (value of the valued rows in KRW, whether every row had a price)."""
 
     def token(self, now: float) -> tuple:
-        return (self.view.account.balances_seq, int(now * self.REVALUE_HZ))
+        return (self.shared.account.balances_seq, int(now * self.REVALUE_HZ))
 
     def _last_price(self, venue: str, market: str) -> Decimal | None:
-        state = self.view.model.markets.get(f"{venue}:{market}")
+        state = self.shared.model.markets.get(f"{venue}:{market}")
         return state.last_price if state is not None else None
 
     def build(self, now: float) -> list[Spec]:
         venue, market = self.scope()
         rows = sorted(
-            self.view.account.balances_view(venue),
+            self.shared.account.balances_view(venue),
             key=lambda b: (VENUE_RANK.get(b.venue, 9), b.venue),  # stable: KRW first
         )
         if market is not None and venue is not None:
-            entry = self.view.catalog.entry(market_key(venue, market))
+            entry = self.shared.catalog.entry(market_key(venue, market))
             wanted = {entry.base.upper(), (entry.quote or "KRW").upper()}
             rows = [b for b in rows if b.currency.upper() in wanted]
         totals: dict[str, tuple[Decimal, bool]] = {}
@@ -485,7 +485,7 @@ class BalancesPane(TablePane):
         entry = None
         if price is not None:
             market = f"KRW-{cur}" if b.venue == "upbit" else f"{cur.lower()}_krw"
-            entry = self.view.catalog.entry(market_key(b.venue, market))
+            entry = self.shared.catalog.entry(market_key(b.venue, market))
         decimals = entry.price_decimals(price) if entry is not None else 0
         avg = b.avg_buy_price if b.avg_buy_price else None
         pnl = val.pnl_pct
@@ -509,11 +509,11 @@ class PrivatePanes(ContentSwitcher):
     """Orders, Fills and Balances, one visible at a time; the border title works as the
     tab bar (the shown pane highlighted, new fills counted on the Fills tab)."""
 
-    def __init__(self, view: View, clock: Clock, *, id: str | None = None) -> None:
-        self.view = view
-        self.orders = OrdersPane(view, clock, id="orders")
-        self.fills = FillsPane(view, clock, id="fills")
-        self.balances = BalancesPane(view, clock, id="balances")
+    def __init__(self, shared: SharedState, clock: Clock, *, id: str | None = None) -> None:
+        self.shared = shared
+        self.orders = OrdersPane(shared, clock, id="orders")
+        self.fills = FillsPane(shared, clock, id="fills")
+        self.balances = BalancesPane(shared, clock, id="balances")
         super().__init__(self.orders, self.fills, self.balances, id=id, initial="orders")
         self.unseen_fills = 0
         """Fills that arrived while the Fills pane was not shown."""
@@ -552,9 +552,9 @@ class PrivatePanes(ContentSwitcher):
         self._titles()
 
     def _titles(self) -> None:
-        account = self.view.account
-        scope = self.view.scope
-        key = (self.current, account.orders_seq, self.unseen_fills, scope, self.view.names,
+        account = self.shared.account
+        scope = self.shared.scope
+        key = (self.current, account.orders_seq, self.unseen_fills, scope, self.shared.names,
                tuple(sorted(self.balances.totals.items())))  # fmt: skip
         if key == self._title_key:
             return
@@ -569,7 +569,7 @@ class PrivatePanes(ContentSwitcher):
         if scope is None:
             where = "all markets"
         else:
-            entry = self.view.catalog.entry(scope)
+            entry = self.shared.catalog.entry(scope)
             where = f"{entry.symbol} {VENUE_LABEL.get(entry.venue, entry.venue)} only"
         parts: list[str | tuple[str, str]] = []
         for name in PANES:
@@ -583,7 +583,7 @@ class PrivatePanes(ContentSwitcher):
         if self.current == "balances" and self.balances.totals:
             subtitle = "  ".join(
                 f"{VENUE_LABEL.get(v, v)} {'' if complete else '≥ '}"
-                f"{compact(total, self.view.locale)} KRW"
+                f"{compact(total, self.shared.locale)} KRW"
                 for v, (total, complete) in self.balances.totals.items()
             )
         for pane in self.panes.values():

@@ -10,8 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from mdtui.display.format import decimals_of, infer_decimals
 from mdtui.model.events import market_key, split_key
-from mdtui.ui.format import decimals_of, infer_decimals
 from mdtui.venues.markets import MarketInfo
 
 VENUE_LABEL = {"upbit": "Upbit", "korbit": "Korbit"}

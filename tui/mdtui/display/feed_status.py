@@ -1,18 +1,18 @@
 """Feed health as the screen shows it: one indicator per socket and the stale rule.
 
-Pure functions over :class:`mdtui.model.market.FeedHealth`; no Textual.
+Pure functions over :class:`mdtui.model.market_store.FeedHealth`; no Textual.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mdtui.model.market import FeedHealth, MarketData
-from mdtui.ui.format import fmt_age
+from mdtui.display.format import fmt_age
+from mdtui.model.market_store import FeedHealth, MarketStore
 
 
 @dataclass(frozen=True, slots=True)
-class FeedView:
+class FeedStatus:
     """What the status line says about one feed."""
 
     venue: str
@@ -36,12 +36,12 @@ DOWN_AFTER_ATTEMPTS = 5
 """A feed that failed this many reconnects in a row is shown as down (it keeps trying)."""
 
 
-def feed_view(
+def feed_status_of(
     health: FeedHealth | None, venue: str, channel: str, now: float, stale_after: float
-) -> FeedView:
+) -> FeedStatus:
     """Summarise one feed at ``now`` (Unix seconds)."""
     if health is None:
-        return FeedView(venue, channel, "connecting", None, "", True)
+        return FeedStatus(venue, channel, "connecting", None, "", True)
     age = now - health.last_message_ms / 1000 if health.last_message_ms else None
     state: str = health.state
     detail = ""
@@ -54,22 +54,25 @@ def feed_view(
     elif state == "stopped" and health.reason:
         detail = health.reason
     stale = state != "live" and (age is None or age > stale_after)
-    return FeedView(venue, channel, state, age, detail, stale)
+    return FeedStatus(venue, channel, state, age, detail, stale)
 
 
-def feed_views(
-    model: MarketData,
+def feed_statuses(
+    model: MarketStore,
     venues: list[str],
     now: float,
     stale_after: float,
     private: list[str] | None = None,
     off: dict[str, str] | None = None,
-) -> list[FeedView]:
+) -> list[FeedStatus]:
     """Public feeds of ``venues`` first, then the private feeds of ``private`` (venues
     with keys) and of ``off`` (venue -> why there is no private feed: ``off`` without keys,
     ``stopped`` with the reason when the configured keys cannot be used), then any other
     feed the model has heard of (a replay's private frames)."""
-    out = [feed_view(model.feeds.get((v, "public")), v, "public", now, stale_after) for v in venues]
+    out = [
+        feed_status_of(model.feeds.get((v, "public")), v, "public", now, stale_after)
+        for v in venues
+    ]
     private = private or []
     off = off or {}
     listed = {(v, "public") for v in venues}
@@ -77,15 +80,15 @@ def feed_views(
         listed.add((venue, "private"))
         if venue in private:
             health = model.feeds.get((venue, "private"))
-            out.append(feed_view(health, venue, "private", now, stale_after))
+            out.append(feed_status_of(health, venue, "private", now, stale_after))
         elif off[venue].startswith("set "):  # no keys at all: nothing is wrong
-            out.append(FeedView(venue, "private", "off", None, "no API keys", False))
+            out.append(FeedStatus(venue, "private", "off", None, "no API keys", False))
         else:  # keys configured but unusable (unreadable key file, ...): say why
-            out.append(FeedView(venue, "private", "stopped", None, off[venue], False))
+            out.append(FeedStatus(venue, "private", "stopped", None, off[venue], False))
     for (venue, channel), health in sorted(model.feeds.items()):
         if (venue, channel) in listed:
             continue
-        out.append(feed_view(health, venue, channel, now, stale_after))
+        out.append(feed_status_of(health, venue, channel, now, stale_after))
     return out
 
 
@@ -96,7 +99,7 @@ def _private_order(private: list[str], off: dict[str, str]) -> list[str]:
     return known + sorted(wanted - set(known))
 
 
-def stale_reason(view: FeedView) -> str | None:
+def stale_reason(view: FeedStatus) -> str | None:
     """The banner a pane shows for a stale venue, or None when its data is current."""
     if not view.stale:
         return None

@@ -7,7 +7,7 @@ import logging
 import httpx
 import msgspec
 
-from mdtui.feed.venues import korbit_endpoints, upbit_endpoints
+from mdtui.feed.public_feeds import korbit_endpoints, upbit_endpoints
 from mdtui.settings import Settings
 from mdtui.venues import korbit, upbit
 from mdtui.venues.markets import MarketInfo

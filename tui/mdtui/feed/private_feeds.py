@@ -22,9 +22,9 @@ from datetime import UTC, datetime
 import httpx
 from httpx_ws import WebSocketUpgradeError
 
-from mdtui.feed.limits import RateLimiter
-from mdtui.feed.session import Frame
-from mdtui.feed.venues import korbit_endpoints, upbit_endpoints
+from mdtui.feed.buffered_session import Frame
+from mdtui.feed.public_feeds import korbit_endpoints, upbit_endpoints
+from mdtui.feed.rate_limiter import RateLimiter
 from mdtui.feed.worker import FeedWorker, Sink, Tap
 from mdtui.model.events import AnyEvent, Fill, Order, OrdersSnapshot
 from mdtui.settings import Settings

@@ -20,11 +20,11 @@ from pathlib import Path
 from textual.app import App
 from textual.timer import Timer
 
+from mdtui.display.shared_state import SharedState
+from mdtui.feed.subscription_policy import subscriptions
 from mdtui.feed.worker import FeedWorker
 from mdtui.model.events import AnyEvent, Balances, Fill, Order, OrdersSnapshot
 from mdtui.settings import Settings
-from mdtui.ui.feeds import subscriptions
-from mdtui.ui.view import View
 from mdtui.venues.markets import MarketInfo
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ PRIVATE_KINDS = (Order, Fill, Balances, OrdersSnapshot)
 """Event kinds of the private channel (a replay's batches are routed by them)."""
 
 
-class FeedHub:
+class FeedSupervisor:
     """Starts the feeds for ``app`` and keeps their subscriptions in line with the
     watchlist and the selected market."""
 
@@ -45,14 +45,14 @@ class FeedHub:
         self,
         app: App,
         settings: Settings,
-        view: View,
+        shared: SharedState,
         clock: Callable[[], float],
         on_markets: Callable[[], None],
         on_fills: Callable[[list[Fill]], None] = lambda fills: None,
     ) -> None:
         self.app = app
         self.settings = settings
-        self.view = view
+        self.shared = shared
         self.clock = clock
         self.on_markets = on_markets
         """Called when a market list arrived (names and ticks changed)."""
@@ -68,13 +68,13 @@ class FeedHub:
 
     def sink(self, events: list[AnyEvent]) -> None:
         """Called by the public workers (same event loop) with each decoded batch."""
-        self.view.model.apply(events, int(self.clock() * 1000), "public")
+        self.shared.model.apply(events, int(self.clock() * 1000), "public")
 
     def private_sink(self, events: list[AnyEvent]) -> None:
         """Called by the private workers with each batch: feed health into the model,
         orders, fills and balances into the account, all of it, in order."""
-        self.view.model.apply(events, int(self.clock() * 1000), "private")
-        fills = self.view.account.apply(events)
+        self.shared.model.apply(events, int(self.clock() * 1000), "private")
+        fills = self.shared.account.apply(events)
         if fills:
             self.on_fills(fills)
 
@@ -94,12 +94,12 @@ class FeedHub:
                 self._replay(replay, speed), name="replay", group="replay", exit_on_error=False
             )
             return
-        from mdtui.feed.private import private_workers
-        from mdtui.feed.venues import public_workers
+        from mdtui.feed.private_feeds import private_workers
+        from mdtui.feed.public_feeds import public_workers
 
         setup = private_workers(self.settings, self.private_sink)
         self.private = dict(setup.workers)
-        self.view.private_missing = dict(setup.missing)
+        self.shared.private_missing = dict(setup.missing)
         for venue, worker in self.private.items():
             app.run_worker(
                 worker.run(),
@@ -154,7 +154,7 @@ class FeedHub:
 
     def streams_book(self, key: str) -> bool:
         """Whether ``key``'s order book is being streamed (so its stored book is current)."""
-        if self.view.replay:
+        if self.shared.replay:
             return True
         venue, _, market = key.partition(":")
         worker = self.workers.get(venue)
@@ -165,8 +165,8 @@ class FeedHub:
     # -- replay and market lists --------------------------------------------------------
 
     async def _replay(self, path: Path, speed: float) -> None:
+        from mdtui.feed.public_feeds import decoder_for
         from mdtui.feed.replay import replay
-        from mdtui.feed.venues import decoder_for
 
         count = await replay(path, decoder_for, self.replay_sink, speed)
         log.info("replay of %s ended after %d frames", path, count)
@@ -176,7 +176,7 @@ class FeedHub:
         """Fetch the exchange's market list (names, ticks) for search; retry with backoff."""
         import httpx
 
-        from mdtui.feed.rest import fetch_markets
+        from mdtui.feed.market_lists import fetch_markets
 
         delay, longest = MARKETS_RETRY
         # one client for all attempts: a new TLS context costs ~80 ms of CPU each time
@@ -199,8 +199,8 @@ class FeedHub:
     def _merge_lists(self) -> None:
         """Add the loaded lists to the catalogue; Korbit lists no names, so it borrows
         Upbit's by base currency."""
-        from mdtui.feed.rest import with_names
+        from mdtui.feed.market_lists import with_names
 
         named = self._lists.get("upbit", [])
         for venue, infos in self._lists.items():
-            self.view.catalog.add_infos(venue, with_names(infos, named) if named else infos)
+            self.shared.catalog.add_infos(venue, with_names(infos, named) if named else infos)

@@ -8,15 +8,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from mdtui.display.catalog import Catalog
 from mdtui.model.account import Account
 from mdtui.model.events import Book
-from mdtui.model.market import MarketData
-from mdtui.ui.catalog import Catalog
+from mdtui.model.market_store import MarketStore
 
 
 @dataclass
-class View:
-    model: MarketData = field(default_factory=MarketData)
+class SharedState:
+    model: MarketStore = field(default_factory=MarketStore)
     account: Account = field(default_factory=Account)
     """The user's orders, fills and balances (private feeds)."""
     private_missing: dict[str, str] = field(default_factory=dict)

@@ -83,7 +83,7 @@ class FeedHealth:
 
 
 @dataclass
-class MarketData:
+class MarketStore:
     """Every market the app has seen, and the health of every feed."""
 
     markets: dict[str, MarketState] = field(default_factory=dict)
