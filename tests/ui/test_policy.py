@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mdtui.display.feed_status import feed_status_of, feed_statuses, stale_reason
-from mdtui.feed.subscription_policy import subscriptions
+from mdtui.feed.subscription_policy import dashboard_subscriptions
 from mdtui.model.events import FeedState
 from mdtui.model.market_store import FeedHealth, MarketStore
 
@@ -11,7 +11,7 @@ WATCH = ["upbit:KRW-BTC", "upbit:KRW-ETH", "korbit:btc_krw"]
 
 
 def test_tickers_for_watchlist_detail_for_selection_only():
-    subs = subscriptions(WATCH, "upbit:KRW-ETH")
+    subs = dashboard_subscriptions(WATCH, "upbit:KRW-ETH")
     assert subs["upbit"].tickers == {"KRW-BTC", "KRW-ETH"}
     assert subs["upbit"].books == subs["upbit"].trades == {"KRW-ETH"}
     assert subs["korbit"].tickers == {"btc_krw"}
@@ -19,13 +19,13 @@ def test_tickers_for_watchlist_detail_for_selection_only():
 
 
 def test_selection_outside_watchlist_still_streams():
-    subs = subscriptions(WATCH, "korbit:eth_krw")
+    subs = dashboard_subscriptions(WATCH, "korbit:eth_krw")
     assert subs["korbit"].tickers == {"btc_krw", "eth_krw"}
     assert subs["korbit"].books == {"eth_krw"}
 
 
 def test_no_selection():
-    subs = subscriptions([], None)
+    subs = dashboard_subscriptions([], None)
     assert not subs["upbit"] and not subs["korbit"]
 
 

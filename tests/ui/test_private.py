@@ -164,7 +164,7 @@ async def test_fill_while_disconnected_shows_after_reconnect(venue, demo_setting
     app = make_app(demo_settings)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot, app)
-        app.hub.private[venue].backoff.base = 1.0  # a window in which the socket is down
+        app.feeds.private[venue].backoff.base = 1.0  # a window in which the socket is down
         key = f"{venue}:{MARKET[venue]}"
         await select(pilot, app, key)
         price = resting_price(quiet_sim, venue, "buy")
@@ -241,7 +241,7 @@ async def test_without_keys_the_panes_say_how_to_configure_them(settings, sim):
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot, app)
         await pilot.pause(0.3)
-        assert app.hub.private == {}
+        assert app.feeds.private == {}
         for name in ("o", "f", "b"):
             await pilot.press(name)
             await pilot.pause(0.05)

@@ -95,7 +95,7 @@ async def test_fill_toasts_name_the_fill_are_capped_and_ring_when_asked(base_set
     bells: list[int] = []
     async with app.run_test(size=SIZE) as pilot:
         app.bell = lambda: bells.append(1)  # type: ignore[method-assign]
-        sink = app.hub.private_sink
+        sink = app.feeds.private_sink
         first = fill("upbit", "KRW-BTC", "o1", "t1", "buy", "145200000", "0.01")
         sink([FeedState("upbit", "private", "live"), first])
         await pilot.pause(0.05)

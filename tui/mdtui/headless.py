@@ -16,22 +16,12 @@ from pathlib import Path
 import msgspec
 
 from mdtui.demo import point_at, simulator_process
-from mdtui.feed.private_feeds import private_workers
-from mdtui.feed.public_feeds import decoder_for, public_workers
 from mdtui.feed.recorder import Recorder
-from mdtui.feed.replay import replay as replay_file
-from mdtui.feed.worker import Sink, Subscription, Tap
-from mdtui.model.events import Ack, AnyEvent, FeedState, Heartbeat, split_key
+from mdtui.feed.subscription_policy import by_venue
+from mdtui.feed.supervisor import FeedSupervisor
+from mdtui.feed.worker import Sink, Tap
+from mdtui.model.events import Ack, AnyEvent, FeedState, Heartbeat
 from mdtui.settings import Settings
-
-
-def by_venue(markets: Sequence[str]) -> dict[str, list[str]]:
-    """``["upbit:KRW-BTC", "korbit:btc_krw"]`` -> ``{"upbit": ["KRW-BTC"], ...}``."""
-    out: dict[str, list[str]] = {}
-    for key in markets:
-        venue, market = split_key(key)
-        out.setdefault(venue, []).append(market)
-    return out
 
 
 @contextlib.asynccontextmanager
@@ -42,25 +32,16 @@ async def running_feeds(
     tap: Tap | None = None,
     *,
     private: bool = False,
-) -> AsyncIterator[None]:
+) -> AsyncIterator[FeedSupervisor]:
     """Public feeds for ``markets`` (ticker, book and trades each) while the block runs,
     and with ``private`` the private feed of every exchange that has keys configured."""
-    wanted = by_venue(markets)
-    workers = list(public_workers(settings, sink, tap, venues=wanted.keys()).items())
-    for venue, worker in workers:
-        codes = wanted[venue]
-        worker.subscribe(Subscription.of(codes, codes, codes))
-    if private:
-        workers += private_workers(settings, sink, tap).workers.items()
-    tasks = [asyncio.create_task(w.run()) for _, w in workers]
+    feeds = FeedSupervisor(settings, sink, sink, tap=tap, venues=by_venue(markets), private=private)
+    feeds.want_everything(markets)
+    feeds.start()
     try:
-        yield
+        yield feeds
     finally:
-        for _, worker in workers:
-            worker.stop()
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await feeds.aclose()
 
 
 def _state_line(ev: FeedState) -> str:
@@ -115,7 +96,8 @@ async def watch(
 
     try:
         if replay is not None:
-            task = asyncio.create_task(replay_file(replay, decoder_for, sink, speed))
+            feeds = FeedSupervisor(settings, sink, sink)
+            task = asyncio.create_task(feeds.replay(replay, speed))
             stop = asyncio.create_task(done.wait())
             await asyncio.wait({task, stop}, return_when=asyncio.FIRST_COMPLETED)
             stop.cancel()

@@ -1,22 +1,31 @@
-"""What the public sockets stream, given the watchlist and the selected market.
+"""What the public sockets stream, given what the user looks at.
 
-Policy: tickers for every watchlist market of a venue, plus its best bid and ask (a
-one-level book on Upbit, whose tickers carry none); the full book and trades for the
-selected market only. A market switch changes the subscription on the same socket (the worker
-debounces and collapses changes), it never reconnects.
+The dashboard's policy: tickers for every watchlist market of a venue, plus its best bid and
+ask (a one-level book on Upbit, whose tickers carry none); the full book and trades for the
+selected market only. A market switch changes the subscription on the same socket (the
+supervisor paces changes, the worker collapses them), it never reconnects.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from mdtui.feed.worker import Subscription
 from mdtui.model.events import split_key
+from mdtui.venues.subscription import Subscription
 
 VENUES = ("upbit", "korbit")
 
 
-def subscriptions(
+def by_venue(markets: Iterable[str]) -> dict[str, list[str]]:
+    """``["upbit:KRW-BTC", "korbit:btc_krw"]`` -> ``{"upbit": ["KRW-BTC"], ...}``."""
+    out: dict[str, list[str]] = {}
+    for key in markets:
+        venue, market = split_key(key)
+        out.setdefault(venue, []).append(market)
+    return out
+
+
+def dashboard_subscriptions(
     watchlist: Iterable[str], selected: str | None, venues: Sequence[str] = VENUES
 ) -> dict[str, Subscription]:
     """The subscription each venue's public socket should have."""

@@ -1,12 +1,12 @@
-"""The app's feeds: one async worker per public websocket and one per private websocket
-of an exchange with API keys (or a replay), the subscription policy with its pacing, and
-the exchanges' market lists for the catalogue.
+"""The feeds of one session, for the dashboard and for ``mdtui watch`` / ``mdtui record``.
 
-Workers run as Textual workers of the app, each in its own group with
-``exit_on_error=False``. Their sinks are called on the app's event loop with each decoded
-batch and only write the shared model and account; the panes read them at their own pace.
-Private batches are applied whole and in order (never dropped or coalesced); the fills
-that were new are handed to ``on_fills`` (toasts).
+:class:`FeedSupervisor` starts one worker per public websocket, one per private websocket of
+an exchange with API keys, or a replay of a capture file instead; keeps the subscriptions in
+line with what the caller wants (paced, so holding a key sends a few requests, not one per
+row); and loads the exchanges' market lists. How a coroutine runs is the caller's choice
+(``spawn``): the dashboard runs them as Textual workers, the headless commands as asyncio
+tasks (the default). Sinks are called on the event loop with each decoded batch; private
+batches arrive whole and in order, never dropped or coalesced.
 """
 
 from __future__ import annotations
@@ -14,18 +14,22 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
-from textual.app import App
-from textual.timer import Timer
+import httpx
 
-from mdtui.display.shared_state import SharedState
-from mdtui.feed.subscription_policy import subscriptions
-from mdtui.feed.worker import FeedWorker
+from mdtui.feed.market_lists import fetch_markets, with_names
+from mdtui.feed.private_feeds import private_workers
+from mdtui.feed.public_feeds import decoder_for, public_workers
+from mdtui.feed.replay import replay
+from mdtui.feed.subscription_policy import VENUES, by_venue, dashboard_subscriptions
+from mdtui.feed.worker import FeedWorker, Sink, Tap
 from mdtui.model.events import AnyEvent, Balances, Fill, Order, OrdersSnapshot
 from mdtui.settings import Settings
 from mdtui.venues.markets import MarketInfo
+from mdtui.venues.subscription import Subscription
 
 log = logging.getLogger(__name__)
 
@@ -36,125 +40,135 @@ MARKETS_RETRY = (5.0, 120.0)
 PRIVATE_KINDS = (Order, Fill, Balances, OrdersSnapshot)
 """Event kinds of the private channel (a replay's batches are routed by them)."""
 
+Spawn = Callable[[Coroutine[Any, Any, Any], str, str], object]
+"""``spawn(coroutine, name, group)`` runs a long-lived coroutine in the background."""
+
 
 class FeedSupervisor:
-    """Starts the feeds for ``app`` and keeps their subscriptions in line with the
-    watchlist and the selected market."""
+    """Runs a session's feeds and keeps their subscriptions as wanted.
+
+    ``public_sink`` gets the public sockets' batches, ``private_sink`` the private ones'
+    (a replay routes each batch by its event kinds). ``on_markets`` is called with every
+    loaded market list (venue -> markets, Korbit's named after Upbit's by base currency).
+    """
 
     def __init__(
         self,
-        app: App,
         settings: Settings,
-        shared: SharedState,
-        clock: Callable[[], float],
-        on_markets: Callable[[], None],
-        on_fills: Callable[[list[Fill]], None] = lambda fills: None,
+        public_sink: Sink,
+        private_sink: Sink,
+        *,
+        tap: Tap | None = None,
+        spawn: Spawn | None = None,
+        venues: Iterable[str] = VENUES,
+        private: bool = True,
+        on_markets: Callable[[dict[str, list[MarketInfo]]], None] | None = None,
+        on_replay_end: Callable[[int], None] = lambda count: None,
     ) -> None:
-        self.app = app
         self.settings = settings
-        self.shared = shared
-        self.clock = clock
+        self.public_sink = public_sink
+        self.private_sink = private_sink
+        self.tap = tap
+        self.venues = list(venues)
+        self.with_private = private
         self.on_markets = on_markets
-        """Called when a market list arrived (names and ticks changed)."""
-        self.on_fills = on_fills
-        """Called with the fills each private batch added (not with repeats)."""
+        """None: market lists are not loaded."""
+        self.on_replay_end = on_replay_end
+        self._spawn = spawn or self._spawn_task
+        self._tasks: list[asyncio.Task[Any]] = []
         self.workers: dict[str, FeedWorker] = {}
+        """The public feed workers by exchange (empty before start and in a replay)."""
         self.private: dict[str, FeedWorker] = {}
         """The private feed workers by exchange (only exchanges with keys)."""
-        self._lists: dict[str, list[MarketInfo]] = {}
-        self._wanted: tuple[list[str], str | None] = ([], None)
+        self.private_missing: dict[str, str] = {}
+        """venue -> how to configure it, for venues without (usable) API keys."""
+        self.replaying = False
+        self.market_lists: dict[str, list[MarketInfo]] = {}
+        self._wanted: dict[str, Subscription] = {}
         self._sent_at = 0.0
-        self._timer: Timer | None = None
+        self._timer: asyncio.TimerHandle | None = None
 
-    def sink(self, events: list[AnyEvent]) -> None:
-        """Called by the public workers (same event loop) with each decoded batch."""
-        self.shared.model.apply(events, int(self.clock() * 1000), "public")
+    # -- lifecycle ----------------------------------------------------------------------
 
-    def private_sink(self, events: list[AnyEvent]) -> None:
-        """Called by the private workers with each batch: feed health into the model,
-        orders, fills and balances into the account, all of it, in order."""
-        self.shared.model.apply(events, int(self.clock() * 1000), "private")
-        fills = self.shared.account.apply(events)
-        if fills:
-            self.on_fills(fills)
-
-    def replay_sink(self, events: list[AnyEvent]) -> None:
-        """A replay's batches (one frame each): private ones to the account too."""
-        if any(isinstance(ev, PRIVATE_KINDS) for ev in events):
-            self.private_sink(events)
-        else:
-            self.sink(events)
-
-    def start(self, replay: Path | None = None, speed: float = 1.0) -> None:
-        """Start a replay of ``replay``, or one worker per exchange's public socket and
-        one per private socket of an exchange with keys."""
-        app = self.app
-        if replay is not None:
-            app.run_worker(
-                self._replay(replay, speed), name="replay", group="replay", exit_on_error=False
-            )
+    def start(self, replay_path: Path | None = None, speed: float = 1.0) -> None:
+        """Start a replay of ``replay_path``, or the public workers (with their market
+        lists) and, unless disabled, the private worker of every exchange with keys.
+        Must be called on the running event loop."""
+        if replay_path is not None:
+            self.replaying = True
+            self._spawn(self._replay(replay_path, speed), "replay", "replay")
             return
-        from mdtui.feed.private_feeds import private_workers
-        from mdtui.feed.public_feeds import public_workers
-
-        setup = private_workers(self.settings, self.private_sink)
-        self.private = dict(setup.workers)
-        self.shared.private_missing = dict(setup.missing)
-        for venue, worker in self.private.items():
-            app.run_worker(
-                worker.run(),
-                name=f"{venue} private feed",
-                group=f"feed-{venue}-private",
-                exit_on_error=False,
-            )
-
-        self.workers = dict(public_workers(self.settings, self.sink))
+        if self.with_private:
+            setup = private_workers(self.settings, self.private_sink, self.tap)
+            self.private = dict(setup.workers)
+            self.private_missing = dict(setup.missing)
+            for venue, worker in self.private.items():
+                self._spawn(worker.run(), f"{venue} private feed", f"feed-{venue}-private")
+        self.workers = dict(public_workers(self.settings, self.public_sink, self.tap, self.venues))
         for venue, worker in self.workers.items():
-            app.run_worker(
-                worker.run(),
-                name=f"{venue} public feed",
-                group=f"feed-{venue}-public",
-                exit_on_error=False,
-            )
-            app.run_worker(
-                self._load_markets(venue),
-                name=f"{venue} market list",
-                group=f"markets-{venue}",
-                exit_on_error=False,
-            )
+            self._spawn(worker.run(), f"{venue} public feed", f"feed-{venue}-public")
+            if self.on_markets is not None:
+                self._spawn(self._load_markets(venue), f"{venue} market list", f"markets-{venue}")
         self._send()
 
     def stop(self) -> None:
-        """Ask every worker to stop (they also stop when the app cancels them)."""
+        """Ask every worker to stop (no waiting on sockets)."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         for worker in (*self.workers.values(), *self.private.values()):
             worker.stop()
 
+    async def aclose(self) -> None:
+        """Stop, then cancel and await the tasks the default ``spawn`` started."""
+        self.stop()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+
+    def _spawn_task(self, coro: Coroutine[Any, Any, Any], name: str, group: str) -> object:
+        task = asyncio.get_running_loop().create_task(coro, name=name)
+        self._tasks.append(task)
+        return task
+
     # -- subscriptions ------------------------------------------------------------------
 
-    def want(self, watchlist: list[str], selected: str | None) -> None:
-        """Stream tickers for ``watchlist`` and book and trades for ``selected``: at once,
-        unless a change went out less than :data:`SUBSCRIBE_EVERY` ago; then once more
-        when that interval is over (holding ``j`` sends a few requests, not one per row)."""
-        self._wanted = (list(watchlist), selected)
+    def want(self, watchlist: Sequence[str], selected: str | None) -> None:
+        """The dashboard's policy: tickers (and best bid/ask) for ``watchlist``, book and
+        trades for ``selected`` (see :func:`dashboard_subscriptions`)."""
+        self._change(dashboard_subscriptions(watchlist, selected, self.venues))
+
+    def want_everything(self, markets: Sequence[str]) -> None:
+        """Tickers, books and trades of every one of ``markets`` (``watch``, ``record``)."""
+        wanted = by_venue(markets)
+        self._change(
+            {v: Subscription.of(codes, codes, codes) for v, codes in wanted.items()},
+        )
+
+    def _change(self, wanted: dict[str, Subscription]) -> None:
+        """Send ``wanted`` at once, unless a change went out less than
+        :data:`SUBSCRIBE_EVERY` ago; then once more when that interval is over. Before
+        :meth:`start` it is kept until the workers exist."""
+        self._wanted = wanted
         if not self.workers:
             return
         wait = self._sent_at + SUBSCRIBE_EVERY - time.monotonic()
         if wait > 0:
             if self._timer is None:
-                self._timer = self.app.set_timer(wait, self._send)
+                self._timer = asyncio.get_running_loop().call_later(wait, self._send)
             return
         self._send()
 
     def _send(self) -> None:
         self._timer = None
         self._sent_at = time.monotonic()
-        watchlist, selected = self._wanted
-        for venue, subscription in subscriptions(watchlist, selected, list(self.workers)).items():
-            self.workers[venue].subscribe(subscription)
+        for venue, worker in self.workers.items():
+            worker.subscribe(self._wanted.get(venue, Subscription.of()))
 
     def streams_book(self, key: str) -> bool:
         """Whether ``key``'s order book is being streamed (so its stored book is current)."""
-        if self.shared.replay:
+        if self.replaying:
             return True
         venue, _, market = key.partition(":")
         worker = self.workers.get(venue)
@@ -164,20 +178,25 @@ class FeedSupervisor:
 
     # -- replay and market lists --------------------------------------------------------
 
-    async def _replay(self, path: Path, speed: float) -> None:
-        from mdtui.feed.public_feeds import decoder_for
-        from mdtui.feed.replay import replay
+    def route(self, events: list[AnyEvent]) -> None:
+        """A replay's batch (one frame): private kinds to the private sink."""
+        if any(isinstance(ev, PRIVATE_KINDS) for ev in events):
+            self.private_sink(events)
+        else:
+            self.public_sink(events)
 
-        count = await replay(path, decoder_for, self.replay_sink, speed)
+    async def replay(self, path: Path, speed: float) -> int:
+        """Replay ``path`` through the same decoders as live data; return the frame count.
+        Errors reading the file propagate."""
+        return await replay(path, decoder_for, self.route, speed)
+
+    async def _replay(self, path: Path, speed: float) -> None:
+        count = await self.replay(path, speed)
         log.info("replay of %s ended after %d frames", path, count)
-        self.app.notify(f"replay ended ({count} frames)", timeout=5)
+        self.on_replay_end(count)
 
     async def _load_markets(self, venue: str) -> None:
-        """Fetch the exchange's market list (names, ticks) for search; retry with backoff."""
-        import httpx
-
-        from mdtui.feed.market_lists import fetch_markets
-
+        """Fetch the exchange's market list (names, ticks); retry with backoff."""
         delay, longest = MARKETS_RETRY
         # one client for all attempts: a new TLS context costs ~80 ms of CPU each time
         async with httpx.AsyncClient(timeout=10.0) as client:
@@ -191,16 +210,15 @@ class FeedSupervisor:
                     log.warning("%s market list: %s; retry in %.0fs", venue, exc, delay)
                     await asyncio.sleep(delay)
                     delay = min(delay * 2, longest)
-        self._lists[venue] = infos
+        self.market_lists[venue] = infos
         log.info("%s: %d markets listed", venue, len(infos))
-        self._merge_lists()
-        self.on_markets()
+        if self.on_markets is not None:
+            self.on_markets(self.named_lists())
 
-    def _merge_lists(self) -> None:
-        """Add the loaded lists to the catalogue; Korbit lists no names, so it borrows
-        Upbit's by base currency."""
-        from mdtui.feed.market_lists import with_names
-
-        named = self._lists.get("upbit", [])
-        for venue, infos in self._lists.items():
-            self.shared.catalog.add_infos(venue, with_names(infos, named) if named else infos)
+    def named_lists(self) -> dict[str, list[MarketInfo]]:
+        """The loaded lists; Korbit lists no names, so it borrows Upbit's by base."""
+        named = self.market_lists.get("upbit", [])
+        return {
+            venue: with_names(infos, named) if named else infos
+            for venue, infos in self.market_lists.items()
+        }

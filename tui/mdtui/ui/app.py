@@ -14,9 +14,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import on
 from textual.app import App, ComposeResult, SystemCommand
@@ -35,7 +35,7 @@ from mdtui.feed.daemon_loop import daemon_loop
 from mdtui.feed.subscription_policy import VENUES
 from mdtui.feed.supervisor import FeedSupervisor
 from mdtui.feed.worker import FeedWorker
-from mdtui.model.events import Book, Fill, market_key
+from mdtui.model.events import AnyEvent, Book, Fill, market_key
 from mdtui.settings import Settings
 from mdtui.ui.commands import MarketCommands
 from mdtui.ui.screens.help import HelpScreen, binding_rows
@@ -52,6 +52,7 @@ from mdtui.ui.widgets.ladder import Ladder
 from mdtui.ui.widgets.private_panes import SIDE_LABEL, PrivatePanes
 from mdtui.ui.widgets.status import StatusLine
 from mdtui.ui.widgets.tape import Tape
+from mdtui.venues.markets import MarketInfo
 
 log = logging.getLogger(__name__)
 
@@ -201,8 +202,13 @@ class MdtuiApp(App[int]):
             else list(self._configured)
         )
         self.selected: str | None = self.watchlist[0] if self.watchlist else None
-        self.hub = FeedSupervisor(
-            self, settings, self.shared, self.clock, self._markets_listed, self._fills_arrived
+        self.feeds = FeedSupervisor(
+            settings,
+            self._public_batch,
+            self._private_batch,
+            spawn=self._run_feed,
+            on_markets=self._markets_listed,
+            on_replay_end=self._replay_ended,
         )
         self.theme_names: list[str] = []
         self.theme_errors: list[str] = []
@@ -304,7 +310,8 @@ class MdtuiApp(App[int]):
         self._show_selected()
         if self.start_feeds:
             self._resubscribe()  # stored until the workers exist; start() sends it
-            self.hub.start(self.replay_path, self.speed)
+            self.feeds.start(self.replay_path, self.speed)
+            self.shared.private_missing = self.feeds.private_missing
         self.set_interval(1 / FLUSH_HZ, self._flush_panes, name="flush")
         self._flush_panes()
 
@@ -318,23 +325,44 @@ class MdtuiApp(App[int]):
         if self.ladder.key == key:
             return self.ladder.book
         state = self.shared.model.markets.get(key)
-        return state.book if state is not None and self.hub.streams_book(key) else None
+        return state.book if state is not None and self.feeds.streams_book(key) else None
 
     # -- feeds --------------------------------------------------------------------------
 
     @property
     def workers_by_venue(self) -> dict[str, FeedWorker]:
         """The public feed workers by exchange (empty in replay mode or before start)."""
-        return self.hub.workers
+        return self.feeds.workers
 
-    def _markets_listed(self) -> None:
+    def _run_feed(self, coro: Coroutine[Any, Any, Any], name: str, group: str) -> object:
+        """Each feed is a Textual worker of its own group; a failure is reported by
+        :meth:`_worker_state`, never raised."""
+        return self.run_worker(coro, name=name, group=group, exit_on_error=False)
+
+    def _public_batch(self, events: list[AnyEvent]) -> None:
+        self.shared.model.apply(events, int(self.clock() * 1000), "public")
+
+    def _private_batch(self, events: list[AnyEvent]) -> None:
+        """Private batches: feed health into the model, orders, fills and balances into
+        the account, all of it, in order; new fills raise toasts."""
+        self.shared.model.apply(events, int(self.clock() * 1000), "private")
+        fills = self.shared.account.apply(events)
+        if fills:
+            self._fills_arrived(fills)
+
+    def _replay_ended(self, count: int) -> None:
+        self.notify(f"replay ended ({count} frames)", timeout=5)
+
+    def _markets_listed(self, lists: dict[str, list[MarketInfo]]) -> None:
+        for venue, infos in lists.items():
+            self.shared.catalog.add_infos(venue, infos)
         if self._is_main():
             self.board.clear_cache()
             self.board.refresh()
             self._update_titles()
 
     def _resubscribe(self) -> None:
-        self.hub.want(self.watchlist, self.selected)
+        self.feeds.want(self.watchlist, self.selected)
 
     @on(Worker.StateChanged)
     def _worker_state(self, event: Worker.StateChanged) -> None:
@@ -373,7 +401,7 @@ class MdtuiApp(App[int]):
             venues,
             now,
             self.settings.stale_after,
-            private=list(self.hub.private),
+            private=list(self.feeds.private),
             off=self.shared.private_missing,
         )
         self.shared.set_stale({v.venue: stale_reason(v) for v in views if v.channel == "public"})
@@ -589,7 +617,7 @@ class MdtuiApp(App[int]):
 
     async def action_quit(self) -> None:
         """Quit at once: stop the feeds (no waiting on sockets) and exit."""
-        self.hub.stop()
+        self.feeds.stop()
         self.exit(0)
 
 

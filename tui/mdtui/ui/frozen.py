@@ -152,7 +152,7 @@ async def wait_ready(app: MdtuiApp, timeout: float = 8.0) -> None:
         feeds = app.shared.model.feeds
         return all(
             (h := feeds.get((v, "private"))) is not None and h.state == "live"
-            for v in app.hub.private
+            for v in app.feeds.private
         )
 
     def done() -> bool:
