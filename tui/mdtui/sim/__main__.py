@@ -2,7 +2,7 @@
 
 import argparse
 
-from mdtui.sim.demo_keys import DEMO_KEYS_NOTE
+from mdtui.sim.engine.demo_keys import DEMO_KEYS_NOTE
 from mdtui.sim.server import main
 
 parser = argparse.ArgumentParser(

@@ -13,7 +13,7 @@ from typing import Any
 
 import msgspec
 
-from mdtui.sim.market import Level, Market, Trade, group_levels
+from mdtui.sim.engine.market_generator import Level, Market, SimTrade, group_levels
 
 ENCODER = msgspec.json.Encoder(decimal_format="number")
 
@@ -120,7 +120,7 @@ def utc_date(ms: int, fmt: str) -> str:
     return time.strftime(fmt, time.gmtime(ms / 1000))
 
 
-def sequential_id(trade: Trade) -> int:
+def sequential_id(trade: SimTrade) -> int:
     """Unique per market: the trade time in microsecond-like form, as in Upbit's samples."""
     return trade.timestamp * 1000 + trade.id % 1000
 
@@ -174,7 +174,7 @@ def ticker(market: Market, now_ms: int, stream_type: str) -> Message:
     }
 
 
-def trade(market: Market, t: Trade, now_ms: int, stream_type: str) -> Message:
+def trade(market: Market, t: SimTrade, now_ms: int, stream_type: str) -> Message:
     prev = market.stats.prev_close
     change, signed_price, _ = _change(t.price, prev)
     return {
@@ -286,7 +286,7 @@ def rest_orderbook(market: Market, depth: int, level: Decimal) -> Message:
     return {"market": market.code, **_book_body(market, depth, level), "level": level}
 
 
-def rest_trade(market: Market, t: Trade) -> Message:
+def rest_trade(market: Market, t: SimTrade) -> Message:
     """``change_price`` is signed here: the REST row has no ``change`` field to carry the
     direction (UNCONFIRMED; the documented sample is a rise)."""
     prev = market.stats.prev_close

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from mdtui.sim.demo_keys import DemoKey
+from mdtui.sim.engine.demo_keys import DemoKey
 
 ALGORITHMS = {"HS256": hashlib.sha256, "HS512": hashlib.sha512}
 
@@ -126,7 +126,7 @@ def verify(
     if len(parts) != 3:
         raise UpbitAuthError("jwt_verification")
     header, payload = _segment_json(parts[0]), _segment_json(parts[1])
-    digest = ALGORITHMS.get(header.get("alg"))  # type: ignore[arg-type]
+    digest = ALGORITHMS.get(header.get("alg", ""))
     access_key = payload.get("access_key")
     if digest is None or not isinstance(access_key, str):
         raise UpbitAuthError("jwt_verification")

@@ -14,10 +14,10 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from mdtui.sim import korbit_frames as frames
-from mdtui.sim.market import Market, VenueMarkets
-from mdtui.sim.rest import HttpReply, HttpRequest, HttpRoutes
-from mdtui.sim.ticks import korbit_orderbook_levels, plain, tick_size
+from mdtui.sim.engine.market_generator import Market, VenueMarkets
+from mdtui.sim.engine.ticks import korbit_orderbook_levels, plain, tick_size
+from mdtui.sim.korbit import public_frames as frames
+from mdtui.sim.net.http import HttpReply, HttpRequest, HttpRoutes
 
 RATE_HEADERS = [("Ratelimit", "limit=50, remaining=49, reset=1"), ("Ratelimit-Policy", "50;w=1")]
 
@@ -43,7 +43,7 @@ def not_found(_: HttpRequest) -> HttpReply:
     return error_reply(404, "NOT_FOUND")
 
 
-class KorbitRest:
+class KorbitPublicRest:
     def __init__(
         self, markets: VenueMarkets, clock: Callable[[], int], refresh: Callable[[str], None]
     ) -> None:

@@ -12,10 +12,10 @@ from decimal import Decimal, InvalidOperation
 from functools import partial
 from typing import Any
 
-from mdtui.sim import upbit_frames as frames
-from mdtui.sim.market import Market, VenueMarkets
-from mdtui.sim.rest import HttpReply, HttpRequest, HttpRoutes
-from mdtui.sim.ticks import plain, tick_size, upbit_supported_levels
+from mdtui.sim.engine.market_generator import Market, VenueMarkets
+from mdtui.sim.engine.ticks import plain, tick_size, upbit_supported_levels
+from mdtui.sim.net.http import HttpReply, HttpRequest, HttpRoutes
+from mdtui.sim.upbit import public_frames as frames
 
 MISSING = "Missing request parameter error. Check the required parameters!"
 MISMATCH = "Type mismatch error. Check the parameters type!"
@@ -39,7 +39,7 @@ def not_found(_: HttpRequest) -> HttpReply:
     return json_reply(body, 404)
 
 
-class UpbitRest:
+class UpbitQuotationRest:
     """Route handlers; ``refresh(code)`` lets an unwatched market catch up before a read."""
 
     def __init__(self, markets: VenueMarkets, refresh: Callable[[str], None]) -> None:

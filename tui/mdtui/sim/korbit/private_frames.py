@@ -11,15 +11,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from mdtui.sim.accounts import Account, Fill, Order
-from mdtui.sim.korbit_frames import ENCODER
-from mdtui.sim.ticks import plain
+from mdtui.sim.engine.demo_account import DemoAccount, DemoFill, DemoOrder
+from mdtui.sim.engine.ticks import plain
+from mdtui.sim.korbit.public_frames import ENCODER
 
 Message = dict[str, Any]
 ACCOUNT_SEQ = 1
 
 
-def status(order: Order, *, websocket: bool) -> str:
+def status(order: DemoOrder, *, websocket: bool) -> str:
     if order.state == "filled":
         return "filled"
     if order.state == "canceled":
@@ -29,7 +29,7 @@ def status(order: Order, *, websocket: bool) -> str:
     return "unfilled" if websocket else "open"
 
 
-def order_row(order: Order, *, websocket: bool) -> Message:
+def order_row(order: DemoOrder, *, websocket: bool) -> Message:
     row: Message = {"orderId": order.number}
     if not websocket:
         row["symbol"] = order.code
@@ -53,7 +53,7 @@ def order_row(order: Order, *, websocket: bool) -> Message:
     return row
 
 
-def trade_row(order: Order, fill: Fill, *, websocket: bool) -> Message:
+def trade_row(order: DemoOrder, fill: DemoFill, *, websocket: bool) -> Message:
     if websocket:
         return {
             "tradeId": fill.trade_id,
@@ -81,7 +81,7 @@ def trade_row(order: Order, fill: Fill, *, websocket: bool) -> Message:
     }
 
 
-def asset_row(account: Account, currency: str, *, websocket: bool) -> Message:
+def asset_row(account: DemoAccount, currency: str, *, websocket: bool) -> Message:
     holding = account.holding(currency)
     row: Message = {
         "currency": currency.lower(),
@@ -99,7 +99,7 @@ def asset_row(account: Account, currency: str, *, websocket: bool) -> Message:
 # -- websocket frames ----------------------------------------------------------------------
 
 
-def my_order(order: Order, now: int) -> bytes:
+def my_order(order: DemoOrder, now: int) -> bytes:
     return ENCODER.encode(
         {
             "symbol": order.code,
@@ -113,7 +113,7 @@ def my_order(order: Order, now: int) -> bytes:
     )
 
 
-def my_trade(order: Order, fill: Fill, now: int) -> bytes:
+def my_trade(order: DemoOrder, fill: DemoFill, now: int) -> bytes:
     return ENCODER.encode(
         {
             "symbol": order.code,
@@ -127,7 +127,7 @@ def my_trade(order: Order, fill: Fill, now: int) -> bytes:
     )
 
 
-def my_asset(account: Account, currencies: tuple[str, ...], now: int) -> bytes:
+def my_asset(account: DemoAccount, currencies: tuple[str, ...], now: int) -> bytes:
     return ENCODER.encode(
         {
             "timestamp": now,

@@ -18,13 +18,13 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from mdtui.sim import upbit_auth
-from mdtui.sim import upbit_private_frames as pframes
-from mdtui.sim.accounts import Order
-from mdtui.sim.demo_keys import keys_of
-from mdtui.sim.desk import Desk
-from mdtui.sim.rest import HttpReply, HttpRequest, HttpRoutes
-from mdtui.sim.upbit_rest import json_reply
+from mdtui.sim.engine.demo_account import DemoOrder
+from mdtui.sim.engine.demo_keys import keys_of
+from mdtui.sim.engine.order_desk import OrderDesk
+from mdtui.sim.net.http import HttpReply, HttpRequest, HttpRoutes
+from mdtui.sim.upbit import jwt_check
+from mdtui.sim.upbit import private_frames as pframes
+from mdtui.sim.upbit.quotation_rest import json_reply
 
 WEEK_MS = 7 * 86_400_000
 OPEN_STATES = ("wait", "watch")
@@ -43,8 +43,10 @@ def _reply(body: Any, status: int = 200) -> HttpReply:
     return json_reply(body, status, group="default")
 
 
-class UpbitPrivateRest:
-    def __init__(self, desk: Desk, nonces: upbit_auth.NonceLog, clock: Callable[[], int]) -> None:
+class UpbitExchangeRest:
+    def __init__(
+        self, desk: OrderDesk, nonces: jwt_check.NonceLog, clock: Callable[[], int]
+    ) -> None:
         self.desk = desk
         self.nonces = nonces
         self.clock = clock
@@ -64,7 +66,7 @@ class UpbitPrivateRest:
     ) -> Callable[[HttpRequest], HttpReply]:
         def guarded(request: HttpRequest) -> HttpReply:
             try:
-                upbit_auth.verify(
+                jwt_check.verify(
                     request.headers.get("Authorization"),
                     self.keys,
                     client_ip=request.client_ip,
@@ -73,7 +75,7 @@ class UpbitPrivateRest:
                     require=permission,
                 )
                 return _reply(handler(request))
-            except upbit_auth.UpbitAuthError as error:
+            except jwt_check.UpbitAuthError as error:
                 return _reply(error.body(), error.status)
             except ParamError as error:
                 body = {"error": {"name": error.name, "message": error.message}}
@@ -110,7 +112,7 @@ class UpbitPrivateRest:
         return request.int_param(name, default, low, high, invalid)
 
     @staticmethod
-    def _sorted(orders: list[Order], request: HttpRequest) -> list[Order]:
+    def _sorted(orders: list[DemoOrder], request: HttpRequest) -> list[DemoOrder]:
         order_by = request.param("order_by") or "desc"
         if order_by not in ("asc", "desc"):
             raise ParamError("invalid_parameter", "잘못된 파라미터: order_by")

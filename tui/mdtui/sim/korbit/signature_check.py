@@ -34,8 +34,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
-from mdtui.sim.demo_keys import DemoKey
-from mdtui.sim.rest import HttpRequest
+from mdtui.sim.engine.demo_keys import DemoKey
+from mdtui.sim.net.http import HttpRequest
 
 DEFAULT_RECV_WINDOW = 5000
 MAX_RECV_WINDOW = 60000

@@ -8,8 +8,8 @@ from typing import Any
 
 import msgspec
 
-from mdtui.sim.market import Market, Trade, group_levels
-from mdtui.sim.ticks import plain
+from mdtui.sim.engine.market_generator import Market, SimTrade, group_levels
+from mdtui.sim.engine.ticks import plain
 
 ENCODER = msgspec.json.Encoder()
 
@@ -57,7 +57,7 @@ def orderbook_data(market: Market, level: Decimal | None, amount_key: str) -> Me
     return {"timestamp": market.book_timestamp, "asks": asks, "bids": bids}
 
 
-def trade_row(t: Trade) -> Message:
+def trade_row(t: SimTrade) -> Message:
     return {
         "timestamp": t.timestamp,
         "price": plain(t.price),

@@ -14,8 +14,8 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
-from mdtui.sim.accounts import ZERO, Account, Fill, Holding, Order
-from mdtui.sim.ticks import plain
+from mdtui.sim.engine.demo_account import ZERO, DemoAccount, DemoFill, DemoOrder, Holding
+from mdtui.sim.engine.ticks import plain
 
 Message = dict[str, Any]
 KST = timezone(timedelta(hours=9))
@@ -42,7 +42,7 @@ def num(value: Decimal) -> Decimal:
     return Decimal(plain(value))
 
 
-def _remaining_fee(order: Order) -> Decimal:
+def _remaining_fee(order: DemoOrder) -> Decimal:
     return max(order.reserved_fee - order.paid_fee, ZERO) if order.is_open else ZERO
 
 
@@ -51,14 +51,14 @@ def kst(ms: int, timespec: str = "seconds") -> str:
     return datetime.fromtimestamp(ms / 1000, KST).isoformat(timespec=timespec)
 
 
-def _state(order: Order) -> str:
+def _state(order: DemoOrder) -> str:
     return {"open": "wait", "filled": "done", "canceled": "cancel"}[order.state]
 
 
 # -- websocket -------------------------------------------------------------------------------
 
 
-def my_order(order: Order, state: str, fill: Fill | None, now: int) -> Message:
+def my_order(order: DemoOrder, state: str, fill: DemoFill | None, now: int) -> Message:
     """One ``myOrder`` message (DEFAULT keys, REALTIME)."""
     trade = fill is not None and state == "trade"
     return {
@@ -94,7 +94,7 @@ def my_order(order: Order, state: str, fill: Fill | None, now: int) -> Message:
     }
 
 
-def my_asset(account: Account, currencies: tuple[str, ...], asset_uuid: uuid.UUID, now: int,
+def my_asset(account: DemoAccount, currencies: tuple[str, ...], asset_uuid: uuid.UUID, now: int,
              asset_time: int) -> Message:  # fmt: skip
     """One ``myAsset`` message listing the ``currencies`` that changed."""
     rows = []
@@ -140,7 +140,7 @@ def account_row(currency: str, holding: Holding) -> Message:
     }
 
 
-def order_row(order: Order, *, with_trades: bool = False) -> Message:
+def order_row(order: DemoOrder, *, with_trades: bool = False) -> Message:
     """An Order object (rest.md §A5); ``trades`` only for ``GET /v1/order``."""
     row: Message = {
         "uuid": order.id,
