@@ -1,4 +1,5 @@
-"""``python -m mdtui.sim [--host H] [--port P] [--seed S]``."""
+"""``python -m mdtui.sim [--host H] [--port P] [--seed S]``: run ``server.main`` (the
+simulator with its demo trader) until Ctrl-C; ``--help`` says where the demo keys are."""
 
 import argparse
 

@@ -8,14 +8,16 @@ One shared market clock steps every market that some socket watches, or where th
 account has a resting order, and fans the changes out, so all clients see the same market.
 With nothing to step the clock sleeps.
 
-The private side: ``/websocket/v1/private`` and ``/v2/private`` (``upbit_private``,
-``korbit_private``), the private REST reads (``upbit_private_rest``, ``korbit_private_rest``),
-a demo account per venue (``desk``, ``accounts``; keys in ``demo_keys``) and the demo
-trader (``demo_trader``). The test hooks are ``place_order``, ``fill_order``,
+The private side: ``/websocket/v1/private`` and ``/v2/private`` (``upbit.private_socket``,
+``korbit.private_socket``), the private REST reads (``upbit.exchange_rest``,
+``korbit.private_rest``), a demo account per venue (``engine.order_desk``,
+``engine.demo_account``; keys in ``engine.demo_keys``) and the demo trader
+(``engine.demo_trader``). The test hooks are ``place_order``, ``fill_order``,
 ``cancel_order``, ``set_clock_skew`` and ``pause_trader``.
 
-A websocket service has ``venue``, ``path``, ``admit()``, ``authenticate(connection,
-request)``, ``handle(ws)``, ``watched_codes()`` and ``publish(updates, now)``.
+Every websocket path is a ``net.ws_services.WsService``: ``venue``, ``path``, ``admit()``,
+``authenticate(connection, request)``, ``handle(ws)``, ``watched_codes()`` and
+``publish(updates, now)``.
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ VENUES: tuple[Venue, ...] = ("upbit", "korbit")
 log = logging.getLogger("mdtui.sim")
 
 DEFAULT_TRADER = TraderConfig()
-"""A few actions per minute per venue (see ``demo_trader``)."""
+"""A few actions per minute per venue (see ``engine.demo_trader``)."""
 
 
 def wall_clock_ms() -> int:
@@ -389,7 +391,9 @@ class Simulator:
             refused = service.authenticate(connection, http_request)
             if refused is not None:
                 return refused.to_websockets()
-            # Korbit negotiates no permessage-deflate (korbit.md §2); Upbit does.
+            # Korbit's server never negotiates permessage-deflate, even when the client
+            # offers it; Upbit's does (docs/protocols.md, 'Korbit: public websocket' and
+            # 'Upbit: endpoints and hosts').
             if service.venue == "korbit" and "Sec-WebSocket-Extensions" in request.headers:
                 del request.headers["Sec-WebSocket-Extensions"]
             return None

@@ -6,9 +6,9 @@ either places a limit order on one of a few markets, or cancels one of its open 
 below the best bid, a sell at or above the best ask: at the touch, or up to
 ``max_distance`` of the price away, so some orders fill at once and others rest on the
 ladder for a while. Orders never cross the spread; they fill from the simulated market's
-flow (see ``market``). Sizes are about one typical public trade, so some orders fill in
-one trade and others in several partial fills. Decisions come from a ``random.Random``
-seeded per venue; the timing follows the wall clock.
+flow (see ``market_generator``). Sizes are about one typical public trade, so some orders
+fill in one trade and others in several partial fills. Decisions come from a
+``random.Random`` seeded per venue; the timing follows the wall clock.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """Seeded market generator: a mean-reverting mid, a 30-level book on ticks, trades, 24 h stats.
 
-Venue-neutral: the frame modules turn this state into each exchange's wire format. Every
-market draws from its own ``random.Random`` seeded from (seed, venue, code), so a market's
-path depends only on the seed and on how many steps it took, never on other markets.
+Venue-neutral: the frame modules (``upbit.public_frames``, ``korbit.public_frames``) turn
+this state into each exchange's wire format. Every market draws from its own
+``random.Random`` seeded from (seed, venue, code), so a market's path depends only on the
+seed and on how many steps it took, never on other markets.
 
 A step (``Market.step``) does a handful of Decimal operations: the fair price moves
 (Ornstein-Uhlenbeck in log space around the listing price), the book re-centres on it when
@@ -21,8 +22,8 @@ is also a public trade at the same price and time:
   exchanges print them), so fills and public trades match one to one, ids included;
 - churn never shrinks a level below the account's part, nor removes such a level.
 
-With no own orders a step draws exactly the same random numbers as before, so public paths
-depend only on the seed.
+While a market holds no own orders, the own-order code draws nothing from its random
+stream, so its public path depends only on the seed and the number of steps.
 """
 
 from __future__ import annotations

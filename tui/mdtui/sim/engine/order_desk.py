@@ -1,7 +1,7 @@
 """The order desk of one simulated exchange: the demo account's orders on that venue's books.
 
 It places, fills and cancels orders (the demo trader and the test hooks call it), collects
-the fills the markets report after each step, keeps the ``Account`` in step, and tells its
+the fills the markets report after each step, keeps the ``DemoAccount`` in step, and tells its
 listeners (the private websocket services) what happened, synchronously and in order:
 
 - placement: ``OrderEvent("placed")`` then ``AssetEvent`` (the locked currency);

@@ -1,6 +1,9 @@
-"""Korbit private message bodies: websocket ``myOrder``/``myTrade``/``myAsset`` frames
-(korbit.md §5) and the REST rows (rest.md §B5). Decimals are strings, times ms numbers,
-ids numbers, currencies lower case.
+"""Korbit private message bodies: websocket ``myOrder``/``myTrade``/``myAsset`` frames and
+the private REST rows. Decimals are strings, times ms numbers, ids numbers, currencies
+lower case. The websocket and REST rows name some things differently (``fee``/``feeQty``,
+``filledAt``/``tradedAt``); ``myAsset`` frames carry no ``symbol``.
+
+See docs/protocols.md, 'Korbit: private websocket' and 'Korbit: private REST'.
 
 Statuses: a resting order with nothing filled is ``unfilled`` on the websocket and ``open``
 on REST; then ``partiallyFilled``, ``filled``; a cancel gives ``canceled`` or, after a

@@ -1,13 +1,15 @@
-"""Korbit v2 private REST, read side (rest.md §B1-§B5): ``GET /v2/balance``,
-``/v2/openOrders``, ``/v2/allOrders``, ``/v2/myTrades`` and ``/v2/currentKeyInfo``, each
-signed as ``korbit_auth`` checks; ``{"success":true,"data":...}``.
+"""Korbit v2 private REST, read side (docs/protocols.md, 'Korbit: private REST'):
+``GET /v2/balance``, ``/v2/openOrders``, ``/v2/allOrders``, ``/v2/myTrades`` and
+``/v2/currentKeyInfo``, each signed as ``signature_check`` checks;
+``{"success":true,"data":...}``.
 
-Choices where rest.md is silent: ``/v2/balance`` lists krw and every currency with a
-non-zero balance (``currencies=`` filters); ``accountSeq``, when sent, must be 1.
+Choices where the protocol notes are silent: ``/v2/balance`` lists krw and every currency
+with a non-zero balance (``currencies=`` filters); ``accountSeq``, when sent, must be 1.
 ``/v2/openOrders`` needs ``symbol``; ``/v2/allOrders`` and ``/v2/myTrades`` take it
 optionally (all pairs without it), keep the last 36 h, filter ``startTime`` (inclusive) and
 ``endTime`` (exclusive), newest first, ``limit`` 1-1000 (default 500).
-``/v2/currentKeyInfo`` needs no permission; ``whitelist`` is the allowlist joined by commas.
+``/v2/currentKeyInfo`` needs no permission; ``whitelist`` is the allowlist joined by
+commas.
 """
 
 from __future__ import annotations

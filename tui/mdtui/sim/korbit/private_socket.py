@@ -1,14 +1,19 @@
-"""Korbit v2 private websocket, ``/v2/private`` (korbit.md §3, §5-§7, §11).
+"""Korbit v2 private websocket, ``/v2/private``.
 
-The upgrade is signed like a REST call (``korbit_auth``): header ``X-KAPI-KEY``, query
-``timestamp``, optional ``recvWindow``, ``signature`` last. A rejected upgrade gets a
-non-101 status (``AuthStatuses.ws``) and ``{"success":false,"error":{"code":<status>,
-"message":<CODE>}}``. Requests are JSON arrays of ``subscribe``/``unsubscribe`` objects
-for ``myOrder`` and ``myTrade`` (``symbols`` required) and ``myAsset``; ``requestId`` gets
-an ack. Frames are text, with ``channelType`` and the ``order.orders``/``trade.trades``/
-``asset.assets`` wrappers carrying ``accountSeq: 1``; no snapshot on subscribe.
+See docs/protocols.md, 'Korbit: private websocket' and
+'Korbit: authentication (HMAC-SHA256 / Ed25519)'.
 
-Choices where korbit.md says UNCONFIRMED:
+The upgrade is signed like a REST call (checked by ``signature_check``): header
+``X-KAPI-KEY``, query ``timestamp``, optional ``recvWindow``, ``signature`` last. A
+rejected upgrade gets a non-101 status (``AuthStatuses.ws``) and
+``{"success":false,"error":{"code":<status>,"message":<CODE>}}``. Requests are JSON arrays
+of ``subscribe``/``unsubscribe`` objects for ``myOrder`` and ``myTrade`` (``symbols``
+required) and ``myAsset``; ``requestId`` gets an ack. Frames are text, with
+``channelType`` and the ``order.orders``/``trade.trades``/``asset.assets`` wrappers
+carrying ``accountSeq: 1``; no snapshot on subscribe.
+
+Private frames are never dropped (the session is lossless). Choices where no source
+confirms what Korbit's server does:
 
 - The upgrade needs a key holding ``readOrders`` or ``readBalances`` (else
   ``PERMISSION_DENIED``); subscribing ``myOrder``/``myTrade`` without ``readOrders``, or

@@ -1,5 +1,8 @@
-"""Korbit v2 public message bodies (korbit.md §4, rest.md §B5): decimals as strings without
-exponent or trailing zeros, timestamps as millisecond numbers."""
+"""Korbit v2 public message bodies, websocket and REST: decimals as strings without
+exponent or trailing zeros, timestamps as millisecond numbers.
+
+See docs/protocols.md, 'Korbit: public websocket' and 'Korbit: public REST'.
+"""
 
 from __future__ import annotations
 

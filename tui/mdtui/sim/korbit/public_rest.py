@@ -1,11 +1,15 @@
-"""Korbit v2 public REST (rest.md §B1, §B3-§B5): ``{"success":true,"data":...}`` and the
-``{"success":false,"error":{"code":<status>,"message":<CODE>}}`` envelope.
+"""Korbit v2 public REST (docs/protocols.md, 'Korbit: public REST').
 
-Choices where rest.md says UNCONFIRMED: ``/v2/trades`` rows are newest first with a default
-``limit`` of 100 (1-500, else BAD_REQUEST); ``/v2/tickSizePolicy`` without ``symbol``
-lists every pair, and accepts a comma-separated list; ``/v2/tickers`` with a mix of known
-and unknown symbols returns the known ones. Rate limits are not enforced (the
-``Ratelimit`` headers carry fixed values).
+Replies are ``{"success":true,"data":...}`` or the
+``{"success":false,"error":{"code":<status>,"message":<CODE>}}`` envelope: an unknown
+symbol is 400 ``INVALID_CURRENCY_PAIR``, a bad parameter 400 ``BAD_REQUEST``, an unrouted
+path under ``/v2/`` 404 ``NOT_FOUND``.
+
+Choices where no source confirms what Korbit's server does: ``/v2/trades`` rows are newest
+first with a default ``limit`` of 100 (1-500, else BAD_REQUEST); ``/v2/tickSizePolicy``
+without ``symbol`` lists every pair, and accepts a comma-separated list; ``/v2/tickers``
+with a mix of known and unknown symbols returns the known ones. Rate limits are not
+enforced (the ``Ratelimit`` headers carry fixed values).
 """
 
 from __future__ import annotations

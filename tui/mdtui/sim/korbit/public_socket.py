@@ -1,6 +1,13 @@
-"""Korbit v2 public websocket, ``/v2/public`` (korbit.md §2-§4, §7).
+"""Korbit v2 public websocket, ``/v2/public`` (docs/protocols.md, 'Korbit: public websocket'
+and 'Korbit: rate limits and keepalive').
 
-Choices where korbit.md says UNCONFIRMED:
+A request is a JSON array of objects with ``method`` (``subscribe``/``unsubscribe``),
+``type`` (``ticker``, ``orderbook``, ``trade``), ``symbols`` (lower-case, case-sensitive),
+an optional orderbook ``level`` and an optional ``requestId``, which gets a success ack; a
+failure is always answered. Frames are text JSON; the first frame of a subscription has
+``"snapshot": true``, realtime frames leave the key out.
+
+Choices where no source confirms what Korbit's server does:
 
 - A request object with any unknown symbol fails as a whole (nothing subscribed); the
   message names the first unknown symbol.

@@ -1,5 +1,13 @@
-"""What Korbit's public and private sockets share (korbit.md §2-§3, §7): the server's
-protocol pings, request arrays answered item by item, and the ``symbols`` check."""
+"""What Korbit's public and private sockets share: the server's protocol pings, request
+arrays answered item by item, and the ``symbols`` check.
+
+See docs/protocols.md, 'Korbit: public websocket', 'Korbit: private websocket' and
+'Korbit: rate limits and keepalive'.
+
+Korbit's server sends a protocol ping with payload ``ping`` every 30 s and sends no JSON
+heartbeat. A request that is not a JSON array, or an element that is not an object, is
+answered ``{"status":"fail","message":"invalid_format"}`` and the socket stays open.
+"""
 
 from __future__ import annotations
 

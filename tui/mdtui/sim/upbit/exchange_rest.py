@@ -1,14 +1,16 @@
-"""Upbit exchange REST, read side (rest.md §A2-§A5): ``GET /v1/accounts``,
-``/v1/orders/open``, ``/v1/orders/closed`` and ``/v1/order``, JWT-signed with
-``query_hash`` over the percent-decoded raw query (``upbit_auth``); reused nonces fail with
+"""Upbit exchange REST, read side (docs/protocols.md, 'Upbit: exchange REST (private)' and
+'Upbit: authentication (JWT)'): ``GET /v1/accounts``, ``/v1/orders/open``,
+``/v1/orders/closed`` and ``/v1/order``, JWT-signed with ``query_hash`` over the
+percent-decoded raw query (checked by ``jwt_check``); reused nonces fail with
 ``nonce_used``. Decimals are strings; errors ``{"error":{"name":<string>,"message":...}}``.
 
-Choices where rest.md is silent: ``/v1/accounts`` lists KRW and every currency with a
-non-zero balance; an unknown ``market`` answers 400 ``notfoundmarket``; a bad parameter
-400 ``invalid_parameter``; a missing ``uuid``/``identifier`` 400 ``validation_error``. Orders
-sort by creation time (``order_by``, default ``desc``). ``/v1/orders/closed`` filters on
-creation time within ``start_time``/``end_time`` (ms or ISO-8601; at most 7 days apart;
-default the last 7 days). Demo orders have no ``identifier``.
+Choices where the protocol notes are silent: ``/v1/accounts`` lists KRW and every currency
+with a non-zero balance; an unknown ``market`` answers 400 ``notfoundmarket``; a bad
+parameter 400 ``invalid_parameter``; a missing ``uuid``/``identifier`` 400
+``validation_error``. Orders sort by creation time (``order_by``, default ``desc``).
+``/v1/orders/closed`` filters on creation time within ``start_time``/``end_time`` (ms or
+ISO-8601; at most 7 days apart; default the last 7 days). Demo orders have no
+``identifier``.
 """
 
 from __future__ import annotations

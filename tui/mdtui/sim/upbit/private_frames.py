@@ -1,7 +1,9 @@
-"""Upbit private message bodies: websocket ``myOrder``/``myAsset`` (upbit.md §3, numbers as
-JSON numbers) and the exchange REST rows (rest.md §A5, decimals as strings).
+"""Upbit private message bodies: websocket ``myOrder``/``myAsset`` (numbers as JSON numbers)
+and the exchange REST rows (decimals as strings).
 
-``myOrder`` field meanings follow upbit.md and ccxt's reading of them: with ``state:
+See docs/protocols.md, 'Upbit: private websocket' and 'Upbit: exchange REST (private)'.
+
+``myOrder`` field meanings follow Upbit's field list and ccxt's reading of it: with ``state:
 "trade"``, ``price``/``volume`` are the fill's price and volume and ``trade_uuid``,
 ``trade_fee``, ``is_maker``, ``trade_timestamp`` describe the fill; in every other state
 they are the order's price and volume and the fill fields are null.
@@ -141,7 +143,7 @@ def account_row(currency: str, holding: Holding) -> Message:
 
 
 def order_row(order: DemoOrder, *, with_trades: bool = False) -> Message:
-    """An Order object (rest.md §A5); ``trades`` only for ``GET /v1/order``."""
+    """Upbit's REST order object; ``trades`` only for ``GET /v1/order``."""
     row: Message = {
         "uuid": order.id,
         "side": "bid" if order.is_bid else "ask",

@@ -1,12 +1,14 @@
-"""Upbit private websocket, ``/websocket/v1/private`` (upbit.md §1-§5).
+"""Upbit private websocket, ``/websocket/v1/private``.
 
-The upgrade must carry ``Authorization: Bearer <jwt>`` (``upbit_auth``; no query hash on
-websockets). Requests are validated like the public ones (array, ticket, format, type),
+See docs/protocols.md, 'Upbit: private websocket' and 'Upbit: authentication (JWT)'.
+
+The upgrade must carry ``Authorization: Bearer <jwt>`` (checked by ``jwt_check``; no query
+hash on websockets). Requests are validated like the public ones (array, ticket, format, type),
 with the types ``myOrder`` (``codes`` optional: omitted or ``[]`` means every market) and
 ``myAsset``. Frames are binary UTF-8 JSON in DEFAULT or SIMPLE keys (or wrapped in a list
 for the ``*_LIST`` formats), REALTIME only: no snapshot on subscribe.
 
-Choices where upbit.md says UNCONFIRMED (``UpbitPrivatePolicy``):
+Choices where no source confirms what Upbit's server does (``UpbitPrivatePolicy``):
 
 - A failed check refuses the upgrade (``reject_at_handshake``) with the REST-style status
   and body: 401 ``{"error":{"name":"no_authorization_token"|"jwt_verification"|

@@ -1,6 +1,14 @@
-"""Upbit public websocket, ``/websocket/v1`` (upbit.md §1-§6).
+"""Upbit public websocket, ``/websocket/v1`` (docs/protocols.md, 'Upbit: public websocket'
+and 'Upbit: rate limits and keepalive').
 
-Choices where upbit.md says UNCONFIRMED:
+A request is one JSON array holding a ``ticket`` object, one or more type objects
+(``ticker``, ``trade``, ``orderbook``, each with upper-case ``codes``) and an optional
+``format`` object (DEFAULT, SIMPLE, JSON_LIST, SIMPLE_LIST), or a
+``{"method":"LIST_SUBSCRIPTIONS"}`` object instead of the type objects. An orderbook code
+may end in a depth, ``KRW-BTC.15``: 1, 5, 15 or 30; any other number, or none, means 30.
+Frames go out as binary frames of UTF-8 JSON, numbers as JSON numbers.
+
+Choices where no source confirms what Upbit's server does:
 
 - A valid request with type objects *replaces* the socket's subscription set and re-sends
   snapshots (flags permitting); LIST_SUBSCRIPTIONS changes nothing. The format of the
@@ -14,8 +22,8 @@ Choices where upbit.md says UNCONFIRMED:
   (snake and camel case) are accepted. The snapshot of ``trade`` is the latest trade.
 - Text ``PING`` is answered once per PING with ``{"status":"UP"}`` as a binary frame.
 - An orderbook ``level`` outside the market's ``supported_levels`` subscribes but sends no
-  data ("may result in no data", upbit.md §2).
-- Over-limit behaviour: see ``Limits``.
+  data (Upbit says an unsupported level "may result in no data").
+- Over-limit behaviour: see ``net.rate_limits.Limits``.
 """
 
 from __future__ import annotations
@@ -117,7 +125,8 @@ class Envelope:
 
 
 def parse_request(message: str, markets: VenueMarkets) -> UpbitRequest:
-    """Validate one client request (upbit.md §2); raises ``RequestError``."""
+    """Validate one client request (format as in the module docstring); raises
+    ``RequestError``."""
     envelope = parse_envelope(message)
     if envelope.method is not None:
         return UpbitRequest(envelope.ticket, envelope.format, [], list_subscriptions=True)

@@ -1,5 +1,7 @@
-"""Upbit quotation REST (rest.md §A1, §A3, §A5): numbers as JSON numbers, integer error
-``name`` on quotation errors, one unknown code fails the whole call with 404.
+"""Upbit quotation REST (docs/protocols.md, 'Upbit: quotation REST'): numbers as JSON
+numbers, an integer error ``name`` (the HTTP status) on quotation errors, and one unknown
+code fails the whole call with 404 ``Code not found``. An unrouted path under ``/v1/``
+answers 404 ``not_found`` without a ``Remaining-Req`` header.
 
 Not simulated: ``days_ago`` and ``to`` of ``/v1/trades/ticks`` (ignored), rate limiting
 (the ``Remaining-Req`` header is sent with a fixed value).

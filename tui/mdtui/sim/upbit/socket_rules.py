@@ -1,5 +1,12 @@
-"""What Upbit's public and private sockets share (upbit.md §1, §6): the connection and
-message rate limits, the idle timeout, text ``PING`` keepalives and request recording."""
+"""What Upbit's public and private sockets share: the connection and message rate limits,
+the idle timeout, text ``PING`` keepalives and request recording (docs/protocols.md,
+'Upbit: rate limits and keepalive').
+
+Upbit allows 5 new connections per second and, per connection, 5 request messages per
+second and 100 per minute; it closes a socket after about 120 s with no data either way;
+a text ``PING`` is answered with ``{"status":"UP"}``. What the simulator does past the
+limits is described at ``net.rate_limits.Limits``.
+"""
 
 from __future__ import annotations
 
