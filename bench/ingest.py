@@ -39,7 +39,7 @@ from mdtui.feed.public_feeds import KorbitPublic, UpbitPublic, public_workers
 from mdtui.feed.worker import Subscription
 from mdtui.model.market_store import MarketStore
 from mdtui.settings import load_settings
-from mdtui.sim.listings import KORBIT_LISTINGS, UPBIT_LISTINGS
+from mdtui.sim.engine.listings import KORBIT_LISTINGS, UPBIT_LISTINGS
 from mdtui.sim.server import Simulator
 from mdtui.venues import korbit, upbit
 from mdtui.venues.endpoints import Endpoints

@@ -11,7 +11,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.frames import Opcode
 
 from mdtui.sim import Limits, Simulator
-from mdtui.sim.ticks import KORBIT_KRW, is_on_tick
+from mdtui.sim.engine.ticks import KORBIT_KRW, is_on_tick
 from tests.sim.sim_helpers import recv, silent
 
 TICKER_FIELDS = {

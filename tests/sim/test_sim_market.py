@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from mdtui.sim.listings import KORBIT_LISTINGS, UPBIT_LISTINGS
-from mdtui.sim.market import DEPTH, Market, Rate, VenueMarkets, group_levels
-from mdtui.sim.ticks import (
+from mdtui.sim.engine.listings import KORBIT_LISTINGS, UPBIT_LISTINGS
+from mdtui.sim.engine.market_generator import DEPTH, Market, Rate, VenueMarkets, group_levels
+from mdtui.sim.engine.ticks import (
     KORBIT_KRW,
     UPBIT_KRW,
     TickLadder,

@@ -13,7 +13,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from mdtui.sim import Simulator, demo_keys
-from mdtui.sim.upbit_private import UpbitPrivatePolicy
+from mdtui.sim.upbit.private_socket import UpbitPrivatePolicy
 from tests.sim.private_helpers import (
     bearer,
     kapi,
@@ -300,7 +300,7 @@ async def test_korbit_rest_errors(private: Simulator) -> None:
 def test_demo_keys_note_names_the_module_not_the_keys() -> None:
     from mdtui.sim.server import main
 
-    assert "mdtui.sim.demo_keys" in K.DEMO_KEYS_NOTE
-    assert "mdtui.sim.demo_keys" in (main.__doc__ or "")
+    assert "mdtui.sim.engine.demo_keys" in K.DEMO_KEYS_NOTE
+    assert "mdtui.sim.engine.demo_keys" in (main.__doc__ or "")
     secrets = [K.UPBIT_SECRET_KEY, K.KORBIT_HMAC_SECRET, K.KORBIT_ED25519_PRIVATE_KEY_PEM]
     assert not any(s in K.DEMO_KEYS_NOTE or s in (main.__doc__ or "") for s in secrets)

@@ -8,7 +8,7 @@ from decimal import Decimal
 import ccxt.pro
 
 from mdtui.sim import Simulator, demo_keys
-from mdtui.sim.ticks import step_down
+from mdtui.sim.engine.ticks import step_down
 
 
 async def _until(predicate: object, timeout: float = 5.0) -> None:

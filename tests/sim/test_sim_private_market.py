@@ -15,12 +15,12 @@ import httpx
 from websockets.asyncio.client import ClientConnection, connect
 
 from mdtui.sim import Limits, Rate, Simulator, demo_keys
-from mdtui.sim.accounts import Account
-from mdtui.sim.demo_trader import TraderConfig
-from mdtui.sim.desk import AssetEvent, Desk, Event, OrderError, OrderEvent
-from mdtui.sim.listings import UPBIT_LISTINGS
-from mdtui.sim.market import VenueMarkets
-from mdtui.sim.ticks import UPBIT_KRW, step_down, step_up
+from mdtui.sim.engine.demo_account import DemoAccount
+from mdtui.sim.engine.demo_trader import TraderConfig
+from mdtui.sim.engine.listings import UPBIT_LISTINGS
+from mdtui.sim.engine.market_generator import VenueMarkets
+from mdtui.sim.engine.order_desk import AssetEvent, DeskEvent, OrderDesk, OrderError, OrderEvent
+from mdtui.sim.engine.ticks import UPBIT_KRW, step_down, step_up
 from tests.sim.private_helpers import bearer, kapi, korbit_query, upbit_frame, upbit_jwt
 from tests.sim.sim_helpers import FAST, FIXED_MS
 
@@ -29,8 +29,8 @@ D = Decimal
 
 def test_own_orders_stay_consistent_over_many_steps() -> None:
     markets = VenueMarkets("upbit", UPBIT_LISTINGS, UPBIT_KRW, 11, FIXED_MS)
-    desk = Desk("upbit", markets, Account(demo_keys.UPBIT_BALANCES), lambda: FIXED_MS, 11)
-    events: list[Event] = []
+    desk = OrderDesk("upbit", markets, DemoAccount(demo_keys.UPBIT_BALANCES), lambda: FIXED_MS, 11)
+    events: list[DeskEvent] = []
     desk.listeners.append(events.append)
     market = markets["KRW-XRP"]
     rng = random.Random(5)

@@ -14,8 +14,8 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
 from mdtui.sim import Simulator
-from mdtui.sim.desk import OrderError
-from mdtui.sim.ticks import step_down, step_up
+from mdtui.sim.engine.order_desk import OrderError
+from mdtui.sim.engine.ticks import step_down, step_up
 from tests.sim.private_helpers import (
     bearer,
     kapi,

@@ -10,7 +10,7 @@ import pytest
 from websockets.asyncio.client import connect
 
 from mdtui.sim import Simulator
-from mdtui.sim.ticks import KORBIT_KRW, UPBIT_KRW, is_on_tick
+from mdtui.sim.engine.ticks import KORBIT_KRW, UPBIT_KRW, is_on_tick
 from tests.sim.sim_helpers import FIXED_MS, recv
 
 

@@ -13,7 +13,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from mdtui.sim import Limits, Simulator
-from mdtui.sim.ticks import UPBIT_KRW, is_on_tick
+from mdtui.sim.engine.ticks import UPBIT_KRW, is_on_tick
 from tests.sim.sim_helpers import FAST, recv, silent
 
 TICKER_FIELDS = {

@@ -109,7 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
         "simulate",
         help="run the exchange simulator on loopback",
         description="Run the Upbit and Korbit simulator on one port. Its demo accounts' "
-        "fixed API keys are public demo values, documented in the module mdtui.sim.demo_keys.",
+        "fixed API keys are public demo values, documented in the module "
+        "mdtui.sim.engine.demo_keys.",
     )
     simulate.add_argument("--host", default="127.0.0.1")
     simulate.add_argument("--port", type=int, default=8765, help="0 picks a free port")

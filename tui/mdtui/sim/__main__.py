@@ -1,8 +1,9 @@
-"""``python -m mdtui.sim [--host H] [--port P] [--seed S]``."""
+"""``python -m mdtui.sim [--host H] [--port P] [--seed S]``: run ``server.main`` (the
+simulator with its demo trader) until Ctrl-C; ``--help`` says where the demo keys are."""
 
 import argparse
 
-from mdtui.sim.demo_keys import DEMO_KEYS_NOTE
+from mdtui.sim.engine.demo_keys import DEMO_KEYS_NOTE
 from mdtui.sim.server import main
 
 parser = argparse.ArgumentParser(

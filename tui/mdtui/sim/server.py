@@ -8,14 +8,16 @@ One shared market clock steps every market that some socket watches, or where th
 account has a resting order, and fans the changes out, so all clients see the same market.
 With nothing to step the clock sleeps.
 
-The private side: ``/websocket/v1/private`` and ``/v2/private`` (``upbit_private``,
-``korbit_private``), the private REST reads (``upbit_private_rest``, ``korbit_private_rest``),
-a demo account per venue (``desk``, ``accounts``; keys in ``demo_keys``) and the demo
-trader (``demo_trader``). The test hooks are ``place_order``, ``fill_order``,
+The private side: ``/websocket/v1/private`` and ``/v2/private`` (``upbit.private_socket``,
+``korbit.private_socket``), the private REST reads (``upbit.exchange_rest``,
+``korbit.private_rest``), a demo account per venue (``engine.order_desk``,
+``engine.demo_account``; keys in ``engine.demo_keys``) and the demo trader
+(``engine.demo_trader``). The test hooks are ``place_order``, ``fill_order``,
 ``cancel_order``, ``set_clock_skew`` and ``pause_trader``.
 
-A websocket service has ``venue``, ``path``, ``admit()``, ``authenticate(connection,
-request)``, ``handle(ws)``, ``watched_codes()`` and ``publish(updates, now)``.
+Every websocket path is a ``net.ws_services.WsService``: ``venue``, ``path``, ``admit()``,
+``authenticate(connection, request)``, ``handle(ws)``, ``watched_codes()`` and
+``publish(updates, now)``.
 """
 
 from __future__ import annotations
@@ -28,32 +30,33 @@ import sys
 import time
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Literal, Protocol
+from typing import Literal
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.http11 import Request, Response
 
-from mdtui.sim import demo_keys
-from mdtui.sim.accounts import Account, Order
-from mdtui.sim.demo_trader import DemoTrader, TraderConfig
-from mdtui.sim.desk import Desk
-from mdtui.sim.korbit_auth import AuthStatuses
-from mdtui.sim.korbit_private import KorbitPrivate
-from mdtui.sim.korbit_private_rest import KorbitPrivateRest
-from mdtui.sim.korbit_public import KorbitPublic
-from mdtui.sim.korbit_rest import KorbitRest
-from mdtui.sim.limits import Limits
-from mdtui.sim.listings import KORBIT_LISTINGS, UPBIT_LISTINGS
-from mdtui.sim.market import Rate, Update, VenueMarkets
-from mdtui.sim.rest import HttpReply, HttpRequest, HttpRoutes
-from mdtui.sim.session import Sessions, SimConnection, VenueStats
-from mdtui.sim.ticks import KORBIT_KRW, UPBIT_KRW
-from mdtui.sim.upbit_auth import NonceLog
-from mdtui.sim.upbit_private import UpbitPrivate, UpbitPrivatePolicy
-from mdtui.sim.upbit_private_rest import UpbitPrivateRest
-from mdtui.sim.upbit_public import UpbitPublic
-from mdtui.sim.upbit_rest import UpbitRest
-from mdtui.sim.upbit_rest import not_found as upbit_not_found
+from mdtui.sim.engine import demo_keys
+from mdtui.sim.engine.demo_account import DemoAccount, DemoOrder
+from mdtui.sim.engine.demo_trader import DemoTrader, TraderConfig
+from mdtui.sim.engine.listings import KORBIT_LISTINGS, UPBIT_LISTINGS
+from mdtui.sim.engine.market_generator import Rate, Update, VenueMarkets
+from mdtui.sim.engine.order_desk import OrderDesk
+from mdtui.sim.engine.ticks import KORBIT_KRW, UPBIT_KRW
+from mdtui.sim.korbit.private_rest import KorbitPrivateRest
+from mdtui.sim.korbit.private_socket import KorbitPrivateService
+from mdtui.sim.korbit.public_rest import KorbitPublicRest
+from mdtui.sim.korbit.public_socket import KorbitPublicService
+from mdtui.sim.korbit.signature_check import AuthStatuses
+from mdtui.sim.net.http import HttpReply, HttpRequest, HttpRoutes
+from mdtui.sim.net.rate_limits import Limits
+from mdtui.sim.net.ws_services import WsService
+from mdtui.sim.net.ws_sessions import SimConnection, VenueStats, WsSessions
+from mdtui.sim.upbit.exchange_rest import UpbitExchangeRest
+from mdtui.sim.upbit.jwt_check import NonceLog
+from mdtui.sim.upbit.private_socket import UpbitPrivatePolicy, UpbitPrivateService
+from mdtui.sim.upbit.public_socket import UpbitPublicService
+from mdtui.sim.upbit.quotation_rest import UpbitQuotationRest
+from mdtui.sim.upbit.quotation_rest import not_found as upbit_not_found
 
 Venue = Literal["upbit", "korbit"]
 VENUES: tuple[Venue, ...] = ("upbit", "korbit")
@@ -61,25 +64,11 @@ VENUES: tuple[Venue, ...] = ("upbit", "korbit")
 log = logging.getLogger("mdtui.sim")
 
 DEFAULT_TRADER = TraderConfig()
-"""A few actions per minute per venue (see ``demo_trader``)."""
+"""A few actions per minute per venue (see ``engine.demo_trader``)."""
 
 
 def wall_clock_ms() -> int:
     return time.time_ns() // 1_000_000
-
-
-class WsService(Protocol):
-    venue: str
-    path: str
-    markets: VenueMarkets
-
-    def admit(self) -> bool: ...
-    def authenticate(
-        self, connection: ServerConnection, request: HttpRequest
-    ) -> HttpReply | None: ...
-    async def handle(self, ws: ServerConnection) -> None: ...
-    def watched_codes(self) -> list[str]: ...
-    def publish(self, updates: list[Update], now: int) -> None: ...
 
 
 class Simulator:
@@ -116,12 +105,12 @@ class Simulator:
         now = self.clock()
         self.upbit_markets = VenueMarkets("upbit", UPBIT_LISTINGS, UPBIT_KRW, seed, now)
         self.korbit_markets = VenueMarkets("korbit", KORBIT_LISTINGS, KORBIT_KRW, seed, now)
-        self.sessions = Sessions(VENUES)
+        self.sessions = WsSessions(VENUES)
         self._wake = asyncio.Event()
-        self.upbit = UpbitPublic(
+        self.upbit = UpbitPublicService(
             self.upbit_markets, self.sessions, self.limits, self.clock, self._wake.set
         )
-        self.korbit = KorbitPublic(
+        self.korbit = KorbitPublicService(
             self.korbit_markets, self.sessions, self.limits, self.clock, self._wake.set
         )
         self.clock_skew_ms = 0
@@ -129,9 +118,9 @@ class Simulator:
             "upbit": self.upbit_markets,
             "korbit": self.korbit_markets,
         }
-        self.desks: dict[str, Desk] = {
-            venue: Desk(
-                venue, self.markets[venue], Account(balances), self.clock, seed, self._wake.set
+        self.desks: dict[str, OrderDesk] = {
+            venue: OrderDesk(
+                venue, self.markets[venue], DemoAccount(balances), self.clock, seed, self._wake.set
             )
             for venue, balances in (
                 ("upbit", demo_keys.UPBIT_BALANCES),
@@ -139,11 +128,11 @@ class Simulator:
             )
         }
         statuses = korbit_statuses or AuthStatuses()
-        self.upbit_private = UpbitPrivate(
+        self.upbit_private = UpbitPrivateService(
             self.upbit_markets, self.desks["upbit"], self.sessions, self.limits, self.clock,
             seed, upbit_policy,
         )  # fmt: skip
-        self.korbit_private = KorbitPrivate(
+        self.korbit_private = KorbitPrivateService(
             self.korbit_markets, self.desks["korbit"], self.sessions, self.limits, self.clock,
             self.server_time, statuses,
         )  # fmt: skip
@@ -154,11 +143,11 @@ class Simulator:
             self.korbit_private,
         ]
         self.http = HttpRoutes(upbit_not_found)
-        UpbitRest(self.upbit_markets, self._refresher("upbit")).register(self.http)
-        KorbitRest(self.korbit_markets, self.server_time, self._refresher("korbit")).register(
+        UpbitQuotationRest(self.upbit_markets, self._refresher("upbit")).register(self.http)
+        KorbitPublicRest(self.korbit_markets, self.server_time, self._refresher("korbit")).register(
             self.http
         )
-        UpbitPrivateRest(self.desks["upbit"], NonceLog(), self.clock).register(self.http)
+        UpbitExchangeRest(self.desks["upbit"], NonceLog(), self.clock).register(self.http)
         KorbitPrivateRest(self.desks["korbit"], self.server_time, statuses).register(self.http)
         self.trader = DemoTrader(self.desks, trader or DEFAULT_TRADER, seed)
         self._trader_on = trader is not None
@@ -236,7 +225,7 @@ class Simulator:
 
     # -- the demo accounts (test hooks) ----------------------------------------------------
 
-    def account(self, venue: Venue) -> Account:
+    def account(self, venue: Venue) -> DemoAccount:
         """The demo account of ``venue`` (holdings by upper-case currency, orders by id)."""
         return self.desks[venue].account
 
@@ -283,7 +272,7 @@ class Simulator:
         """Stop (or resume) the demo trader; hooks and resting orders keep working."""
         self.trader.paused = paused
 
-    def _book_changed(self, venue: Venue, order: Order) -> None:
+    def _book_changed(self, venue: Venue, order: DemoOrder) -> None:
         market = self.markets[venue][order.code]
         market.book_dirty = False
         market.book_timestamp = self.clock()
@@ -397,10 +386,14 @@ class Simulator:
             if not service.admit():
                 body = b'{"error":{"name":"too_many_requests","message":"Too many requests"}}'
                 return HttpReply(429, body).to_websockets()
+            # serve() builds every connection as a SimConnection (create_connection)
+            assert isinstance(connection, SimConnection)
             refused = service.authenticate(connection, http_request)
             if refused is not None:
                 return refused.to_websockets()
-            # Korbit negotiates no permessage-deflate (korbit.md §2); Upbit does.
+            # Korbit's server never negotiates permessage-deflate, even when the client
+            # offers it; Upbit's does (docs/protocols.md, 'Korbit: public websocket' and
+            # 'Upbit: endpoints and hosts').
             if service.venue == "korbit" and "Sec-WebSocket-Extensions" in request.headers:
                 del request.headers["Sec-WebSocket-Extensions"]
             return None
@@ -411,7 +404,8 @@ class Simulator:
             return HttpReply(500, b'{"error":"internal"}').to_websockets()
 
     async def _handle(self, ws: ServerConnection) -> None:
-        service = self._service(HttpRequest.from_websockets(ws.request).path)  # type: ignore[arg-type]
+        assert ws.request is not None  # set once the handshake is done
+        service = self._service(HttpRequest.from_websockets(ws.request).path)
         if service is not None:
             await service.handle(ws)
 
@@ -443,7 +437,7 @@ def main(host: str = "127.0.0.1", port: int = 0, seed: int = 1) -> int:
     (flushed).
 
     The demo accounts' fixed API keys (public demo values) are documented in the module
-    ``mdtui.sim.demo_keys`` (``tui/mdtui/sim/demo_keys.py``).
+    ``mdtui.sim.engine.demo_keys`` (``tui/mdtui/sim/engine/demo_keys.py``).
     """
 
     async def run() -> None:

@@ -40,7 +40,7 @@ from typing import Literal
 
 DEMO_KEYS_NOTE = (
     "The demo accounts' fixed API keys (public demo values) are documented in the module "
-    "mdtui.sim.demo_keys (tui/mdtui/sim/demo_keys.py)."
+    "mdtui.sim.engine.demo_keys (tui/mdtui/sim/engine/demo_keys.py)."
 )
 """One line for help texts: where the demo keys are, never the keys themselves."""
 

@@ -1,4 +1,6 @@
-"""Korbit's signed-request check, written from korbit.md §6 and rest.md §B2-§B3.
+"""Korbit's signed-request check.
+
+See docs/protocols.md, 'Korbit: authentication (HMAC-SHA256 / Ed25519)'.
 
 A signed request carries the header ``X-KAPI-KEY`` and, in its query string,
 ``timestamp`` (ms), optionally ``recvWindow`` (ms, default 5000, at most 60000), and
@@ -34,26 +36,26 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
-from mdtui.sim.demo_keys import DemoKey
-from mdtui.sim.rest import HttpRequest
+from mdtui.sim.engine.demo_keys import DemoKey
+from mdtui.sim.net.http import HttpRequest
 
 DEFAULT_RECV_WINDOW = 5000
 MAX_RECV_WINDOW = 60000
 FUTURE_MS = 1000
 
 REST_STATUS: dict[str, int] = {
-    "NO_TIMESTAMP": 400,  # seen live (rest.md B2)
+    "NO_TIMESTAMP": 400,  # seen live
     "BAD_REQUEST": 400,
     "EXCEED_TIME_WINDOW": 400,  # the official CLI's REST fixtures
     "KEY_NOT_FOUND": 404,  # the official CLI's REST fixtures
-    "INVALID_SIGNATURE": 401,  # UNCONFIRMED name and status
-    "IP_NOT_ALLOWED": 403,  # the official CLI's tests; UNCONFIRMED
-    "PERMISSION_DENIED": 403,  # UNCONFIRMED name and status
+    "INVALID_SIGNATURE": 401,  # in no source: name and status are the simulator's
+    "IP_NOT_ALLOWED": 403,  # the official CLI's tests; no source confirms it
+    "PERMISSION_DENIED": 403,  # in no source: name and status are the simulator's
 }
 WS_STATUS: dict[str, int] = {
     **REST_STATUS,
     "EXCEED_TIME_WINDOW": 401,  # the official CLI's websocket fixture
-    "KEY_NOT_FOUND": 401,  # UNCONFIRMED: a rejected upgrade reads as "unauthorized"
+    "KEY_NOT_FOUND": 401,  # unconfirmed: a rejected upgrade reads as "unauthorized"
 }
 
 

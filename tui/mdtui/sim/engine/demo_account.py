@@ -51,7 +51,7 @@ class Holding:
 
 
 @dataclass(frozen=True, slots=True)
-class Fill:
+class DemoFill:
     """One fill of one order: also a public trade (``trade_id``) at the same price."""
 
     id: str
@@ -66,7 +66,7 @@ class Fill:
 
 
 @dataclass(slots=True)
-class Order:
+class DemoOrder:
     """A limit order of the demo account (good till cancelled)."""
 
     id: str
@@ -86,7 +86,7 @@ class Order:
     paid_fee: Decimal = ZERO
     state: State = "open"
     updated_at: int = 0
-    fills: list[Fill] = field(default_factory=list)
+    fills: list[DemoFill] = field(default_factory=list)
 
     @property
     def is_bid(self) -> bool:
@@ -109,7 +109,7 @@ class Order:
         return self.fills[-1].timestamp if self.fills else None
 
 
-class Account:
+class DemoAccount:
     """Holdings by upper-case currency code and every order ever placed, in order."""
 
     def __init__(self, balances: Mapping[str, tuple[str, str]], quote: str = "KRW") -> None:
@@ -120,17 +120,17 @@ class Account:
             for currency, (amount, avg) in balances.items()
         }
         self.holdings.setdefault(quote, Holding())
-        self.orders: dict[str, Order] = {}
+        self.orders: dict[str, DemoOrder] = {}
 
     def holding(self, currency: str) -> Holding:
         return self.holdings.setdefault(currency, Holding())
 
-    def open_orders(self) -> list[Order]:
+    def open_orders(self) -> list[DemoOrder]:
         return [order for order in self.orders.values() if order.is_open]
 
     # -- changes (each returns the currencies it changed) -----------------------------------
 
-    def place(self, order: Order, now: int) -> list[str]:
+    def place(self, order: DemoOrder, now: int) -> list[str]:
         """Lock what ``order`` needs and record it; raises ``InsufficientFunds``."""
         if order.is_bid:
             amount = order.price * order.qty
@@ -149,7 +149,7 @@ class Account:
         self.orders[order.id] = order
         return [currency]
 
-    def fill(self, order: Order, fill: Fill) -> list[str]:
+    def fill(self, order: DemoOrder, fill: DemoFill) -> list[str]:
         """Settle ``fill`` of ``order``; ends the order when nothing remains."""
         quote, base = self.holding(self.quote), self.holding(order.base)
         order.filled += fill.qty
@@ -175,11 +175,11 @@ class Account:
             self._end(order, "filled", fill.timestamp)
         return [self.quote, order.base]
 
-    def cancel(self, order: Order, now: int) -> list[str]:
+    def cancel(self, order: DemoOrder, now: int) -> list[str]:
         self._end(order, "canceled", now)
         return [self.quote if order.is_bid else order.base]
 
-    def _end(self, order: Order, state: State, now: int) -> None:
+    def _end(self, order: DemoOrder, state: State, now: int) -> None:
         """Release whatever ``order`` still locks (rounding dust of the fee reserve included)."""
         holding = self.holding(self.quote if order.is_bid else order.base)
         holding.locked -= order.locked

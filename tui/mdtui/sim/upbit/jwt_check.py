@@ -1,4 +1,4 @@
-"""Upbit's JWT check, written from upbit.md §4 and rest.md §A2-§A3.
+"""Upbit's JWT check (docs/protocols.md, 'Upbit: authentication (JWT)').
 
 ``Authorization: Bearer <jwt>``: header ``alg`` HS256 or HS512, signed with the raw secret
 key (UTF-8 bytes, not base64-decoded); payload ``access_key`` (a known key) and ``nonce``.
@@ -12,8 +12,8 @@ present (401 ``jwt_verification``); key known (401 ``invalid_access_key``); sign
 (401 ``expired_access_key``); caller's IP on the key's allowlist (401
 ``no_authorization_ip``); ``query_hash`` (401 ``invalid_query_payload``); nonce not seen
 before (401 ``nonce_used``, where the caller asks for it); permission (403 ``out_of_scope``,
-checked by the caller with ``require``). The messages are the documented ones where
-rest.md quotes one, otherwise the simulator's own wording.
+checked by the caller with ``require``). The messages are Upbit's documented ones where
+a source quotes one, otherwise the simulator's own wording.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from mdtui.sim.demo_keys import DemoKey
+from mdtui.sim.engine.demo_keys import DemoKey
 
 ALGORITHMS = {"HS256": hashlib.sha256, "HS512": hashlib.sha512}
 
@@ -126,7 +126,7 @@ def verify(
     if len(parts) != 3:
         raise UpbitAuthError("jwt_verification")
     header, payload = _segment_json(parts[0]), _segment_json(parts[1])
-    digest = ALGORITHMS.get(header.get("alg"))  # type: ignore[arg-type]
+    digest = ALGORITHMS.get(header.get("alg", ""))
     access_key = payload.get("access_key")
     if digest is None or not isinstance(access_key, str):
         raise UpbitAuthError("jwt_verification")

@@ -1,11 +1,15 @@
-"""Korbit v2 public REST (rest.md §B1, §B3-§B5): ``{"success":true,"data":...}`` and the
-``{"success":false,"error":{"code":<status>,"message":<CODE>}}`` envelope.
+"""Korbit v2 public REST (docs/protocols.md, 'Korbit: public REST').
 
-Choices where rest.md says UNCONFIRMED: ``/v2/trades`` rows are newest first with a default
-``limit`` of 100 (1-500, else BAD_REQUEST); ``/v2/tickSizePolicy`` without ``symbol``
-lists every pair, and accepts a comma-separated list; ``/v2/tickers`` with a mix of known
-and unknown symbols returns the known ones. Rate limits are not enforced (the
-``Ratelimit`` headers carry fixed values).
+Replies are ``{"success":true,"data":...}`` or the
+``{"success":false,"error":{"code":<status>,"message":<CODE>}}`` envelope: an unknown
+symbol is 400 ``INVALID_CURRENCY_PAIR``, a bad parameter 400 ``BAD_REQUEST``, an unrouted
+path under ``/v2/`` 404 ``NOT_FOUND``.
+
+Choices where no source confirms what Korbit's server does: ``/v2/trades`` rows are newest
+first with a default ``limit`` of 100 (1-500, else BAD_REQUEST); ``/v2/tickSizePolicy``
+without ``symbol`` lists every pair, and accepts a comma-separated list; ``/v2/tickers``
+with a mix of known and unknown symbols returns the known ones. Rate limits are not
+enforced (the ``Ratelimit`` headers carry fixed values).
 """
 
 from __future__ import annotations
@@ -14,10 +18,10 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from mdtui.sim import korbit_frames as frames
-from mdtui.sim.market import Market, VenueMarkets
-from mdtui.sim.rest import HttpReply, HttpRequest, HttpRoutes
-from mdtui.sim.ticks import korbit_orderbook_levels, plain, tick_size
+from mdtui.sim.engine.market_generator import Market, VenueMarkets
+from mdtui.sim.engine.ticks import korbit_orderbook_levels, plain, tick_size
+from mdtui.sim.korbit import public_frames as frames
+from mdtui.sim.net.http import HttpReply, HttpRequest, HttpRoutes
 
 RATE_HEADERS = [("Ratelimit", "limit=50, remaining=49, reset=1"), ("Ratelimit-Policy", "50;w=1")]
 
@@ -43,7 +47,7 @@ def not_found(_: HttpRequest) -> HttpReply:
     return error_reply(404, "NOT_FOUND")
 
 
-class KorbitRest:
+class KorbitPublicRest:
     def __init__(
         self, markets: VenueMarkets, clock: Callable[[], int], refresh: Callable[[str], None]
     ) -> None:

@@ -1,5 +1,13 @@
-"""What Korbit's public and private sockets share (korbit.md §2-§3, §7): the server's
-protocol pings, request arrays answered item by item, and the ``symbols`` check."""
+"""What Korbit's public and private sockets share: the server's protocol pings, request
+arrays answered item by item, and the ``symbols`` check.
+
+See docs/protocols.md, 'Korbit: public websocket', 'Korbit: private websocket' and
+'Korbit: rate limits and keepalive'.
+
+Korbit's server sends a protocol ping with payload ``ping`` every 30 s and sends no JSON
+heartbeat. A request that is not a JSON array, or an element that is not an object, is
+answered ``{"status":"fail","message":"invalid_format"}`` and the socket stays open.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +20,9 @@ from typing import Any
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConcurrencyError, ConnectionClosed
 
-from mdtui.sim import korbit_frames as frames
-from mdtui.sim.market import VenueMarkets
-from mdtui.sim.session import Session
+from mdtui.sim.engine.market_generator import VenueMarkets
+from mdtui.sim.korbit import public_frames as frames
+from mdtui.sim.net.ws_sessions import WsSession
 
 INVALID_FORMAT = frames.fail(None, "invalid_format")
 
@@ -39,7 +47,7 @@ async def ping_every(ws: ServerConnection, interval: float) -> None:
 
 async def serve(
     ws: ServerConnection,
-    session: Session,
+    session: WsSession,
     ping_interval: float | None,
     apply: Callable[[dict[str, Any]], None],
 ) -> None:
@@ -57,7 +65,7 @@ async def serve(
 
 
 def receive(
-    session: Session, message: str | bytes, apply: Callable[[dict[str, Any]], None]
+    session: WsSession, message: str | bytes, apply: Callable[[dict[str, Any]], None]
 ) -> None:
     """Record one client frame and apply its items; a ``RequestFailure`` answers its item."""
     try:
@@ -98,7 +106,7 @@ def check_symbols(item: dict[str, Any], markets: VenueMarkets) -> list[str]:
     return symbols
 
 
-def acknowledge(session: Session, item: dict[str, Any]) -> None:
+def acknowledge(session: WsSession, item: dict[str, Any]) -> None:
     """Answer an applied item's ``requestId``, if it has one."""
     request_id = item.get("requestId")
     if request_id is not None:

@@ -1,12 +1,14 @@
-"""Upbit private websocket, ``/websocket/v1/private`` (upbit.md §1-§5).
+"""Upbit private websocket, ``/websocket/v1/private``.
 
-The upgrade must carry ``Authorization: Bearer <jwt>`` (``upbit_auth``; no query hash on
-websockets). Requests are validated like the public ones (array, ticket, format, type),
+See docs/protocols.md, 'Upbit: private websocket' and 'Upbit: authentication (JWT)'.
+
+The upgrade must carry ``Authorization: Bearer <jwt>`` (checked by ``jwt_check``; no query
+hash on websockets). Requests are validated like the public ones (array, ticket, format, type),
 with the types ``myOrder`` (``codes`` optional: omitted or ``[]`` means every market) and
 ``myAsset``. Frames are binary UTF-8 JSON in DEFAULT or SIMPLE keys (or wrapped in a list
 for the ``*_LIST`` formats), REALTIME only: no snapshot on subscribe.
 
-Choices where upbit.md says UNCONFIRMED (``UpbitPrivatePolicy``):
+Choices where no source confirms what Upbit's server does (``UpbitPrivatePolicy``):
 
 - A failed check refuses the upgrade (``reject_at_handshake``) with the REST-style status
   and body: 401 ``{"error":{"name":"no_authorization_token"|"jwt_verification"|
@@ -33,17 +35,17 @@ from typing import Any
 
 from websockets.asyncio.server import ServerConnection
 
-from mdtui.sim import upbit_auth, upbit_socket
-from mdtui.sim import upbit_frames as frames
-from mdtui.sim import upbit_private_frames as pframes
-from mdtui.sim.demo_keys import DemoKey
-from mdtui.sim.desk import AssetEvent, Desk, Event, OrderEvent
-from mdtui.sim.limits import Limits
-from mdtui.sim.market import VenueMarkets
-from mdtui.sim.rest import HttpReply, HttpRequest
-from mdtui.sim.services import PrivateService
-from mdtui.sim.session import Session, Sessions
-from mdtui.sim.upbit_public import RequestError, parse_envelope
+from mdtui.sim.engine.demo_keys import DemoKey
+from mdtui.sim.engine.market_generator import VenueMarkets
+from mdtui.sim.engine.order_desk import AssetEvent, DeskEvent, OrderDesk, OrderEvent
+from mdtui.sim.net.http import HttpReply, HttpRequest
+from mdtui.sim.net.rate_limits import Limits
+from mdtui.sim.net.ws_services import PrivateService
+from mdtui.sim.net.ws_sessions import SimConnection, WsSession, WsSessions
+from mdtui.sim.upbit import jwt_check, socket_rules
+from mdtui.sim.upbit import private_frames as pframes
+from mdtui.sim.upbit import public_frames as frames
+from mdtui.sim.upbit.public_socket import RequestError, parse_envelope
 
 PATH = "/websocket/v1/private"
 PUBLIC_TYPES = ("ticker", "trade", "orderbook")
@@ -60,10 +62,10 @@ class UpbitPrivatePolicy:
 
 
 @dataclass(eq=False, slots=True)
-class PrivateClient:
-    session: Session
+class UpbitPrivateClient:
+    session: WsSession
     key: DemoKey | None
-    auth_error: upbit_auth.UpbitAuthError | None = None
+    auth_error: jwt_check.UpbitAuthError | None = None
     format: str = "DEFAULT"
     my_order: frozenset[str] | None = None
     """Codes of the ``myOrder`` subscription; empty: every market; None: not subscribed."""
@@ -76,7 +78,7 @@ class PrivateClient:
         self.session.send(frames.ENCODER.encode(body), text=False)
 
 
-class UpbitPrivate(PrivateService):
+class UpbitPrivateService(PrivateService):
     """The ``/websocket/v1/private`` service: JWT check, requests, and the account's events."""
 
     venue = "upbit"
@@ -85,8 +87,8 @@ class UpbitPrivate(PrivateService):
     def __init__(
         self,
         markets: VenueMarkets,
-        desk: Desk,
-        sessions: Sessions,
+        desk: OrderDesk,
+        sessions: WsSessions,
         limits: Limits,
         clock: Callable[[], int],
         seed: int,
@@ -94,10 +96,10 @@ class UpbitPrivate(PrivateService):
     ) -> None:
         super().__init__(markets, desk, sessions, limits, clock)
         self.policy = policy or UpbitPrivatePolicy()
-        self.nonces = upbit_auth.NonceLog()
+        self.nonces = jwt_check.NonceLog()
         self._rng = random.Random(f"{seed}:upbit:assets")
-        self._clients: set[PrivateClient] = set()
-        self._connections = upbit_socket.connection_gate(limits)
+        self._clients: set[UpbitPrivateClient] = set()
+        self._connections = socket_rules.connection_gate(limits)
 
     # -- connection ------------------------------------------------------------------------
 
@@ -105,43 +107,43 @@ class UpbitPrivate(PrivateService):
         """Connection-rate check, shared in kind (not in count) with the public path."""
         return self._connections.admit()
 
-    def authenticate(self, connection: ServerConnection, request: HttpRequest) -> HttpReply | None:
+    def authenticate(self, connection: SimConnection, request: HttpRequest) -> HttpReply | None:
         """Check the upgrade's JWT; a reply refuses the upgrade."""
         try:
-            verified = upbit_auth.verify(
+            verified = jwt_check.verify(
                 request.headers.get("Authorization"),
                 self.keys,
                 client_ip=request.client_ip,
                 nonces=self.nonces if self.policy.reject_reused_nonce else None,
             )
             if not verified.key.permissions & set(PERMISSION.values()):
-                raise upbit_auth.UpbitAuthError("out_of_scope")
-        except upbit_auth.UpbitAuthError as error:
+                raise jwt_check.UpbitAuthError("out_of_scope")
+        except jwt_check.UpbitAuthError as error:
             if self.policy.reject_at_handshake:
                 return HttpReply(error.status, frames.ENCODER.encode(error.body()))
-            connection.principal = error  # type: ignore[attr-defined]
+            connection.principal = error
             return None
-        connection.principal = verified.key  # type: ignore[attr-defined]
+        connection.principal = verified.key
         return None
 
     async def handle(self, ws: ServerConnection) -> None:
         principal = getattr(ws, "principal", None)
         session = self.sessions.open(self.venue, ws, "private")
-        client = PrivateClient(
+        client = UpbitPrivateClient(
             session,
             principal if isinstance(principal, DemoKey) else None,
-            principal if isinstance(principal, upbit_auth.UpbitAuthError) else None,
+            principal if isinstance(principal, jwt_check.UpbitAuthError) else None,
         )
         self._clients.add(client)
         try:
-            await upbit_socket.serve(ws, session, self.limits, partial(self._on_request, client))
+            await socket_rules.serve(ws, session, self.limits, partial(self._on_request, client))
         finally:
             self._clients.discard(client)
             await self.sessions.discard(session)
 
     # -- requests --------------------------------------------------------------------------
 
-    def _on_request(self, client: PrivateClient, text: str) -> None:
+    def _on_request(self, client: UpbitPrivateClient, text: str) -> None:
         """Apply one admitted request, or answer it with an error frame."""
         try:
             if client.auth_error is not None or client.key is None:
@@ -150,7 +152,7 @@ class UpbitPrivate(PrivateService):
         except RequestError as error:
             client.session.send(error.frame(), text=False)
 
-    def _apply(self, client: PrivateClient, text: str) -> None:
+    def _apply(self, client: UpbitPrivateClient, text: str) -> None:
         envelope = parse_envelope(text)
         if envelope.method is not None:
             client.format = envelope.format
@@ -191,7 +193,7 @@ class UpbitPrivate(PrivateService):
                 raise RequestError("INVALID_PARAM", f"유효하지 않은 코드입니다: {code}")
         return codes
 
-    def _list(self, client: PrivateClient, ticket: str) -> None:
+    def _list(self, client: UpbitPrivateClient, ticket: str) -> None:
         result: list[dict[str, Any]] = []
         if client.my_order is not None:
             result.append({"type": "myOrder", "codes": sorted(client.my_order)})
@@ -201,7 +203,7 @@ class UpbitPrivate(PrivateService):
 
     # -- events ----------------------------------------------------------------------------
 
-    def _on_event(self, event: Event) -> None:
+    def _on_event(self, event: DeskEvent) -> None:
         now = self.clock()
         if isinstance(event, OrderEvent):
             order = event.order

@@ -1,22 +1,49 @@
-"""What the websocket services share, public and private, beyond their venue's protocol.
-
-``server.WsService`` is the shape they fill: ``venue``, ``path``, ``admit()``,
-``authenticate(connection, request)``, ``handle(ws)``, ``watched_codes()`` and
-``publish(updates, now)``.
+"""The websocket services' shape (``WsService``) and the base classes of the public and
+private ones: what they share beyond their venue's protocol.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Protocol
 
 from websockets.asyncio.server import ServerConnection
 
-from mdtui.sim.demo_keys import keys_of
-from mdtui.sim.desk import Desk, Event
-from mdtui.sim.limits import Limits
-from mdtui.sim.market import Update, VenueMarkets
-from mdtui.sim.rest import HttpReply, HttpRequest
-from mdtui.sim.session import Sessions
+from mdtui.sim.engine.demo_keys import keys_of
+from mdtui.sim.engine.market_generator import Update, VenueMarkets
+from mdtui.sim.engine.order_desk import DeskEvent, OrderDesk
+from mdtui.sim.net.http import HttpReply, HttpRequest
+from mdtui.sim.net.rate_limits import Limits
+from mdtui.sim.net.ws_sessions import SimConnection, WsSessions
+
+
+class WsService(Protocol):
+    """One websocket path of one venue, as the server drives it."""
+
+    venue: str
+    path: str
+    markets: VenueMarkets
+
+    def admit(self) -> bool:
+        """Connection-rate check, called before the handshake is accepted."""
+        ...
+
+    def authenticate(self, connection: SimConnection, request: HttpRequest) -> HttpReply | None:
+        """Check the upgrade request; a reply refuses the upgrade, None accepts it (what
+        the check found goes in ``connection.principal``)."""
+        ...
+
+    async def handle(self, ws: ServerConnection) -> None:
+        """Serve one accepted socket until it closes."""
+        ...
+
+    def watched_codes(self) -> list[str]:
+        """Markets some socket of this service watches (the clock steps them)."""
+        ...
+
+    def publish(self, updates: list[Update], now: int) -> None:
+        """Send the subscribed sockets what one clock step changed."""
+        ...
 
 
 class PublicService:
@@ -28,7 +55,7 @@ class PublicService:
     def __init__(
         self,
         markets: VenueMarkets,
-        sessions: Sessions,
+        sessions: WsSessions,
         limits: Limits,
         clock: Callable[[], int],
         on_watch: Callable[[], None],
@@ -47,7 +74,7 @@ class PublicService:
         """Connection-rate check, called before the handshake is accepted."""
         return True
 
-    def authenticate(self, connection: ServerConnection, request: HttpRequest) -> HttpReply | None:
+    def authenticate(self, connection: SimConnection, request: HttpRequest) -> HttpReply | None:
         """Public: no authentication."""
         return None
 
@@ -61,8 +88,8 @@ class PrivateService:
     def __init__(
         self,
         markets: VenueMarkets,
-        desk: Desk,
-        sessions: Sessions,
+        desk: OrderDesk,
+        sessions: WsSessions,
         limits: Limits,
         clock: Callable[[], int],
     ) -> None:
@@ -78,7 +105,7 @@ class PrivateService:
         """Connection-rate check, called before the handshake is accepted."""
         return True
 
-    def _on_event(self, event: Event) -> None:
+    def _on_event(self, event: DeskEvent) -> None:
         """Send the subscribed sockets what ``event`` changed."""
         raise NotImplementedError
 

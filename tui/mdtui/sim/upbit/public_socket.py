@@ -1,6 +1,14 @@
-"""Upbit public websocket, ``/websocket/v1`` (upbit.md §1-§6).
+"""Upbit public websocket, ``/websocket/v1`` (docs/protocols.md, 'Upbit: public websocket'
+and 'Upbit: rate limits and keepalive').
 
-Choices where upbit.md says UNCONFIRMED:
+A request is one JSON array holding a ``ticket`` object, one or more type objects
+(``ticker``, ``trade``, ``orderbook``, each with upper-case ``codes``) and an optional
+``format`` object (DEFAULT, SIMPLE, JSON_LIST, SIMPLE_LIST), or a
+``{"method":"LIST_SUBSCRIPTIONS"}`` object instead of the type objects. An orderbook code
+may end in a depth, ``KRW-BTC.15``: 1, 5, 15 or 30; any other number, or none, means 30.
+Frames go out as binary frames of UTF-8 JSON, numbers as JSON numbers.
+
+Choices where no source confirms what Upbit's server does:
 
 - A valid request with type objects *replaces* the socket's subscription set and re-sends
   snapshots (flags permitting); LIST_SUBSCRIPTIONS changes nothing. The format of the
@@ -14,8 +22,8 @@ Choices where upbit.md says UNCONFIRMED:
   (snake and camel case) are accepted. The snapshot of ``trade`` is the latest trade.
 - Text ``PING`` is answered once per PING with ``{"status":"UP"}`` as a binary frame.
 - An orderbook ``level`` outside the market's ``supported_levels`` subscribes but sends no
-  data ("may result in no data", upbit.md §2).
-- Over-limit behaviour: see ``Limits``.
+  data (Upbit says an unsupported level "may result in no data").
+- Over-limit behaviour: see ``net.rate_limits.Limits``.
 """
 
 from __future__ import annotations
@@ -29,12 +37,12 @@ from typing import Any
 
 from websockets.asyncio.server import ServerConnection
 
-from mdtui.sim import upbit_frames as frames
-from mdtui.sim import upbit_socket
-from mdtui.sim.market import Update, VenueMarkets
-from mdtui.sim.services import PublicService
-from mdtui.sim.session import Session
-from mdtui.sim.ticks import plain, tick_size, upbit_supported_levels
+from mdtui.sim.engine.market_generator import Update, VenueMarkets
+from mdtui.sim.engine.ticks import plain, tick_size, upbit_supported_levels
+from mdtui.sim.net.ws_services import PublicService
+from mdtui.sim.net.ws_sessions import WsSession
+from mdtui.sim.upbit import public_frames as frames
+from mdtui.sim.upbit import socket_rules
 
 PATH = "/websocket/v1"
 TYPES = ("ticker", "trade", "orderbook")
@@ -66,7 +74,7 @@ class RequestError(Exception):
 
 
 @dataclass(frozen=True, slots=True)
-class Subscription:
+class UpbitSubscription:
     type: str
     code: str
     label: str
@@ -79,10 +87,10 @@ class Subscription:
 
 
 @dataclass(slots=True)
-class Request:
+class UpbitRequest:
     ticket: str
     format: str
-    subscriptions: list[Subscription]
+    subscriptions: list[UpbitSubscription]
     list_subscriptions: bool = False
 
 
@@ -116,15 +124,16 @@ class Envelope:
     type_items: list[dict[str, Any]]
 
 
-def parse_request(message: str, markets: VenueMarkets) -> Request:
-    """Validate one client request (upbit.md §2); raises ``RequestError``."""
+def parse_request(message: str, markets: VenueMarkets) -> UpbitRequest:
+    """Validate one client request (format as in the module docstring); raises
+    ``RequestError``."""
     envelope = parse_envelope(message)
     if envelope.method is not None:
-        return Request(envelope.ticket, envelope.format, [], list_subscriptions=True)
-    subscriptions: list[Subscription] = []
+        return UpbitRequest(envelope.ticket, envelope.format, [], list_subscriptions=True)
+    subscriptions: list[UpbitSubscription] = []
     for item in envelope.type_items:
         subscriptions.extend(_parse_type(item, markets))
-    return Request(envelope.ticket, envelope.format, list(dict.fromkeys(subscriptions)))
+    return UpbitRequest(envelope.ticket, envelope.format, list(dict.fromkeys(subscriptions)))
 
 
 def parse_envelope(message: str) -> Envelope:
@@ -164,7 +173,7 @@ def parse_envelope(message: str) -> Envelope:
     return Envelope(ticket, fmt, method, type_items)
 
 
-def _parse_type(item: dict[str, Any], markets: VenueMarkets) -> list[Subscription]:
+def _parse_type(item: dict[str, Any], markets: VenueMarkets) -> list[UpbitSubscription]:
     kind = item["type"]
     if kind in PRIVATE_TYPES:
         raise RequestError("INVALID_AUTH")
@@ -196,19 +205,21 @@ def _parse_type(item: dict[str, Any], markets: VenueMarkets) -> list[Subscriptio
             tick = tick_size(markets.ladder, market.bids[0].price)
             supported = plain(level) in upbit_supported_levels(tick)
         out.append(
-            Subscription(kind, code, label, depth, level, supported, only_snapshot, only_realtime)
+            UpbitSubscription(
+                kind, code, label, depth, level, supported, only_snapshot, only_realtime
+            )
         )
     return out
 
 
 @dataclass(eq=False, slots=True)
-class UpbitClient:
+class UpbitPublicClient:
     """One socket's state: its format and realtime subscriptions by code."""
 
-    session: Session
+    session: WsSession
     format: str = "DEFAULT"
-    subscriptions: list[Subscription] = field(default_factory=list)
-    by_code: dict[str, list[Subscription]] = field(default_factory=dict)
+    subscriptions: list[UpbitSubscription] = field(default_factory=list)
+    by_code: dict[str, list[UpbitSubscription]] = field(default_factory=dict)
 
     @property
     def simple(self) -> bool:
@@ -254,16 +265,16 @@ class FrameSet:
         return data
 
 
-class UpbitPublic(PublicService):
+class UpbitPublicService(PublicService):
     """The ``/websocket/v1`` service: request handling, snapshots and realtime fan-out."""
 
     venue = "upbit"
     path = PATH
 
     def _init_state(self) -> None:
-        self._clients: set[UpbitClient] = set()
-        self._by_code: dict[str, set[UpbitClient]] = {}
-        self._connections = upbit_socket.connection_gate(self.limits)
+        self._clients: set[UpbitPublicClient] = set()
+        self._by_code: dict[str, set[UpbitPublicClient]] = {}
+        self._connections = socket_rules.connection_gate(self.limits)
 
     # -- connection ------------------------------------------------------------------------
 
@@ -273,10 +284,10 @@ class UpbitPublic(PublicService):
 
     async def handle(self, ws: ServerConnection) -> None:
         session = self.sessions.open(self.venue, ws)
-        client = UpbitClient(session)
+        client = UpbitPublicClient(session)
         self._clients.add(client)
         try:
-            await upbit_socket.serve(ws, session, self.limits, partial(self._on_request, client))
+            await socket_rules.serve(ws, session, self.limits, partial(self._on_request, client))
         finally:
             self._set_subscriptions(client, [])
             self._clients.discard(client)
@@ -284,7 +295,7 @@ class UpbitPublic(PublicService):
 
     # -- requests --------------------------------------------------------------------------
 
-    def _on_request(self, client: UpbitClient, text: str) -> None:
+    def _on_request(self, client: UpbitPublicClient, text: str) -> None:
         """Apply one admitted request, or answer it with an error frame."""
         try:
             request = parse_request(text, self.markets)
@@ -297,7 +308,7 @@ class UpbitPublic(PublicService):
         else:
             self._subscribe(client, request)
 
-    def _list(self, client: UpbitClient, ticket: str) -> None:
+    def _list(self, client: UpbitPublicClient, ticket: str) -> None:
         groups: dict[tuple[str, Decimal | None], list[str]] = {}
         for sub in client.subscriptions:
             key = (sub.type, sub.level if sub.type == "orderbook" else None)
@@ -317,7 +328,7 @@ class UpbitPublic(PublicService):
             message = frames.simple(message)
         client.send([message] if client.listed else message)
 
-    def _subscribe(self, client: UpbitClient, request: Request) -> None:
+    def _subscribe(self, client: UpbitPublicClient, request: UpbitRequest) -> None:
         """Replace the socket's subscriptions, then queue the snapshots (same sync stretch,
         so they precede any realtime frame)."""
         self._set_subscriptions(client, [s for s in request.subscriptions if not s.only_snapshot])
@@ -337,7 +348,7 @@ class UpbitPublic(PublicService):
         if client.subscriptions:
             self.on_watch()
 
-    def _set_subscriptions(self, client: UpbitClient, subs: list[Subscription]) -> None:
+    def _set_subscriptions(self, client: UpbitPublicClient, subs: list[UpbitSubscription]) -> None:
         for code in client.by_code:
             watchers = self._by_code.get(code)
             if watchers is not None:
@@ -356,7 +367,7 @@ class UpbitPublic(PublicService):
         return list(self._by_code)
 
     def _messages(
-        self, sub: Subscription, frame_set: FrameSet, now: int, update: Update | None
+        self, sub: UpbitSubscription, frame_set: FrameSet, now: int, update: Update | None
     ) -> Iterable[tuple[tuple[Any, ...], Callable[[], frames.Message]]]:
         """(cache key, builder) of each message ``sub`` gets: its snapshot when ``update`` is
         None, else what the update changed."""
@@ -378,7 +389,7 @@ class UpbitPublic(PublicService):
     def publish(self, updates: list[Update], now: int) -> None:
         """Fan one clock step's updates out to the subscribed sockets."""
         realtime = FrameSet(frames.REALTIME)
-        batches: dict[UpbitClient, list[frames.Message]] = {}
+        batches: dict[UpbitPublicClient, list[frames.Message]] = {}
         for update in updates:
             code = update.market.code
             for client in self._by_code.get(code, ()):

@@ -6,9 +6,9 @@ either places a limit order on one of a few markets, or cancels one of its open 
 below the best bid, a sell at or above the best ask: at the touch, or up to
 ``max_distance`` of the price away, so some orders fill at once and others rest on the
 ladder for a while. Orders never cross the spread; they fill from the simulated market's
-flow (see ``market``). Sizes are about one typical public trade, so some orders fill in
-one trade and others in several partial fills. Decisions come from a ``random.Random``
-seeded per venue; the timing follows the wall clock.
+flow (see ``market_generator``). Sizes are about one typical public trade, so some orders
+fill in one trade and others in several partial fills. Decisions come from a
+``random.Random`` seeded per venue; the timing follows the wall clock.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ import random
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 
-from mdtui.sim.accounts import FEE_RATE
-from mdtui.sim.desk import Desk, OrderError
-from mdtui.sim.ticks import floor_to_tick, step_up
+from mdtui.sim.engine.demo_account import FEE_RATE, Side
+from mdtui.sim.engine.order_desk import OrderDesk, OrderError
+from mdtui.sim.engine.ticks import floor_to_tick, step_up
 
 log = logging.getLogger("mdtui.sim.trader")
 
@@ -48,7 +48,7 @@ class TraderConfig:
 class DemoTrader:
     """One task per venue, started and stopped with the simulator."""
 
-    def __init__(self, desks: dict[str, Desk], config: TraderConfig, seed: int) -> None:
+    def __init__(self, desks: dict[str, OrderDesk], config: TraderConfig, seed: int) -> None:
         self.desks = desks
         self.config = config
         self.paused = False
@@ -95,7 +95,7 @@ class DemoTrader:
     def _markets(self, venue: str) -> tuple[str, ...]:
         return self.config.markets.get(venue, ())
 
-    def _place(self, venue: str, desk: Desk, rng: random.Random) -> bool:
+    def _place(self, venue: str, desk: OrderDesk, rng: random.Random) -> bool:
         codes = [c for c in self._markets(venue) if c in desk.markets and desk.markets[c].active]
         if not codes:
             return False
@@ -106,7 +106,7 @@ class DemoTrader:
             Decimal("1E-4") if lot > 1 else Decimal("1E-6"), rounding=ROUND_DOWN
         )
         distance = rng.uniform(0.0, self.config.max_distance) if rng.random() < 0.6 else 0.0
-        sides = ["buy", "sell"]
+        sides: list[Side] = ["buy", "sell"]
         rng.shuffle(sides)
         account = desk.account
         for side in sides:
@@ -124,7 +124,7 @@ class DemoTrader:
             if price * qty < MIN_ORDER_KRW or qty <= 0:
                 return False
             try:
-                desk.place(market.code, side, price, qty)  # type: ignore[arg-type]
+                desk.place(market.code, side, price, qty)
             except OrderError:
                 continue
             return True

@@ -1,14 +1,16 @@
-"""Upbit exchange REST, read side (rest.md §A2-§A5): ``GET /v1/accounts``,
-``/v1/orders/open``, ``/v1/orders/closed`` and ``/v1/order``, JWT-signed with
-``query_hash`` over the percent-decoded raw query (``upbit_auth``); reused nonces fail with
+"""Upbit exchange REST, read side (docs/protocols.md, 'Upbit: exchange REST (private)' and
+'Upbit: authentication (JWT)'): ``GET /v1/accounts``, ``/v1/orders/open``,
+``/v1/orders/closed`` and ``/v1/order``, JWT-signed with ``query_hash`` over the
+percent-decoded raw query (checked by ``jwt_check``); reused nonces fail with
 ``nonce_used``. Decimals are strings; errors ``{"error":{"name":<string>,"message":...}}``.
 
-Choices where rest.md is silent: ``/v1/accounts`` lists KRW and every currency with a
-non-zero balance; an unknown ``market`` answers 400 ``notfoundmarket``; a bad parameter
-400 ``invalid_parameter``; a missing ``uuid``/``identifier`` 400 ``validation_error``. Orders
-sort by creation time (``order_by``, default ``desc``). ``/v1/orders/closed`` filters on
-creation time within ``start_time``/``end_time`` (ms or ISO-8601; at most 7 days apart;
-default the last 7 days). Demo orders have no ``identifier``.
+Choices where the protocol notes are silent: ``/v1/accounts`` lists KRW and every currency
+with a non-zero balance; an unknown ``market`` answers 400 ``notfoundmarket``; a bad
+parameter 400 ``invalid_parameter``; a missing ``uuid``/``identifier`` 400
+``validation_error``. Orders sort by creation time (``order_by``, default ``desc``).
+``/v1/orders/closed`` filters on creation time within ``start_time``/``end_time`` (ms or
+ISO-8601; at most 7 days apart; default the last 7 days). Demo orders have no
+``identifier``.
 """
 
 from __future__ import annotations
@@ -18,13 +20,13 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from mdtui.sim import upbit_auth
-from mdtui.sim import upbit_private_frames as pframes
-from mdtui.sim.accounts import Order
-from mdtui.sim.demo_keys import keys_of
-from mdtui.sim.desk import Desk
-from mdtui.sim.rest import HttpReply, HttpRequest, HttpRoutes
-from mdtui.sim.upbit_rest import json_reply
+from mdtui.sim.engine.demo_account import DemoOrder
+from mdtui.sim.engine.demo_keys import keys_of
+from mdtui.sim.engine.order_desk import OrderDesk
+from mdtui.sim.net.http import HttpReply, HttpRequest, HttpRoutes
+from mdtui.sim.upbit import jwt_check
+from mdtui.sim.upbit import private_frames as pframes
+from mdtui.sim.upbit.quotation_rest import json_reply
 
 WEEK_MS = 7 * 86_400_000
 OPEN_STATES = ("wait", "watch")
@@ -43,8 +45,10 @@ def _reply(body: Any, status: int = 200) -> HttpReply:
     return json_reply(body, status, group="default")
 
 
-class UpbitPrivateRest:
-    def __init__(self, desk: Desk, nonces: upbit_auth.NonceLog, clock: Callable[[], int]) -> None:
+class UpbitExchangeRest:
+    def __init__(
+        self, desk: OrderDesk, nonces: jwt_check.NonceLog, clock: Callable[[], int]
+    ) -> None:
         self.desk = desk
         self.nonces = nonces
         self.clock = clock
@@ -64,7 +68,7 @@ class UpbitPrivateRest:
     ) -> Callable[[HttpRequest], HttpReply]:
         def guarded(request: HttpRequest) -> HttpReply:
             try:
-                upbit_auth.verify(
+                jwt_check.verify(
                     request.headers.get("Authorization"),
                     self.keys,
                     client_ip=request.client_ip,
@@ -73,7 +77,7 @@ class UpbitPrivateRest:
                     require=permission,
                 )
                 return _reply(handler(request))
-            except upbit_auth.UpbitAuthError as error:
+            except jwt_check.UpbitAuthError as error:
                 return _reply(error.body(), error.status)
             except ParamError as error:
                 body = {"error": {"name": error.name, "message": error.message}}
@@ -110,7 +114,7 @@ class UpbitPrivateRest:
         return request.int_param(name, default, low, high, invalid)
 
     @staticmethod
-    def _sorted(orders: list[Order], request: HttpRequest) -> list[Order]:
+    def _sorted(orders: list[DemoOrder], request: HttpRequest) -> list[DemoOrder]:
         order_by = request.param("order_by") or "desc"
         if order_by not in ("asc", "desc"):
             raise ParamError("invalid_parameter", "잘못된 파라미터: order_by")

@@ -1,13 +1,15 @@
-"""Korbit v2 private REST, read side (rest.md §B1-§B5): ``GET /v2/balance``,
-``/v2/openOrders``, ``/v2/allOrders``, ``/v2/myTrades`` and ``/v2/currentKeyInfo``, each
-signed as ``korbit_auth`` checks; ``{"success":true,"data":...}``.
+"""Korbit v2 private REST, read side (docs/protocols.md, 'Korbit: private REST'):
+``GET /v2/balance``, ``/v2/openOrders``, ``/v2/allOrders``, ``/v2/myTrades`` and
+``/v2/currentKeyInfo``, each signed as ``signature_check`` checks;
+``{"success":true,"data":...}``.
 
-Choices where rest.md is silent: ``/v2/balance`` lists krw and every currency with a
-non-zero balance (``currencies=`` filters); ``accountSeq``, when sent, must be 1.
+Choices where the protocol notes are silent: ``/v2/balance`` lists krw and every currency
+with a non-zero balance (``currencies=`` filters); ``accountSeq``, when sent, must be 1.
 ``/v2/openOrders`` needs ``symbol``; ``/v2/allOrders`` and ``/v2/myTrades`` take it
 optionally (all pairs without it), keep the last 36 h, filter ``startTime`` (inclusive) and
 ``endTime`` (exclusive), newest first, ``limit`` 1-1000 (default 500).
-``/v2/currentKeyInfo`` needs no permission; ``whitelist`` is the allowlist joined by commas.
+``/v2/currentKeyInfo`` needs no permission; ``whitelist`` is the allowlist joined by
+commas.
 """
 
 from __future__ import annotations
@@ -16,13 +18,13 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any
 
-from mdtui.sim import korbit_auth
-from mdtui.sim import korbit_private_frames as pframes
-from mdtui.sim.accounts import Fill, Order
-from mdtui.sim.demo_keys import DemoKey, keys_of
-from mdtui.sim.desk import Desk
-from mdtui.sim.korbit_rest import KorbitError, error_reply, ok
-from mdtui.sim.rest import HttpReply, HttpRequest, HttpRoutes
+from mdtui.sim.engine.demo_account import DemoFill, DemoOrder
+from mdtui.sim.engine.demo_keys import DemoKey, keys_of
+from mdtui.sim.engine.order_desk import OrderDesk
+from mdtui.sim.korbit import private_frames as pframes
+from mdtui.sim.korbit import signature_check
+from mdtui.sim.korbit.public_rest import KorbitError, error_reply, ok
+from mdtui.sim.net.http import HttpReply, HttpRequest, HttpRoutes
 
 WINDOW_MS = 36 * 3_600_000
 KEY_CREATED_MS = 1_767_225_600_000
@@ -33,9 +35,9 @@ YEAR_MS = 365 * 86_400_000
 class KorbitPrivateRest:
     def __init__(
         self,
-        desk: Desk,
+        desk: OrderDesk,
         server_time: Callable[[], int],
-        statuses: korbit_auth.AuthStatuses,
+        statuses: signature_check.AuthStatuses,
     ) -> None:
         self.desk = desk
         self.server_time = server_time
@@ -57,8 +59,10 @@ class KorbitPrivateRest:
     ) -> Callable[[HttpRequest], HttpReply]:
         def guarded(request: HttpRequest) -> HttpReply:
             try:
-                key = korbit_auth.verify_request(request, self.keys, self.server_time(), permission)
-            except korbit_auth.KorbitAuthError as error:
+                key = signature_check.verify_request(
+                    request, self.keys, self.server_time(), permission
+                )
+            except signature_check.KorbitAuthError as error:
                 return error_reply(self.statuses.rest.get(error.code, 401), error.code)
             try:
                 return ok(handler(request, key))
@@ -133,7 +137,7 @@ class KorbitPrivateRest:
 
     def my_trades(self, request: HttpRequest, _: DemoKey) -> list[dict[str, Any]]:
         symbol, limit, start, end = self._history(request)
-        fills: list[tuple[Order, Fill]] = [
+        fills: list[tuple[DemoOrder, DemoFill]] = [
             (order, fill)
             for order in self.desk.account.orders.values()
             if symbol in (None, order.code)
@@ -161,5 +165,5 @@ class KorbitPrivateRest:
         return info
 
 
-def _newest(orders: Iterable[Order]) -> list[Order]:
+def _newest(orders: Iterable[DemoOrder]) -> list[DemoOrder]:
     return sorted(orders, key=lambda o: (o.created_at, o.number), reverse=True)

@@ -1,5 +1,8 @@
-"""Korbit v2 public message bodies (korbit.md §4, rest.md §B5): decimals as strings without
-exponent or trailing zeros, timestamps as millisecond numbers."""
+"""Korbit v2 public message bodies, websocket and REST: decimals as strings without
+exponent or trailing zeros, timestamps as millisecond numbers.
+
+See docs/protocols.md, 'Korbit: public websocket' and 'Korbit: public REST'.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +11,8 @@ from typing import Any
 
 import msgspec
 
-from mdtui.sim.market import Market, Trade, group_levels
-from mdtui.sim.ticks import plain
+from mdtui.sim.engine.market_generator import Market, SimTrade, group_levels
+from mdtui.sim.engine.ticks import plain
 
 ENCODER = msgspec.json.Encoder()
 
@@ -57,7 +60,7 @@ def orderbook_data(market: Market, level: Decimal | None, amount_key: str) -> Me
     return {"timestamp": market.book_timestamp, "asks": asks, "bids": bids}
 
 
-def trade_row(t: Trade) -> Message:
+def trade_row(t: SimTrade) -> Message:
     return {
         "timestamp": t.timestamp,
         "price": plain(t.price),

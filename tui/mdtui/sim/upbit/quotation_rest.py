@@ -1,5 +1,7 @@
-"""Upbit quotation REST (rest.md §A1, §A3, §A5): numbers as JSON numbers, integer error
-``name`` on quotation errors, one unknown code fails the whole call with 404.
+"""Upbit quotation REST (docs/protocols.md, 'Upbit: quotation REST'): numbers as JSON
+numbers, an integer error ``name`` (the HTTP status) on quotation errors, and one unknown
+code fails the whole call with 404 ``Code not found``. An unrouted path under ``/v1/``
+answers 404 ``not_found`` without a ``Remaining-Req`` header.
 
 Not simulated: ``days_ago`` and ``to`` of ``/v1/trades/ticks`` (ignored), rate limiting
 (the ``Remaining-Req`` header is sent with a fixed value).
@@ -12,10 +14,10 @@ from decimal import Decimal, InvalidOperation
 from functools import partial
 from typing import Any
 
-from mdtui.sim import upbit_frames as frames
-from mdtui.sim.market import Market, VenueMarkets
-from mdtui.sim.rest import HttpReply, HttpRequest, HttpRoutes
-from mdtui.sim.ticks import plain, tick_size, upbit_supported_levels
+from mdtui.sim.engine.market_generator import Market, VenueMarkets
+from mdtui.sim.engine.ticks import plain, tick_size, upbit_supported_levels
+from mdtui.sim.net.http import HttpReply, HttpRequest, HttpRoutes
+from mdtui.sim.upbit import public_frames as frames
 
 MISSING = "Missing request parameter error. Check the required parameters!"
 MISMATCH = "Type mismatch error. Check the parameters type!"
@@ -39,7 +41,7 @@ def not_found(_: HttpRequest) -> HttpReply:
     return json_reply(body, 404)
 
 
-class UpbitRest:
+class UpbitQuotationRest:
     """Route handlers; ``refresh(code)`` lets an unwatched market catch up before a read."""
 
     def __init__(self, markets: VenueMarkets, refresh: Callable[[str], None]) -> None:

@@ -1,6 +1,9 @@
-"""Korbit private message bodies: websocket ``myOrder``/``myTrade``/``myAsset`` frames
-(korbit.md §5) and the REST rows (rest.md §B5). Decimals are strings, times ms numbers,
-ids numbers, currencies lower case.
+"""Korbit private message bodies: websocket ``myOrder``/``myTrade``/``myAsset`` frames and
+the private REST rows. Decimals are strings, times ms numbers, ids numbers, currencies
+lower case. The websocket and REST rows name some things differently (``fee``/``feeQty``,
+``filledAt``/``tradedAt``); ``myAsset`` frames carry no ``symbol``.
+
+See docs/protocols.md, 'Korbit: private websocket' and 'Korbit: private REST'.
 
 Statuses: a resting order with nothing filled is ``unfilled`` on the websocket and ``open``
 on REST; then ``partiallyFilled``, ``filled``; a cancel gives ``canceled`` or, after a
@@ -11,15 +14,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from mdtui.sim.accounts import Account, Fill, Order
-from mdtui.sim.korbit_frames import ENCODER
-from mdtui.sim.ticks import plain
+from mdtui.sim.engine.demo_account import DemoAccount, DemoFill, DemoOrder
+from mdtui.sim.engine.ticks import plain
+from mdtui.sim.korbit.public_frames import ENCODER
 
 Message = dict[str, Any]
 ACCOUNT_SEQ = 1
 
 
-def status(order: Order, *, websocket: bool) -> str:
+def status(order: DemoOrder, *, websocket: bool) -> str:
     if order.state == "filled":
         return "filled"
     if order.state == "canceled":
@@ -29,7 +32,7 @@ def status(order: Order, *, websocket: bool) -> str:
     return "unfilled" if websocket else "open"
 
 
-def order_row(order: Order, *, websocket: bool) -> Message:
+def order_row(order: DemoOrder, *, websocket: bool) -> Message:
     row: Message = {"orderId": order.number}
     if not websocket:
         row["symbol"] = order.code
@@ -53,7 +56,7 @@ def order_row(order: Order, *, websocket: bool) -> Message:
     return row
 
 
-def trade_row(order: Order, fill: Fill, *, websocket: bool) -> Message:
+def trade_row(order: DemoOrder, fill: DemoFill, *, websocket: bool) -> Message:
     if websocket:
         return {
             "tradeId": fill.trade_id,
@@ -81,7 +84,7 @@ def trade_row(order: Order, fill: Fill, *, websocket: bool) -> Message:
     }
 
 
-def asset_row(account: Account, currency: str, *, websocket: bool) -> Message:
+def asset_row(account: DemoAccount, currency: str, *, websocket: bool) -> Message:
     holding = account.holding(currency)
     row: Message = {
         "currency": currency.lower(),
@@ -99,7 +102,7 @@ def asset_row(account: Account, currency: str, *, websocket: bool) -> Message:
 # -- websocket frames ----------------------------------------------------------------------
 
 
-def my_order(order: Order, now: int) -> bytes:
+def my_order(order: DemoOrder, now: int) -> bytes:
     return ENCODER.encode(
         {
             "symbol": order.code,
@@ -113,7 +116,7 @@ def my_order(order: Order, now: int) -> bytes:
     )
 
 
-def my_trade(order: Order, fill: Fill, now: int) -> bytes:
+def my_trade(order: DemoOrder, fill: DemoFill, now: int) -> bytes:
     return ENCODER.encode(
         {
             "symbol": order.code,
@@ -127,7 +130,7 @@ def my_trade(order: Order, fill: Fill, now: int) -> bytes:
     )
 
 
-def my_asset(account: Account, currencies: tuple[str, ...], now: int) -> bytes:
+def my_asset(account: DemoAccount, currencies: tuple[str, ...], now: int) -> bytes:
     return ENCODER.encode(
         {
             "timestamp": now,

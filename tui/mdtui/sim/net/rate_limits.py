@@ -11,9 +11,11 @@ from dataclasses import dataclass
 class Limits:
     """Per-venue limits; ``None`` switches a rule off.
 
-    Upbit's documented limits are enforced, but what the real server does past them is
-    UNCONFIRMED (upbit.md §6). The simulator's choice, meant to be loud so a client bug
-    shows up in tests rather than as silently missing data:
+    Upbit documents 5 connections per second and 5 request messages per second and 100
+    per minute on one connection (docs/protocols.md, 'Upbit: rate limits and keepalive');
+    the simulator enforces them, but no source says what the real server does past them.
+    The simulator's choice, meant to be loud so a client bug shows up in tests rather than
+    as silently missing data:
 
     - a 6th connection within one second is refused at the handshake with HTTP 429 and the
       REST-style body ``{"error":{"name":"too_many_requests","message":"Too many requests"}}``;
@@ -21,7 +23,8 @@ class Limits:
       closes that socket with code 1008 (policy violation), reason ``"too many requests"``.
       Text ``PING`` keepalives are not counted; LIST_SUBSCRIPTIONS and invalid requests are.
 
-    Korbit documents no websocket limits, and the simulator enforces none.
+    Korbit documents no websocket limits, and the simulator enforces none
+    (docs/protocols.md, 'Korbit: rate limits and keepalive').
     """
 
     upbit_connections_per_second: int | None = 5
@@ -29,9 +32,11 @@ class Limits:
     upbit_messages_per_minute: int | None = 100
     upbit_idle_timeout: float | None = 120.0
     """Close an Upbit socket after this many seconds with no data either way (pings count),
-    with code 1000 and reason ``"idle timeout"`` (the real close code is not documented)."""
+    as Upbit does after about 120 s, with code 1000 and reason ``"idle timeout"`` (the real
+    close code is not documented)."""
     korbit_ping_interval: float | None = 30.0
-    """Seconds between the server's protocol pings (payload ``ping``) on Korbit sockets."""
+    """Seconds between the server's protocol pings (payload ``ping``) on Korbit sockets;
+    Korbit's server was measured pinging every 30 s."""
 
 
 class SlidingWindow:

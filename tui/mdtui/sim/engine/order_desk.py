@@ -1,7 +1,7 @@
 """The order desk of one simulated exchange: the demo account's orders on that venue's books.
 
 It places, fills and cancels orders (the demo trader and the test hooks call it), collects
-the fills the markets report after each step, keeps the ``Account`` in step, and tells its
+the fills the markets report after each step, keeps the ``DemoAccount`` in step, and tells its
 listeners (the private websocket services) what happened, synchronously and in order:
 
 - placement: ``OrderEvent("placed")`` then ``AssetEvent`` (the locked currency);
@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
-from mdtui.sim.accounts import FEE_RATE, Account, Fill, Order, Side, q8
-from mdtui.sim.market import Market, Trade, VenueMarkets
-from mdtui.sim.ticks import is_on_tick
+from mdtui.sim.engine.demo_account import FEE_RATE, DemoAccount, DemoFill, DemoOrder, Side, q8
+from mdtui.sim.engine.market_generator import Market, SimTrade, VenueMarkets
+from mdtui.sim.engine.ticks import is_on_tick
 
 EventKind = Literal["placed", "trade", "done", "cancel"]
 
@@ -32,8 +32,8 @@ EventKind = Literal["placed", "trade", "done", "cancel"]
 @dataclass(frozen=True, slots=True)
 class OrderEvent:
     kind: EventKind
-    order: Order
-    fill: Fill | None = None
+    order: DemoOrder
+    fill: DemoFill | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,22 +42,22 @@ class AssetEvent:
     timestamp: int
 
 
-Event = OrderEvent | AssetEvent
-Listener = Callable[[Event], None]
+DeskEvent = OrderEvent | AssetEvent
+Listener = Callable[[DeskEvent], None]
 
 
 class OrderError(ValueError):
     """An order the desk refuses (unknown market, off tick, crossing, no funds...)."""
 
 
-class Desk:
+class OrderDesk:
     """Orders of the demo account on one venue."""
 
     def __init__(
         self,
         venue: str,
         markets: VenueMarkets,
-        account: Account,
+        account: DemoAccount,
         clock: Callable[[], int],
         seed: int,
         on_watch: Callable[[], None] = lambda: None,
@@ -70,11 +70,11 @@ class Desk:
         self.listeners: list[Listener] = []
         self._rng = random.Random(f"{seed}:{venue}:desk")
         self._number = self._rng.randrange(1_000_000_000, 2_000_000_000)
-        self._by_market: dict[str, list[Order]] = {}
+        self._by_market: dict[str, list[DemoOrder]] = {}
 
     # -- reading ---------------------------------------------------------------------------
 
-    def order(self, order_id: str | int) -> Order:
+    def order(self, order_id: str | int) -> DemoOrder:
         order = self.account.orders.get(str(order_id))
         if order is None:
             raise KeyError(f"no {self.venue} order {order_id}")
@@ -86,7 +86,7 @@ class Desk:
 
     # -- actions ---------------------------------------------------------------------------
 
-    def place(self, code: str, side: Side, price: Decimal, qty: Decimal) -> Order:
+    def place(self, code: str, side: Side, price: Decimal, qty: Decimal) -> DemoOrder:
         """Rest a limit order; it must not cross the spread (orders here only make)."""
         if code not in self.markets:
             raise OrderError(f"unknown market {code}")
@@ -103,7 +103,7 @@ class Desk:
         now = self.clock()
         self._number += self._rng.randint(1, 40)
         order_id = self._new_id()
-        order = Order(order_id, self._number, code, market.listing.base, side, price, qty, now)
+        order = DemoOrder(order_id, self._number, code, market.listing.base, side, price, qty, now)
         try:
             changed = self.account.place(order, now)
         except ValueError as error:
@@ -115,7 +115,7 @@ class Desk:
         self.on_watch()
         return order
 
-    def cancel(self, order_id: str | int) -> Order:
+    def cancel(self, order_id: str | int) -> DemoOrder:
         order = self.order(order_id)
         if not order.is_open:
             raise OrderError(f"order {order_id} is {order.state}")
@@ -126,7 +126,7 @@ class Desk:
         self._emit(AssetEvent(tuple(changed), order.updated_at))
         return order
 
-    def force_fill(self, order_id: str | int, qty: Decimal | None = None) -> Trade:
+    def force_fill(self, order_id: str | int, qty: Decimal | None = None) -> SimTrade:
         """Fill ``qty`` (default: all that remains) of an open order now, as a public trade
         at its price; returns that trade."""
         order = self.order(order_id)
@@ -153,10 +153,10 @@ class Desk:
             return str(self._number)
         return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
 
-    def _fill(self, order: Order, size: Decimal, trade: Trade) -> None:
+    def _fill(self, order: DemoOrder, size: Decimal, trade: SimTrade) -> None:
         funds = order.price * size
         fill_id = str(trade.id) if self.venue == "korbit" else self._new_id()
-        fill = Fill(
+        fill = DemoFill(
             fill_id, trade.id, order.price, size, funds, q8(funds * FEE_RATE), True,
             trade.timestamp,
         )  # fmt: skip
@@ -167,13 +167,13 @@ class Desk:
             self._emit(OrderEvent("done", order))
         self._emit(AssetEvent(tuple(changed), fill.timestamp))
 
-    def _forget(self, order: Order) -> None:
+    def _forget(self, order: DemoOrder) -> None:
         orders = self._by_market.get(order.code, [])
         if order in orders:
             orders.remove(order)
         if not orders:
             self._by_market.pop(order.code, None)
 
-    def _emit(self, event: Event) -> None:
+    def _emit(self, event: DeskEvent) -> None:
         for listener in self.listeners:
             listener(event)

@@ -1,6 +1,13 @@
-"""Korbit v2 public websocket, ``/v2/public`` (korbit.md §2-§4, §7).
+"""Korbit v2 public websocket, ``/v2/public`` (docs/protocols.md, 'Korbit: public websocket'
+and 'Korbit: rate limits and keepalive').
 
-Choices where korbit.md says UNCONFIRMED:
+A request is a JSON array of objects with ``method`` (``subscribe``/``unsubscribe``),
+``type`` (``ticker``, ``orderbook``, ``trade``), ``symbols`` (lower-case, case-sensitive),
+an optional orderbook ``level`` and an optional ``requestId``, which gets a success ack; a
+failure is always answered. Frames are text JSON; the first frame of a subscription has
+``"snapshot": true``, realtime frames leave the key out.
+
+Choices where no source confirms what Korbit's server does:
 
 - A request object with any unknown symbol fails as a whole (nothing subscribed); the
   message names the first unknown symbol.
@@ -23,42 +30,42 @@ from typing import Any
 
 from websockets.asyncio.server import ServerConnection
 
-from mdtui.sim import korbit_frames as frames
-from mdtui.sim import korbit_socket
-from mdtui.sim.korbit_socket import RequestFailure
-from mdtui.sim.market import Market, Update
-from mdtui.sim.services import PublicService
-from mdtui.sim.session import Session
-from mdtui.sim.ticks import korbit_orderbook_levels, plain, tick_size
+from mdtui.sim.engine.market_generator import Market, Update
+from mdtui.sim.engine.ticks import korbit_orderbook_levels, plain, tick_size
+from mdtui.sim.korbit import public_frames as frames
+from mdtui.sim.korbit import socket_rules
+from mdtui.sim.korbit.socket_rules import RequestFailure
+from mdtui.sim.net.ws_services import PublicService
+from mdtui.sim.net.ws_sessions import WsSession
 
 PATH = "/v2/public"
 TYPES = ("ticker", "orderbook", "trade")
 
 
 @dataclass(eq=False, slots=True)
-class KorbitClient:
-    session: Session
+class KorbitPublicClient:
+    session: WsSession
     subscriptions: dict[str, dict[str, Decimal | None]] = field(
         default_factory=lambda: {kind: {} for kind in TYPES}
     )
     """type -> symbol -> orderbook level (None: ungrouped)."""
 
 
-class KorbitPublic(PublicService):
+class KorbitPublicService(PublicService):
     """The ``/v2/public`` service: subscribe/unsubscribe, acks, snapshots and fan-out."""
 
     venue = "korbit"
     path = PATH
 
     def _init_state(self) -> None:
-        self._by_symbol: dict[str, set[KorbitClient]] = {}
+        self._by_symbol: dict[str, set[KorbitPublicClient]] = {}
 
     async def handle(self, ws: ServerConnection) -> None:
         session = self.sessions.open(self.venue, ws)
-        client = KorbitClient(session)
+        client = KorbitPublicClient(session)
         apply = partial(self._apply, client)
         try:
-            await korbit_socket.serve(ws, session, self.limits.korbit_ping_interval, apply)
+            await socket_rules.serve(ws, session, self.limits.korbit_ping_interval, apply)
         finally:
             for kind in TYPES:
                 for symbol in list(client.subscriptions[kind]):
@@ -67,16 +74,16 @@ class KorbitPublic(PublicService):
 
     # -- requests --------------------------------------------------------------------------
 
-    def _send(self, client: KorbitClient, frame: bytes) -> None:
+    def _send(self, client: KorbitPublicClient, frame: bytes) -> None:
         client.session.send(frame, text=True)
 
-    def _apply(self, client: KorbitClient, item: dict[str, Any]) -> None:
-        method, kind = korbit_socket.check_method(item), item.get("type")
+    def _apply(self, client: KorbitPublicClient, item: dict[str, Any]) -> None:
+        method, kind = socket_rules.check_method(item), item.get("type")
         if kind not in TYPES:
             raise RequestFailure("INVALID_REQUEST", "unknown_type")
-        symbols = korbit_socket.check_symbols(item, self.markets)
+        symbols = socket_rules.check_symbols(item, self.markets)
         level = self._level(item, symbols) if kind == "orderbook" else None
-        korbit_socket.acknowledge(client.session, item)
+        socket_rules.acknowledge(client.session, item)
         if method == "unsubscribe":
             for symbol in symbols:
                 self._drop(client, kind, symbol)
@@ -104,7 +111,7 @@ class KorbitPublic(PublicService):
                 raise RequestFailure("INVALID_REQUEST", "invalid_level")
         return level
 
-    def _drop(self, client: KorbitClient, kind: str, symbol: str) -> None:
+    def _drop(self, client: KorbitPublicClient, kind: str, symbol: str) -> None:
         client.subscriptions[kind].pop(symbol, None)
         if any(symbol in subs for subs in client.subscriptions.values()):
             return

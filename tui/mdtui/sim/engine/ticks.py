@@ -17,7 +17,8 @@ def _ladder(*bands: tuple[str, str]) -> TickLadder:
     return tuple((Decimal(bound), Decimal(tick)) for bound, tick in bands)
 
 
-# Upbit KRW market since 2025-07-31 (rest.md §A6).
+# Upbit's KRW market ticks, in force since 2025-07-31; ``tick_size`` of
+# ``/v1/orderbook/instruments`` is the authority (docs/protocols.md, 'Upbit: quotation REST').
 UPBIT_KRW: TickLadder = _ladder(
     ("1000000", "1000"),
     ("500000", "500"),
@@ -36,7 +37,8 @@ UPBIT_KRW: TickLadder = _ladder(
     ("0", "0.00000001"),
 )
 
-# Korbit tickSizePolicy (rest.md §B5): equal to Upbit from 1,000 KRW up, finer below.
+# Korbit's KRW ticks as ``/v2/tickSizePolicy`` lists them: equal to Upbit's from 1,000 KRW
+# up, finer below (docs/protocols.md, 'Korbit: public REST').
 KORBIT_KRW: TickLadder = _ladder(
     ("1000000", "1000"),
     ("500000", "500"),

@@ -1,7 +1,9 @@
-"""Upbit private message bodies: websocket ``myOrder``/``myAsset`` (upbit.md §3, numbers as
-JSON numbers) and the exchange REST rows (rest.md §A5, decimals as strings).
+"""Upbit private message bodies: websocket ``myOrder``/``myAsset`` (numbers as JSON numbers)
+and the exchange REST rows (decimals as strings).
 
-``myOrder`` field meanings follow upbit.md and ccxt's reading of them: with ``state:
+See docs/protocols.md, 'Upbit: private websocket' and 'Upbit: exchange REST (private)'.
+
+``myOrder`` field meanings follow Upbit's field list and ccxt's reading of it: with ``state:
 "trade"``, ``price``/``volume`` are the fill's price and volume and ``trade_uuid``,
 ``trade_fee``, ``is_maker``, ``trade_timestamp`` describe the fill; in every other state
 they are the order's price and volume and the fill fields are null.
@@ -14,8 +16,8 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
-from mdtui.sim.accounts import ZERO, Account, Fill, Holding, Order
-from mdtui.sim.ticks import plain
+from mdtui.sim.engine.demo_account import ZERO, DemoAccount, DemoFill, DemoOrder, Holding
+from mdtui.sim.engine.ticks import plain
 
 Message = dict[str, Any]
 KST = timezone(timedelta(hours=9))
@@ -42,7 +44,7 @@ def num(value: Decimal) -> Decimal:
     return Decimal(plain(value))
 
 
-def _remaining_fee(order: Order) -> Decimal:
+def _remaining_fee(order: DemoOrder) -> Decimal:
     return max(order.reserved_fee - order.paid_fee, ZERO) if order.is_open else ZERO
 
 
@@ -51,14 +53,14 @@ def kst(ms: int, timespec: str = "seconds") -> str:
     return datetime.fromtimestamp(ms / 1000, KST).isoformat(timespec=timespec)
 
 
-def _state(order: Order) -> str:
+def _state(order: DemoOrder) -> str:
     return {"open": "wait", "filled": "done", "canceled": "cancel"}[order.state]
 
 
 # -- websocket -------------------------------------------------------------------------------
 
 
-def my_order(order: Order, state: str, fill: Fill | None, now: int) -> Message:
+def my_order(order: DemoOrder, state: str, fill: DemoFill | None, now: int) -> Message:
     """One ``myOrder`` message (DEFAULT keys, REALTIME)."""
     trade = fill is not None and state == "trade"
     return {
@@ -94,7 +96,7 @@ def my_order(order: Order, state: str, fill: Fill | None, now: int) -> Message:
     }
 
 
-def my_asset(account: Account, currencies: tuple[str, ...], asset_uuid: uuid.UUID, now: int,
+def my_asset(account: DemoAccount, currencies: tuple[str, ...], asset_uuid: uuid.UUID, now: int,
              asset_time: int) -> Message:  # fmt: skip
     """One ``myAsset`` message listing the ``currencies`` that changed."""
     rows = []
@@ -140,8 +142,8 @@ def account_row(currency: str, holding: Holding) -> Message:
     }
 
 
-def order_row(order: Order, *, with_trades: bool = False) -> Message:
-    """An Order object (rest.md §A5); ``trades`` only for ``GET /v1/order``."""
+def order_row(order: DemoOrder, *, with_trades: bool = False) -> Message:
+    """Upbit's REST order object; ``trades`` only for ``GET /v1/order``."""
     row: Message = {
         "uuid": order.id,
         "side": "bid" if order.is_bid else "ask",

@@ -1,8 +1,9 @@
 """Seeded market generator: a mean-reverting mid, a 30-level book on ticks, trades, 24 h stats.
 
-Venue-neutral: the frame modules turn this state into each exchange's wire format. Every
-market draws from its own ``random.Random`` seeded from (seed, venue, code), so a market's
-path depends only on the seed and on how many steps it took, never on other markets.
+Venue-neutral: the frame modules (``upbit.public_frames``, ``korbit.public_frames``) turn
+this state into each exchange's wire format. Every market draws from its own
+``random.Random`` seeded from (seed, venue, code), so a market's path depends only on the
+seed and on how many steps it took, never on other markets.
 
 A step (``Market.step``) does a handful of Decimal operations: the fair price moves
 (Ornstein-Uhlenbeck in log space around the listing price), the book re-centres on it when
@@ -21,8 +22,8 @@ is also a public trade at the same price and time:
   exchanges print them), so fills and public trades match one to one, ids included;
 - churn never shrinks a level below the account's part, nor removes such a level.
 
-With no own orders a step draws exactly the same random numbers as before, so public paths
-depend only on the seed.
+While a market holds no own orders, the own-order code draws nothing from its random
+stream, so its public path depends only on the seed and the number of steps.
 """
 
 from __future__ import annotations
@@ -35,8 +36,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
-from mdtui.sim.listings import Listing
-from mdtui.sim.ticks import TickLadder, floor_to_tick, step_down, step_up
+from mdtui.sim.engine.listings import Listing
+from mdtui.sim.engine.ticks import TickLadder, floor_to_tick, step_down, step_up
 
 DEPTH = 30
 """Levels kept per side."""
@@ -77,7 +78,7 @@ class Rate:
 
 
 @dataclass(frozen=True, slots=True)
-class Trade:
+class SimTrade:
     """One public trade and the top of book right after it."""
 
     id: int
@@ -108,7 +109,7 @@ class OwnFill:
     is_bid: bool
     price: Decimal
     size: Decimal
-    trade: Trade
+    trade: SimTrade
 
 
 @dataclass(slots=True)
@@ -138,7 +139,7 @@ class Update:
     """What one step changed in one market, for the publishers."""
 
     market: Market
-    trades: list[Trade]
+    trades: list[SimTrade]
     book: bool
 
 
@@ -181,7 +182,7 @@ class Market:
         self.rng = rng
         self.bids: list[Level] = []
         self.asks: list[Level] = []
-        self.trades: deque[Trade] = deque(maxlen=TRADE_HISTORY)
+        self.trades: deque[SimTrade] = deque(maxlen=TRADE_HISTORY)
         self.book_timestamp = now_ms
         self.book_dirty = False
         self.book_published = -math.inf
@@ -211,17 +212,17 @@ class Market:
         return self.listing.active
 
     @property
-    def last_trade(self) -> Trade:
+    def last_trade(self) -> SimTrade:
         return self.trades[-1]
 
     # -- stepping --------------------------------------------------------------------------
 
-    def step(self, now_ms: int, rate: Rate) -> tuple[list[Trade], bool]:
+    def step(self, now_ms: int, rate: Rate) -> tuple[list[SimTrade], bool]:
         """Advance one clock period; returns the new trades and whether the book changed."""
         if not self.listing.active:
             return [], False
         rng = self.rng
-        trades: list[Trade] = []
+        trades: list[SimTrade] = []
         changed = False
         dt = rate.step_seconds
         sigma = self._sigma * rate.volatility
@@ -252,7 +253,7 @@ class Market:
     def _floor(self, price: float) -> Decimal:
         return floor_to_tick(self.ladder, Decimal(repr(price)))
 
-    def _recentre(self, target_bid: Decimal, now_ms: int, trades: list[Trade]) -> bool:
+    def _recentre(self, target_bid: Decimal, now_ms: int, trades: list[SimTrade]) -> bool:
         """Move the inside of the book to ``target_bid`` / one tick above it."""
         ladder = self.ladder
         target_ask = step_up(ladder, target_bid)
@@ -317,7 +318,7 @@ class Market:
     def _level_size(self) -> Decimal:
         return _size(self._lot * self.rng.lognormvariate(0.0, 1.0))
 
-    def _take(self, buy: bool, now_ms: int) -> list[Trade]:
+    def _take(self, buy: bool, now_ms: int) -> list[SimTrade]:
         """A taker order at the best ask (buy) or best bid (sell), at most that level's size:
         one trade, or one per own order it fills first plus one for the rest."""
         side = self.asks if buy else self.bids
@@ -333,7 +334,7 @@ class Market:
         self._next_id += self.rng.randint(1, 4)
         if not level.own:
             return [self._record(now_ms, level.price, size, buy)]
-        prints = []
+        prints: list[SimTrade] = []
         left = size
         for key, remaining in list(self.own[not buy].get(level.price, {}).items()):
             if left <= 0:
@@ -347,9 +348,9 @@ class Market:
             prints.append(self._record(now_ms, level.price, left, buy))
         return prints
 
-    def _record(self, now_ms: int, price: Decimal, size: Decimal, buyer_taker: bool) -> Trade:
+    def _record(self, now_ms: int, price: Decimal, size: Decimal, buyer_taker: bool) -> SimTrade:
         """A public trade with ``self._next_id`` and the top of book now."""
-        trade = Trade(
+        trade = SimTrade(
             self._next_id,
             now_ms,
             price,
@@ -422,7 +423,9 @@ class Market:
         self._shrink_own(is_bid, price, size)
         self.book_dirty = True
 
-    def fill_own(self, is_bid: bool, price: Decimal, key: str, size: Decimal, now_ms: int) -> Trade:
+    def fill_own(
+        self, is_bid: bool, price: Decimal, key: str, size: Decimal, now_ms: int
+    ) -> SimTrade:
         """A taker trades ``size`` of order ``key`` right now (a test hook): the level
         shrinks and a public trade is recorded. Not added to ``own_fills``: the caller
         knows which order filled."""
@@ -459,7 +462,7 @@ class Market:
 
     def _own_print(
         self, is_bid: bool, price: Decimal, key: str, size: Decimal, now_ms: int, fresh_id: bool
-    ) -> Trade:
+    ) -> SimTrade:
         """The public trade of one own fill, recorded in ``own_fills``."""
         if fresh_id:
             self._next_id += 1
@@ -468,7 +471,7 @@ class Market:
         self.own_fills.append(OwnFill(key, is_bid, price, size, trade))
         return trade
 
-    def _trade_through(self, now_ms: int, trades: list[Trade]) -> None:
+    def _trade_through(self, now_ms: int, trades: list[SimTrade]) -> None:
         """Orders the market moved through fill at their own price, one public trade each."""
         for is_bid in (True, False):
             crossed = sorted(
@@ -502,7 +505,7 @@ class Market:
         side.sort(key=lambda level: level.price, reverse=is_bid)
         del side[DEPTH:]
 
-    def _count(self, trade: Trade) -> None:
+    def _count(self, trade: SimTrade) -> None:
         s = self.stats
         day = trade.timestamp // DAY_MS
         price, size = trade.price, trade.size
@@ -556,7 +559,7 @@ class Market:
                 price = away(self.ladder, price)
             self._next_id += rng.randint(1, 4)
             self.trades.append(
-                Trade(
+                SimTrade(
                     self._next_id,
                     stamp,
                     price,

@@ -71,7 +71,7 @@ class Faults:
         return time.monotonic() < self.stalled_until
 
 
-class Session:
+class WsSession:
     """One accepted websocket connection."""
 
     def __init__(
@@ -150,7 +150,7 @@ class Session:
             pass
 
 
-async def close_when_idle(session: Session, timeout: float) -> None:
+async def close_when_idle(session: WsSession, timeout: float) -> None:
     """Close ``session`` (code 1000, ``"idle timeout"``) after ``timeout`` seconds with no
     data either way."""
     with contextlib.suppress(ConnectionClosed):
@@ -162,29 +162,29 @@ async def close_when_idle(session: Session, timeout: float) -> None:
             await asyncio.sleep(remaining)
 
 
-class Sessions:
+class WsSessions:
     """Every open session, by venue, plus the per-venue counters."""
 
     def __init__(self, venues: tuple[str, ...]) -> None:
         self.faults = Faults()
         self.stats: dict[str, VenueStats] = {venue: VenueStats() for venue in venues}
-        self._open: dict[int, Session] = {}
+        self._open: dict[int, WsSession] = {}
         self._numbers = 0
 
-    def open(self, venue: str, ws: ServerConnection, channel: str = "public") -> Session:
+    def open(self, venue: str, ws: ServerConnection, channel: str = "public") -> WsSession:
         self._numbers += 1
         stats = self.stats[venue]
         stats.connections_accepted += 1
-        session = Session(self._numbers, venue, ws, stats, self.faults, channel)
+        session = WsSession(self._numbers, venue, ws, stats, self.faults, channel)
         self._open[session.id] = session
         session.start()
         return session
 
-    async def discard(self, session: Session) -> None:
+    async def discard(self, session: WsSession) -> None:
         self._open.pop(session.id, None)
         await session.stop()
 
-    def of(self, venue: str | None = None, channel: str | None = None) -> Iterator[Session]:
+    def of(self, venue: str | None = None, channel: str | None = None) -> Iterator[WsSession]:
         return (
             s
             for s in list(self._open.values())

@@ -1,14 +1,19 @@
-"""Korbit v2 private websocket, ``/v2/private`` (korbit.md §3, §5-§7, §11).
+"""Korbit v2 private websocket, ``/v2/private``.
 
-The upgrade is signed like a REST call (``korbit_auth``): header ``X-KAPI-KEY``, query
-``timestamp``, optional ``recvWindow``, ``signature`` last. A rejected upgrade gets a
-non-101 status (``AuthStatuses.ws``) and ``{"success":false,"error":{"code":<status>,
-"message":<CODE>}}``. Requests are JSON arrays of ``subscribe``/``unsubscribe`` objects
-for ``myOrder`` and ``myTrade`` (``symbols`` required) and ``myAsset``; ``requestId`` gets
-an ack. Frames are text, with ``channelType`` and the ``order.orders``/``trade.trades``/
-``asset.assets`` wrappers carrying ``accountSeq: 1``; no snapshot on subscribe.
+See docs/protocols.md, 'Korbit: private websocket' and
+'Korbit: authentication (HMAC-SHA256 / Ed25519)'.
 
-Choices where korbit.md says UNCONFIRMED:
+The upgrade is signed like a REST call (checked by ``signature_check``): header
+``X-KAPI-KEY``, query ``timestamp``, optional ``recvWindow``, ``signature`` last. A
+rejected upgrade gets a non-101 status (``AuthStatuses.ws``) and
+``{"success":false,"error":{"code":<status>,"message":<CODE>}}``. Requests are JSON arrays
+of ``subscribe``/``unsubscribe`` objects for ``myOrder`` and ``myTrade`` (``symbols``
+required) and ``myAsset``; ``requestId`` gets an ack. Frames are text, with
+``channelType`` and the ``order.orders``/``trade.trades``/``asset.assets`` wrappers
+carrying ``accountSeq: 1``; no snapshot on subscribe.
+
+Private frames are never dropped (the session is lossless). Choices where no source
+confirms what Korbit's server does:
 
 - The upgrade needs a key holding ``readOrders`` or ``readBalances`` (else
   ``PERMISSION_DENIED``); subscribing ``myOrder``/``myTrade`` without ``readOrders``, or
@@ -29,25 +34,25 @@ from typing import Any
 
 from websockets.asyncio.server import ServerConnection
 
-from mdtui.sim import korbit_auth, korbit_socket
-from mdtui.sim import korbit_private_frames as pframes
-from mdtui.sim.demo_keys import DemoKey
-from mdtui.sim.desk import AssetEvent, Desk, Event
-from mdtui.sim.korbit_rest import error_reply
-from mdtui.sim.korbit_socket import RequestFailure
-from mdtui.sim.limits import Limits
-from mdtui.sim.market import VenueMarkets
-from mdtui.sim.rest import HttpReply, HttpRequest
-from mdtui.sim.services import PrivateService
-from mdtui.sim.session import Session, Sessions
+from mdtui.sim.engine.demo_keys import DemoKey
+from mdtui.sim.engine.market_generator import VenueMarkets
+from mdtui.sim.engine.order_desk import AssetEvent, DeskEvent, OrderDesk
+from mdtui.sim.korbit import private_frames as pframes
+from mdtui.sim.korbit import signature_check, socket_rules
+from mdtui.sim.korbit.public_rest import error_reply
+from mdtui.sim.korbit.socket_rules import RequestFailure
+from mdtui.sim.net.http import HttpReply, HttpRequest
+from mdtui.sim.net.rate_limits import Limits
+from mdtui.sim.net.ws_services import PrivateService
+from mdtui.sim.net.ws_sessions import SimConnection, WsSession, WsSessions
 
 PATH = "/v2/private"
 PERMISSION = {"myOrder": "readOrders", "myTrade": "readOrders", "myAsset": "readBalances"}
 
 
 @dataclass(eq=False, slots=True)
-class PrivateClient:
-    session: Session
+class KorbitPrivateClient:
+    session: WsSession
     key: DemoKey
     my_order: set[str] = field(default_factory=set)
     my_trade: set[str] = field(default_factory=set)
@@ -57,7 +62,7 @@ class PrivateClient:
         self.session.send(frame, text=True)
 
 
-class KorbitPrivate(PrivateService):
+class KorbitPrivateService(PrivateService):
     """The ``/v2/private`` service: signed upgrade, subscriptions, the account's events."""
 
     venue = "korbit"
@@ -66,28 +71,28 @@ class KorbitPrivate(PrivateService):
     def __init__(
         self,
         markets: VenueMarkets,
-        desk: Desk,
-        sessions: Sessions,
+        desk: OrderDesk,
+        sessions: WsSessions,
         limits: Limits,
         clock: Callable[[], int],
         server_time: Callable[[], int],
-        statuses: korbit_auth.AuthStatuses | None = None,
+        statuses: signature_check.AuthStatuses | None = None,
     ) -> None:
         super().__init__(markets, desk, sessions, limits, clock)
         self.server_time = server_time
-        self.statuses = statuses or korbit_auth.AuthStatuses()
-        self._clients: set[PrivateClient] = set()
+        self.statuses = statuses or signature_check.AuthStatuses()
+        self._clients: set[KorbitPrivateClient] = set()
 
     # -- connection ------------------------------------------------------------------------
 
-    def authenticate(self, connection: ServerConnection, request: HttpRequest) -> HttpReply | None:
+    def authenticate(self, connection: SimConnection, request: HttpRequest) -> HttpReply | None:
         try:
-            key = korbit_auth.verify_request(
+            key = signature_check.verify_request(
                 request, self.keys, self.server_time(), ("readOrders", "readBalances")
             )
-        except korbit_auth.KorbitAuthError as error:
+        except signature_check.KorbitAuthError as error:
             return error_reply(self.statuses.ws.get(error.code, 401), error.code)
-        connection.principal = key  # type: ignore[attr-defined]
+        connection.principal = key
         return None
 
     async def handle(self, ws: ServerConnection) -> None:
@@ -96,19 +101,19 @@ class KorbitPrivate(PrivateService):
             await ws.close(1008, "unauthenticated")
             return
         session = self.sessions.open(self.venue, ws, "private")
-        client = PrivateClient(session, key)
+        client = KorbitPrivateClient(session, key)
         self._clients.add(client)
         apply = partial(self._apply, client)
         try:
-            await korbit_socket.serve(ws, session, self.limits.korbit_ping_interval, apply)
+            await socket_rules.serve(ws, session, self.limits.korbit_ping_interval, apply)
         finally:
             self._clients.discard(client)
             await self.sessions.discard(session)
 
     # -- requests --------------------------------------------------------------------------
 
-    def _apply(self, client: PrivateClient, item: dict[str, Any]) -> None:
-        method, kind = korbit_socket.check_method(item), item.get("type")
+    def _apply(self, client: KorbitPrivateClient, item: dict[str, Any]) -> None:
+        method, kind = socket_rules.check_method(item), item.get("type")
         if kind not in PERMISSION:
             raise RequestFailure("INVALID_REQUEST", "unknown_type")
         seqs = item.get("accountSeqs")
@@ -122,17 +127,17 @@ class KorbitPrivate(PrivateService):
         if kind == "myAsset":
             client.my_asset = subscribe
         else:
-            symbols = korbit_socket.check_symbols(item, self.markets)
+            symbols = socket_rules.check_symbols(item, self.markets)
             subs = client.my_order if kind == "myOrder" else client.my_trade
             if subscribe:
                 subs.update(symbols)
             else:
                 subs.difference_update(symbols)
-        korbit_socket.acknowledge(client.session, item)
+        socket_rules.acknowledge(client.session, item)
 
     # -- events ----------------------------------------------------------------------------
 
-    def _on_event(self, event: Event) -> None:
+    def _on_event(self, event: DeskEvent) -> None:
         now = self.clock()
         clients = list(self._clients)
         if isinstance(event, AssetEvent):

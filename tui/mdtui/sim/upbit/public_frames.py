@@ -1,8 +1,13 @@
-"""Upbit message bodies (websocket and REST quotation), written from upbit.md §3 / rest.md §A5.
+"""Upbit public message bodies, websocket and quotation REST.
+
+See docs/protocols.md, 'Upbit: public websocket' and 'Upbit: quotation REST'.
 
 Builders return dicts with DEFAULT keys in the order Upbit's samples show; ``simple()``
 renames them to the SIMPLE format's short keys. Numbers stay ``Decimal`` and are written as
-JSON numbers by ``ENCODER`` (never floats).
+JSON numbers by ``ENCODER`` (never floats). Dates and times are UTC: the ticker writes
+``yyyyMMdd`` and ``HHmmss``, the trade message ``yyyy-MM-dd`` and ``HH:mm:ss``. Every
+websocket message carries ``stream_type`` (``SNAPSHOT`` or ``REALTIME``), and every
+orderbook message is a whole top-N book, never a delta.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from typing import Any
 
 import msgspec
 
-from mdtui.sim.market import Level, Market, Trade, group_levels
+from mdtui.sim.engine.market_generator import Level, Market, SimTrade, group_levels
 
 ENCODER = msgspec.json.Encoder(decimal_format="number")
 
@@ -120,7 +125,7 @@ def utc_date(ms: int, fmt: str) -> str:
     return time.strftime(fmt, time.gmtime(ms / 1000))
 
 
-def sequential_id(trade: Trade) -> int:
+def sequential_id(trade: SimTrade) -> int:
     """Unique per market: the trade time in microsecond-like form, as in Upbit's samples."""
     return trade.timestamp * 1000 + trade.id % 1000
 
@@ -174,7 +179,7 @@ def ticker(market: Market, now_ms: int, stream_type: str) -> Message:
     }
 
 
-def trade(market: Market, t: Trade, now_ms: int, stream_type: str) -> Message:
+def trade(market: Market, t: SimTrade, now_ms: int, stream_type: str) -> Message:
     prev = market.stats.prev_close
     change, signed_price, _ = _change(t.price, prev)
     return {
@@ -201,7 +206,7 @@ def trade(market: Market, t: Trade, now_ms: int, stream_type: str) -> Message:
 
 def book_units(market: Market, depth: int, level: Decimal) -> list[Message]:
     """Top ``depth`` units; grouped by ``level`` when it is not 0; a thin side is padded
-    with zero units (rest.md §A5)."""
+    with zero units, as Upbit's orderbook replies are."""
     bids: list[Level] | list[tuple[Decimal, Decimal, Decimal]]
     if level:
         bids = group_levels(market.bids, level, descending=True)
@@ -242,11 +247,12 @@ def orderbook(market: Market, depth: int, level: Decimal, stream_type: str) -> M
 
 
 def error(name: str, message: str) -> bytes:
-    """An error frame, keys in the order observed live (upbit.md §4: message, then name)."""
+    """An error frame, keys in the order Upbit's server was seen sending them: message,
+    then name."""
     return ENCODER.encode({"error": {"message": message, "name": name}})
 
 
-# -- REST quotation rows (rest.md §A5) ---------------------------------------------------
+# -- REST quotation rows (docs/protocols.md, 'Upbit: quotation REST') -------------------
 
 
 def rest_ticker(market: Market) -> Message:
@@ -286,9 +292,9 @@ def rest_orderbook(market: Market, depth: int, level: Decimal) -> Message:
     return {"market": market.code, **_book_body(market, depth, level), "level": level}
 
 
-def rest_trade(market: Market, t: Trade) -> Message:
+def rest_trade(market: Market, t: SimTrade) -> Message:
     """``change_price`` is signed here: the REST row has no ``change`` field to carry the
-    direction (UNCONFIRMED; the documented sample is a rise)."""
+    direction (no source confirms the sign; the documented sample is a rise)."""
     prev = market.stats.prev_close
     return {
         "market": market.code,

@@ -1,5 +1,12 @@
-"""What Upbit's public and private sockets share (upbit.md §1, §6): the connection and
-message rate limits, the idle timeout, text ``PING`` keepalives and request recording."""
+"""What Upbit's public and private sockets share: the connection and message rate limits,
+the idle timeout, text ``PING`` keepalives and request recording (docs/protocols.md,
+'Upbit: rate limits and keepalive').
+
+Upbit allows 5 new connections per second and, per connection, 5 request messages per
+second and 100 per minute; it closes a socket after about 120 s with no data either way;
+a text ``PING`` is answered with ``{"status":"UP"}``. What the simulator does past the
+limits is described at ``net.rate_limits.Limits``.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +18,8 @@ from typing import Any
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
-from mdtui.sim.limits import Limits, RateGate, SlidingWindow
-from mdtui.sim.session import Session, close_when_idle
+from mdtui.sim.net.rate_limits import Limits, RateGate, SlidingWindow
+from mdtui.sim.net.ws_sessions import WsSession, close_when_idle
 
 UP = b'{"status":"UP"}'
 
@@ -33,7 +40,7 @@ def message_gate(limits: Limits) -> RateGate:
 
 
 async def serve(
-    ws: ServerConnection, session: Session, limits: Limits, on_request: Callable[[str], None]
+    ws: ServerConnection, session: WsSession, limits: Limits, on_request: Callable[[str], None]
 ) -> None:
     """Pass each request of ``ws`` to ``on_request`` until the socket closes; a request
     past the message limits closes it (1008), so does the idle timeout."""
@@ -56,7 +63,7 @@ async def serve(
 
 
 def receive(
-    session: Session, gate: RateGate, message: str | bytes, on_request: Callable[[str], None]
+    session: WsSession, gate: RateGate, message: str | bytes, on_request: Callable[[str], None]
 ) -> bool:
     """Handle one client frame: answer ``PING``, else record it and, within the limits,
     pass it on as text; False when the socket must close (rate limit)."""

@@ -1,0 +1,1 @@
+"""Korbit on the simulator: websockets (public and private), public and private REST."""

@@ -1,0 +1,1 @@
+"""Server plumbing both exchanges share: HTTP, websocket services and sessions, limits."""

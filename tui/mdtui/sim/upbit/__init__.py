@@ -1,0 +1,1 @@
+"""Upbit on the simulator: websockets (public and private), quotation and exchange REST."""
