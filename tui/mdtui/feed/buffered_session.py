@@ -2,7 +2,7 @@
 
 Stock ``AsyncWebSocketSession`` hands every frame from its background reader to the caller
 through an unbuffered anyio memory stream, which costs about two event-loop passes per
-frame (see ../shared/research/perf.md §2). This subclass
+frame (``bench/ingest.py`` compares the two sessions). This subclass
 
 * creates the stream with a buffer of ``queue_size`` frames,
 * lets the background reader put frames with ``send_nowait`` (it awaits only when the

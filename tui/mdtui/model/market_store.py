@@ -109,27 +109,28 @@ class MarketStore:
         markets = self.markets
         venue = None
         for ev in events:
-            kind = type(ev)
-            if kind is FeedState:
+            # `type(ev) is …`, not isinstance: as cheap as a local, much cheaper than an
+            # isinstance miss on a msgspec Struct, and mypy narrows on it.
+            if type(ev) is FeedState:
                 health = self.feed(ev.venue, ev.channel)
                 health.state = ev.state
                 health.attempt = ev.attempt
                 health.reason = ev.reason
                 continue
             venue = ev.venue
-            if kind is Book or kind is Ticker or kind is Trade:
+            if type(ev) is Book or type(ev) is Ticker or type(ev) is Trade:
                 state = markets.get(f"{venue}:{ev.market}") or self.market(venue, ev.market)
-                if kind is Book:
+                if type(ev) is Book:
                     state.book = ev
                     state.book_seq += 1
-                elif kind is Ticker:
+                elif type(ev) is Ticker:
                     state.ticker = ev
                     state.ticker_seq += 1
-                else:
+                elif type(ev) is Trade:
                     state.add_trade(ev)
-            elif kind is Malformed:
+            elif type(ev) is Malformed:
                 self.feed(venue, channel).malformed += 1
-            elif kind is VenueError:
+            elif type(ev) is VenueError:
                 health = self.feed(venue, channel)
                 health.errors += 1
                 health.last_error = f"{ev.code}: {ev.message}"
