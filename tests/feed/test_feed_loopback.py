@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from decimal import Decimal
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from mdtui.feed.public_feeds import public_workers
 from mdtui.feed.worker import FeedWorker, Subscription
 from mdtui.model.events import Book, FeedState, Malformed, Ticker, Trade
+from mdtui.model.market_store import MarketStore
 
 MARKETS = {"upbit": ("KRW-BTC", "KRW-ETH"), "korbit": ("btc_krw", "eth_krw")}
 
@@ -109,18 +111,27 @@ async def test_server_disconnect_then_reconnect_and_resubscribe(
 
 @pytest.mark.parametrize("venue", ["upbit", "korbit"])
 async def test_malformed_frame_is_counted_and_the_feed_lives_on(
-    venue, sim, settings, collector
+    venue, sim, settings, collector, caplog
 ) -> None:
     first, _ = MARKETS[venue]
-    worker = public_workers(settings, collector, venues=[venue])[venue]
+    model = MarketStore()
+
+    def sink(events):
+        collector(events)
+        model.apply(events, 0)
+
+    worker = public_workers(settings, sink, venues=[venue])[venue]
     worker.subscribe(Subscription.of([first], [first], [first]))
-    async with running(worker):
-        await collector.wait_for(is_book(venue, first, snapshot=True))
-        await sim.send_raw(venue, b"{not json" if venue == "upbit" else '{"type":"ticker"}')
-        bad = await collector.wait_for(lambda ev: type(ev) is Malformed)
-        index = collector.events.index(bad)
-        await collector.wait_for(is_book(venue, first, snapshot=False), start=index)
-    assert worker.stats.malformed == 1
+    with caplog.at_level(logging.WARNING, logger="mdtui.feed.worker"):
+        async with running(worker):
+            await collector.wait_for(is_book(venue, first, snapshot=True))
+            await sim.send_raw(venue, b"{not json" if venue == "upbit" else '{"type":"ticker"}')
+            bad = await collector.wait_for(lambda ev: type(ev) is Malformed)
+            index = collector.events.index(bad)
+            await collector.wait_for(is_book(venue, first, snapshot=False), start=index)
+    assert model.feed(venue, "public").malformed == 1
+    warnings = [r for r in caplog.records if "malformed frame skipped" in r.getMessage()]
+    assert len(warnings) == 1, warnings
     assert worker.stats.connects == 1
     assert not any(type(ev) is FeedState and ev.state == "reconnecting" for ev in collector.events)
 

@@ -1,4 +1,5 @@
-"""Verbatim sample frames from shared/protocols (upbit.md §7, korbit.md §4, rest.md)."""
+"""Verbatim sample frames and REST bodies, as the exchanges document them (quoted in
+``docs/protocols.md`` under each exchange's websocket and REST sections)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""Korbit private codec: channelType frames (korbit.md §5 samples and the CLI's accountSeq
-fixture) and REST parsers (rest.md B5 samples), with exact Decimal values."""
+"""Korbit private codec: channelType frames (the samples of docs/protocols.md, "Korbit:
+private websocket", and the CLI's accountSeq fixture) and REST parsers ("Korbit: private
+REST" samples), with exact Decimal values."""
 
 from __future__ import annotations
 
@@ -36,7 +37,8 @@ MY_TRADE = (
     b'"qty":"0.1","fee":"0.00001","feeCurrency":"btc","filledAt":1700000002500,'
     b'"isTaker":false}]}}'
 )
-"""Built from the korbit.md §5 myTrade field table (no verbatim sample is published)."""
+"""Built from the myTrade field table (docs/protocols.md, "Korbit: private websocket"; no
+verbatim sample is published)."""
 
 
 def envelope(data: bytes) -> bytes:
@@ -363,3 +365,18 @@ def test_server_time_and_auth_problems() -> None:
     assert problem is not None and problem.kind == "clock" and "Korbit" in problem.hint
     assert auth_problem("KEY_NOT_FOUND").kind == "key"  # type: ignore[union-attr]
     assert auth_problem("NO_BALANCE") is None
+
+
+@pytest.mark.parametrize("avg", [None, "99010000"], ids=["no avgPrice", "avgPrice"])
+def test_stream_and_rest_rows_give_the_same_order(avg: str | None) -> None:
+    """A myOrder row and an ``/v2/openOrders`` row of one order build the same Order (one
+    builder, and the average-price rule of Upbit: ``avgPrice``, else filledAmt/filledQty)."""
+    row = json.loads(load("korbit_myorder"))["order"]["orders"][0]
+    row["status"] = "partiallyFilled"
+    if avg is None:
+        del row["avgPrice"]
+    ws = {"symbol": "btc_krw", "timestamp": 1, "channelType": "myOrder", "order": {"orders": [row]}}
+    (from_ws,) = decode_private(json.dumps(ws))
+    (from_rest,) = parse_order_rows(envelope(json.dumps([row]).encode()), ts=1, symbol="btc_krw")
+    assert from_ws == from_rest
+    assert from_rest.avg_price == D("99010000")  # 53260583.9536 / 0.53793136

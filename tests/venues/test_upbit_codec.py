@@ -181,7 +181,8 @@ SIMPLE_NAMES = {
 
 
 def to_simple(value: object) -> object:
-    """A DEFAULT-key frame rewritten with SIMPLE keys (upbit.md §3)."""
+    """A DEFAULT-key frame rewritten with SIMPLE keys (docs/protocols.md, "Upbit: public
+    websocket")."""
     if isinstance(value, dict):
         return {SIMPLE_NAMES.get(k, k): to_simple(v) for k, v in value.items()}
     if isinstance(value, list):

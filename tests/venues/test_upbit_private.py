@@ -1,5 +1,6 @@
-"""Upbit private codec: myOrder/myAsset frames (upbit.md §7 samples) and REST parsers
-(rest.md A5 samples), with exact Decimal values."""
+"""Upbit private codec: myOrder/myAsset frames (the samples of docs/protocols.md, "Upbit:
+private websocket") and REST parsers ("Upbit: exchange REST (private)" samples), with exact
+Decimal values."""
 
 from __future__ import annotations
 
@@ -72,7 +73,8 @@ SIMPLE_KEYS = {
     "balance": "b",
     "asset_timestamp": "asttms",
 }
-"""DEFAULT -> SIMPLE keys, from the upbit.md §3 field lists."""
+"""DEFAULT -> SIMPLE keys, from the myOrder/myAsset field lists (docs/protocols.md, "Upbit:
+private websocket")."""
 
 
 def to_simple(frame: bytes) -> bytes:
@@ -467,7 +469,7 @@ def test_auth_problems() -> None:
 
 
 def test_order_trades_become_fills() -> None:
-    """rest.md A5 ``GET /v1/order`` market-order sample: one trade, exact values."""
+    """The ``GET /v1/order`` market-order sample: one trade, exact values."""
     fills = upbit_private.parse_order_fills(load("upbit_order_market"))
     assert len(fills) == 1
     fill = fills[0]
@@ -478,3 +480,78 @@ def test_order_trades_become_fills() -> None:
     assert fill.value == Decimal("7394.19175")
     assert fill.fee is None and fill.is_maker is None
     assert fill.ts == 1754725440597
+
+
+# --------------------------------------------------------------------------- one order builder
+
+CREATED_MS = 1751608800000  # 2025-07-04T15:00:00+09:00
+AGREE = {
+    "partly filled limit buy": (
+        {"state": "wait", "side": "bid", "ord_type": "limit", "price": "140000000"},
+        {"volume": "1.0", "remaining_volume": "0.6", "executed_volume": "0.4"},
+        {"executed_funds": "56000000", "paid_fee": "28000"},
+    ),
+    "filled limit sell": (
+        {"state": "done", "side": "ask", "ord_type": "limit", "price": "1.5"},
+        {"volume": "10", "remaining_volume": "0", "executed_volume": "10"},
+        {"executed_funds": "15.2", "paid_fee": "0.0076"},
+    ),
+    "market buy by amount, cancelled with a remainder": (
+        {"state": "cancel", "side": "bid", "ord_type": "price", "price": "10000"},
+        {"remaining_volume": "0", "executed_volume": "0.0001"},
+        {"executed_funds": "9999", "paid_fee": "4.9995"},
+    ),
+}
+"""One order in a few states: its fields as a REST order object (decimals as strings)."""
+
+
+STRINGS = ("state", "side", "ord_type")
+
+
+def _rest_and_ws(row: dict[str, str], avg_price: str | None) -> tuple[bytes, bytes]:
+    """The same order as a ``/v1/orders`` body and as a myOrder frame (numbers as JSON
+    numbers, every digit kept; ``avg_price`` only in the frame, as documented: the REST
+    order object has none)."""
+    rest = {"uuid": "u-1", "market": "KRW-BTC", "created_at": "2025-07-04T15:00:00+09:00"}
+    ws = [
+        '"type": "myOrder"',
+        '"code": "KRW-BTC"',
+        '"uuid": "u-1"',
+        f'"ask_bid": "{row["side"].upper()}"',
+        f'"order_type": "{row["ord_type"]}"',
+        f'"state": "{row["state"]}"',
+        f'"order_timestamp": {CREATED_MS}',
+        f'"timestamp": {CREATED_MS + 5000}',
+    ]
+    ws += [f'"{key}": {value}' for key, value in row.items() if key not in STRINGS]
+    if avg_price is not None:
+        ws.append(f'"avg_price": {avg_price}')
+    return json.dumps([rest | row]).encode(), ("{" + ", ".join(ws) + "}").encode()
+
+
+@pytest.mark.parametrize("case", AGREE)
+@pytest.mark.parametrize("with_avg", [False, True], ids=["no avg_price", "avg_price"])
+def test_stream_and_rest_give_the_same_order(case: str, with_avg: bool) -> None:
+    """A myOrder frame and a REST row of the same order build the same Order (one builder,
+    one average-price rule), whether or not the frame carries ``avg_price``."""
+    state, sizes, money = AGREE[case]
+    row = state | sizes | money
+    avg = D(money["executed_funds"]) / D(sizes["executed_volume"])
+    rest_body, frame = _rest_and_ws(row, str(avg) if with_avg else None)
+    (from_rest,) = parse_order_rows(rest_body, ts=CREATED_MS + 5000)
+    (from_ws,) = decode_private(frame)
+    assert from_ws == from_rest
+    assert from_rest.avg_price == avg
+    assert from_rest.filled_value == D(money["executed_funds"])
+
+
+def test_single_order_average_from_its_trades() -> None:
+    """``GET /v1/order`` has no executed_funds in the current schema: the ``trades`` give
+    the executed value, hence the average price."""
+    o = parse_order(load("upbit_order_market"))
+    assert o.filled_value == D("7394.19175")
+    assert o.avg_price == D("1375")
+    partial = load("upbit_order_market").replace(
+        b'"executed_volume":"5.377594"', b'"executed_volume":"6"'
+    )
+    assert parse_order(partial).avg_price is None  # the trades do not cover the volume

@@ -98,7 +98,7 @@ class UpbitPrivate(_PrivateBase):
         return [upbit_private.private_subscribe_message()] if sent is None else []
 
     def decode(self, frame: Frame) -> list[AnyEvent]:
-        return self._track(upbit_private.decode_private(frame))  # type: ignore[arg-type]
+        return self._track(upbit_private.decode_private(frame))
 
     async def _get(
         self, client: httpx.AsyncClient, path: str, params: list[tuple[str, str]], what: str
@@ -217,7 +217,7 @@ class KorbitPrivate(_PrivateBase):
         return korbit_private.private_subscribe_messages(self.symbols)
 
     def decode(self, frame: Frame) -> list[AnyEvent]:
-        return self._track(korbit_private.decode_private(frame))  # type: ignore[arg-type]
+        return self._track(korbit_private.decode_private(frame))
 
     async def prepare(self, client: httpx.AsyncClient) -> None:
         """Load the launched pairs (once), for the subscription and the open-order seed."""

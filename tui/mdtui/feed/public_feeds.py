@@ -1,12 +1,13 @@
 """The two exchanges as the feed worker sees them: URLs, keepalive, subscribe, decode.
 
-Upbit (upbit.md §5, §6): the server cuts a socket after 120 s without data, so the worker
-sends a protocol ping every 30 s and treats a pong missing for 20 s as a dead connection;
-at most 5 connections/s per IP and 5 subscribe messages/s (100/min) per connection.
-Upbit replaces a socket's subscriptions with each request, so every change re-sends the
-full set. Korbit (korbit.md §7): the server pings every 30 s (answered by the session);
-the worker also pings every 15 s with a 10 s pong timeout so a dead link is noticed even on
-a quiet book. Korbit changes go out as unsubscribe/subscribe diffs.
+Upbit (``docs/protocols.md``, "Upbit: rate limits and keepalive"): the server cuts a socket
+after 120 s without data, so the worker sends a protocol ping every 30 s and treats a pong
+missing for 20 s as a dead connection; at most 5 connections/s per IP and 5 subscribe
+messages/s (100/min) per connection. Upbit replaces a socket's subscriptions with each
+request, so every change re-sends the full set. Korbit ("Korbit: rate limits and
+keepalive"): the server pings every 30 s (answered by the session); the worker also pings
+every 15 s with a 10 s pong timeout so a dead link is noticed even on a quiet book. Korbit
+changes go out as unsubscribe/subscribe diffs.
 """
 
 from __future__ import annotations
@@ -100,7 +101,7 @@ class UpbitPublic(PublicFeed):
         ]
 
     def decode(self, frame: Frame) -> list[AnyEvent]:
-        return upbit.decode(frame)  # type: ignore[return-value]
+        return upbit.decode(frame)
 
 
 @dataclass
@@ -117,7 +118,7 @@ class KorbitPublic(PublicFeed):
         return korbit.subscribe_messages(sent or EMPTY, wanted)
 
     def decode(self, frame: Frame) -> list[AnyEvent]:
-        return korbit.decode(frame)  # type: ignore[return-value]
+        return korbit.decode(frame)
 
 
 def public_workers(
@@ -146,10 +147,10 @@ def public_workers(
 
 
 _DECODERS: dict[tuple[str, str], Callable[[Frame], list[AnyEvent]]] = {
-    ("upbit", "public"): upbit.decode,  # type: ignore[dict-item]
-    ("korbit", "public"): korbit.decode,  # type: ignore[dict-item]
-    ("upbit", "private"): upbit_private.decode_private,  # type: ignore[dict-item]
-    ("korbit", "private"): korbit_private.decode_private,  # type: ignore[dict-item]
+    ("upbit", "public"): upbit.decode,
+    ("korbit", "public"): korbit.decode,
+    ("upbit", "private"): upbit_private.decode_private,
+    ("korbit", "private"): korbit_private.decode_private,
 }
 
 

@@ -43,7 +43,8 @@ Tap = Callable[[str, str, Frame, int], None]
 
 
 class FeedProtocol(Protocol):
-    """What the worker needs from a venue (see feed/venues.py for the two exchanges)."""
+    """What the worker needs from a venue (see feed/public_feeds.py and feed/private_feeds.py
+    for the two exchanges)."""
 
     venue: str
     channel: str
@@ -84,10 +85,12 @@ the feed keeps trying, slowly, so a fixed key is picked up without a restart."""
 
 @dataclass
 class FeedStats:
+    """The worker's own counters. Malformed frames and server errors are counted where the
+    screen reads them, in the model's feed health
+    (:class:`mdtui.model.market_store.FeedHealth`); the worker only logs each one."""
+
     frames: int = 0
     events: int = 0
-    malformed: int = 0
-    venue_errors: int = 0
     connects: int = 0
     last_frame_ms: int = 0
     last_error: str = ""
@@ -267,10 +270,8 @@ class FeedWorker:
             stats.last_frame_ms = now
             for ev in events:
                 if type(ev) is Malformed:
-                    stats.malformed += 1
                     log.warning("%s %s: malformed frame skipped: %s", venue, channel, ev.reason)
                 elif type(ev) is VenueError:
-                    stats.venue_errors += 1
                     log.warning("%s %s: server error %s: %s", venue, channel, ev.code, ev.message)
             stats.events += len(events)
             if events:

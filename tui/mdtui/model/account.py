@@ -40,7 +40,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import msgspec
 
@@ -317,7 +317,7 @@ class Account:
             self._forget(self._forgotten_fills, key, self.fills_kept * 4)
 
     @staticmethod
-    def _forget(memory: dict, key: object, limit: int) -> None:  # type: ignore[type-arg]
+    def _forget(memory: dict[Any, None], key: object, limit: int) -> None:
         memory[key] = None
         if len(memory) > limit:
             del memory[next(iter(memory))]

@@ -41,7 +41,7 @@ class Event(msgspec.Struct, frozen=True, gc=False, tag_field="type"):
     """Base of every normalized event."""
 
 
-class Ticker(Event, tag="ticker"):
+class Ticker(Event, tag="ticker", frozen=True):
     """Latest price summary of one market.
 
     ``change`` and ``change_pct`` are signed and relative to ``prev_close`` (Upbit: the
@@ -66,7 +66,7 @@ class Ticker(Event, tag="ticker"):
     snapshot: bool
 
 
-class Trade(Event, tag="trade"):
+class Trade(Event, tag="trade", frozen=True):
     """One public trade. ``side`` is the taker's side."""
 
     venue: str
@@ -79,7 +79,7 @@ class Trade(Event, tag="trade"):
     snapshot: bool
 
 
-class Book(Event, tag="book"):
+class Book(Event, tag="book", frozen=True):
     """A full order book snapshot (both exchanges send full books, never deltas).
 
     ``bids`` run from the best (highest) price down, ``asks`` from the best (lowest) up.
@@ -93,20 +93,20 @@ class Book(Event, tag="book"):
     snapshot: bool
 
 
-class Heartbeat(Event, tag="heartbeat"):
+class Heartbeat(Event, tag="heartbeat", frozen=True):
     """A keepalive answer from the server (Upbit ``{"status":"UP"}``)."""
 
     venue: str
 
 
-class Ack(Event, tag="ack"):
+class Ack(Event, tag="ack", frozen=True):
     """The server accepted a request (Korbit ``status: success``)."""
 
     venue: str
     request_id: int | None
 
 
-class VenueError(Event, tag="venue_error"):
+class VenueError(Event, tag="venue_error", frozen=True):
     """The server reported an error (Upbit ``error`` frame, Korbit ``fail``/``error``)."""
 
     venue: str
@@ -115,7 +115,7 @@ class VenueError(Event, tag="venue_error"):
     request_id: int | None = None
 
 
-class Malformed(Event, tag="malformed"):
+class Malformed(Event, tag="malformed", frozen=True):
     """A frame that could not be decoded. Counted and skipped, never fatal."""
 
     venue: str
@@ -126,7 +126,7 @@ class Malformed(Event, tag="malformed"):
 FeedStateName = Literal["connecting", "live", "reconnecting", "stopped"]
 
 
-class FeedState(Event, tag="feed"):
+class FeedState(Event, tag="feed", frozen=True):
     """A change in a feed's connection state, with why and how many attempts so far."""
 
     venue: str
@@ -159,7 +159,7 @@ OrderType = Literal["limit", "market", "best"]
 sells by quantity (Upbit ``market``); ``best`` is a best-bid/offer order."""
 
 
-class Order(Event, tag="order"):
+class Order(Event, tag="order", frozen=True):
     """The latest known state of one of the user's orders (one update, not a delta).
 
     ``order_id`` is the exchange's id (Upbit ``uuid``, Korbit ``orderId`` as a string).
@@ -206,7 +206,7 @@ class Order(Event, tag="order"):
         return self.filled * 100 / self.qty
 
 
-class Fill(Event, tag="fill"):
+class Fill(Event, tag="fill", frozen=True):
     """One execution of one of the user's orders.
 
     ``value`` is ``price * size`` computed exactly; ``fee`` is in ``fee_currency``
@@ -244,7 +244,7 @@ class Balance(msgspec.Struct, frozen=True, gc=False):
     ts: int
 
 
-class Balances(Event, tag="balances"):
+class Balances(Event, tag="balances", frozen=True):
     """Balance rows of one venue. ``complete``: a REST seed listing the whole account (it
     replaces the venue's set); otherwise a stream delta listing only changed currencies."""
 
@@ -254,7 +254,7 @@ class Balances(Event, tag="balances"):
     complete: bool
 
 
-class OrdersSnapshot(Event, tag="orders"):
+class OrdersSnapshot(Event, tag="orders", frozen=True):
     """Orders listed by a REST call, for reconciling after a (re)connect.
 
     ``markets`` are the markets the call covered (None: every market of the venue).

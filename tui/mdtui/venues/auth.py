@@ -8,13 +8,15 @@ chained cause or context. Functions accept plain ``str`` keys too, but pass
 :class:`Secret` (or pydantic ``SecretStr``) objects where possible: a plain string argument
 is visible in a traceback that shows locals.
 
-Upbit (rest.md A2, upbit.md §4): ``Authorization: Bearer <JWT>``, HS256 with the raw secret
-key, payload ``access_key`` + a fresh uuid4 ``nonce``; a request with a query adds
-``query_hash`` (SHA-512 hex of the URL-decoded query string, in sent order) and
-``query_hash_alg: "SHA512"``. Korbit (rest.md B2, korbit.md §6): header ``X-KAPI-KEY`` and
-the parameters, ``timestamp``, optional ``recvWindow`` and finally ``signature`` over the
-exact encoded string before it: HMAC-SHA256 lowercase hex, or Ed25519 standard base64,
-URL-encoded.
+Upbit (``docs/protocols.md``, "Upbit: authentication (JWT)"): ``Authorization: Bearer
+<JWT>``, HS256 with the raw secret key, payload ``access_key`` + a fresh uuid4 ``nonce``; a
+request with a query adds ``query_hash`` (SHA-512 hex of the URL-decoded query string, in
+sent order) and ``query_hash_alg: "SHA512"``.
+
+Korbit (``docs/protocols.md``, "Korbit: authentication (HMAC-SHA256 / Ed25519)"): header
+``X-KAPI-KEY`` and the parameters, ``timestamp``, optional ``recvWindow`` and finally
+``signature`` over the exact encoded string before it: HMAC-SHA256 lowercase hex, or
+Ed25519 standard base64, URL-encoded.
 """
 
 from __future__ import annotations

@@ -1,18 +1,21 @@
-"""Helpers shared by the venue codecs: Malformed events, struct variants, a Decimal cache."""
+"""Helpers shared by the venue codecs: the decode guard, the generic JSON parse, struct
+variants, a Decimal cache."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, TypeVar
 
 import msgspec
 
-from mdtui.model.events import Malformed
+from mdtui.model.events import AnyEvent, Malformed
 
 PREVIEW_CHARS = 200
 """How much of a bad frame a :class:`Malformed` event keeps."""
 
 _S = TypeVar("_S", bound=msgspec.Struct)
+_V = TypeVar("_V")
 
 
 def preview(frame: object) -> str:
@@ -25,9 +28,59 @@ def preview(frame: object) -> str:
     return repr(frame)[:PREVIEW_CHARS]
 
 
-def malformed(venue: str, reason: str, frame: object) -> list[Malformed]:
+def malformed(venue: str, reason: str, frame: object) -> list[AnyEvent]:
     """A one-element event list reporting an undecodable frame."""
     return [Malformed(venue=venue, reason=reason, frame=preview(frame))]
+
+
+# --------------------------------------------------------------------------- the guard
+
+
+class BadFrame(ValueError):
+    """A frame (or list element) that parsed but is not of any known shape; the message is
+    the :class:`Malformed` reason."""
+
+
+class BadNumber(ValueError):
+    """A money value that is not a finite decimal (e.g. ``"NaN"``, ``"Infinity"``, ``"x"``)."""
+
+
+def failure_reason(exc: Exception) -> str:
+    """The :class:`Malformed` reason for an exception raised while decoding a frame."""
+    if isinstance(exc, UnicodeDecodeError):
+        return f"invalid UTF-8: {exc.reason}"
+    if isinstance(exc, msgspec.ValidationError | BadNumber | BadFrame):
+        return str(exc)
+    if isinstance(exc, ArithmeticError):
+        return f"bad number: {type(exc).__name__}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def guard(
+    venue: str,
+    decode: Callable[[_V, Any], list[AnyEvent]],
+    value: _V,
+    frame: object,
+    context: str = "",
+) -> list[AnyEvent]:
+    """``decode(value, frame)``, or ``[Malformed]`` if it raises anything at all.
+
+    The one place where a decode failure becomes an event, so a codec's ``decode`` never
+    raises: ``value`` is what to decode (the frame itself, or one parsed element of it),
+    ``frame`` the whole frame (for the preview and for nested guards). The reason is
+    :func:`failure_reason`, after ``context`` (e.g. the message type) when one is given.
+    """
+    try:
+        return decode(value, frame)
+    except Exception as exc:
+        reason = failure_reason(exc)
+        return malformed(venue, f"{context}: {reason}" if context else reason, frame)
+
+
+parse_json: Callable[[bytes | str], Any] = msgspec.json.Decoder(float_hook=Decimal).decode
+"""The generic parse of a frame the typed fast path did not take: JSON floats become exact
+Decimals, so ``msgspec.convert`` of the parsed value to a wire struct sees every digit, and
+the frame is parsed only once however it is dispatched afterwards."""
 
 
 def renamed_variant(
@@ -62,10 +115,6 @@ def renamed_variant(
         rename=rename,
         gc=False,
     )
-
-
-class BadNumber(ValueError):
-    """A money value that is not a finite decimal (e.g. ``"NaN"``, ``"Infinity"``, ``"x"``)."""
 
 
 class DecimalCache(dict[str, Decimal]):

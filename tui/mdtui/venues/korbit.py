@@ -1,6 +1,7 @@
 """Korbit (v2, now Digital X) websocket and REST protocol: URLs, subscriptions, decoding.
 
-Pure code: no I/O. See ``shared/protocols/korbit.md`` (websocket) and ``rest.md`` part B.
+Pure code: no I/O. Protocol reference: ``docs/protocols.md``, sections "Korbit: public
+websocket" and "Korbit: public REST".
 
 Public data frames decode in one typed msgspec pass (a tagged union on ``type``). Control
 frames (``status``), private frames (``channelType``) and malformed input fail that pass and
@@ -17,9 +18,9 @@ from typing import Any, Literal
 
 import msgspec
 
-from mdtui.model.events import Ack, Book, Event, Ticker, Trade, VenueError
+from mdtui.model.events import Ack, AnyEvent, Book, Ticker, Trade, VenueError
 from mdtui.venues.endpoints import Endpoints, from_base
-from mdtui.venues.frames import BadNumber, DecimalCache, malformed
+from mdtui.venues.frames import BadFrame, DecimalCache, guard, parse_json
 from mdtui.venues.markets import MarketInfo, TickBands, bands, tick_from_bands
 from mdtui.venues.subscription import Subscription
 
@@ -135,7 +136,7 @@ class _Ticker(msgspec.Struct, tag_field="type", tag="ticker", gc=False):
     snapshot: bool | None = None
     status: Any = None
 
-    def to_events(self) -> list[Event]:
+    def to_events(self) -> list[AnyEvent]:
         d = self.data
         bid, ask = d.best_bid_price, d.best_ask_price
         return [
@@ -175,7 +176,7 @@ class _Trade(msgspec.Struct, tag_field="type", tag="trade", gc=False):
     snapshot: bool | None = None
     status: Any = None
 
-    def to_events(self) -> list[Event]:
+    def to_events(self) -> list[AnyEvent]:
         snapshot = self.snapshot is True
         return [
             Trade(
@@ -210,7 +211,7 @@ class _Orderbook(msgspec.Struct, tag_field="type", tag="orderbook", gc=False):
     snapshot: bool | None = None
     status: Any = None
 
-    def to_events(self) -> list[Event]:
+    def to_events(self) -> list[AnyEvent]:
         d = self.data
         # Korbit sends no empty levels, but drop zero sizes anyway, as for Upbit.
         return [
@@ -235,20 +236,19 @@ class _Control(msgspec.Struct):
 _Msg = _Ticker | _Trade | _Orderbook
 _KNOWN_TYPES = frozenset({"ticker", "trade", "orderbook"})
 _DECODER = msgspec.json.Decoder(_Msg)
-_CONTROL = msgspec.json.Decoder(_Control)
-_ANY = msgspec.json.Decoder()
 
 
 # --------------------------------------------------------------------------- decode
 
 
-def decode(frame: bytes | str) -> list[Event]:
+def decode(frame: bytes | str) -> list[AnyEvent]:
     """Decode one websocket frame (text or binary) into normalized events. Never raises.
 
     Routing: ``status`` first (``success`` -> Ack, anything else -> VenueError), then
-    private ``channelType`` frames (``[]`` for now), then public ``type``: ticker,
-    orderbook and trade (one Trade per ``data`` row; an empty ``data`` gives ``[]``).
-    Unknown types give ``[]``; anything undecodable gives ``[Malformed]``.
+    private ``channelType`` frames (``[]``: :func:`mdtui.venues.korbit_private.decode_private`
+    decodes those), then public ``type``: ticker, orderbook and trade (one Trade per
+    ``data`` row; an empty ``data`` gives ``[]``). Unknown types give ``[]``; anything
+    undecodable gives ``[Malformed]``.
     """
     try:
         msg = _DECODER.decode(frame)
@@ -256,38 +256,31 @@ def decode(frame: bytes | str) -> list[Event]:
             return msg.to_events()
     except Exception:
         pass  # every failure is re-diagnosed, and reported, by the slow path
-    return _decode_slow(frame)
+    return guard(VENUE, _decode_slow, frame, frame)
 
 
-def _decode_slow(frame: bytes | str) -> list[Event]:
-    try:
-        value = _ANY.decode(frame)
-        if not isinstance(value, dict):
-            return malformed(VENUE, f"expected a JSON object, got {type(value).__name__}", frame)
-        if "status" in value:
-            return _control(frame)
-        if "channelType" in value:
-            return []  # private stream: decoded by a later issue
-        tag = value.get("type")
-        if not isinstance(tag, str):
-            return malformed(VENUE, "no string type, status or channelType", frame)
-        if tag not in _KNOWN_TYPES:
-            return []
-        return _DECODER.decode(frame).to_events()
-    except UnicodeDecodeError as exc:
-        return malformed(VENUE, f"invalid UTF-8: {exc.reason}", frame)
-    except msgspec.ValidationError as exc:
-        return malformed(VENUE, str(exc), frame)
-    except BadNumber as exc:
-        return malformed(VENUE, str(exc), frame)
-    except ArithmeticError as exc:
-        return malformed(VENUE, f"bad number: {type(exc).__name__}", frame)
-    except Exception as exc:
-        return malformed(VENUE, f"{type(exc).__name__}: {exc}", frame)
+def _decode_slow(frame: bytes | str, _: object) -> list[AnyEvent]:
+    return decode_object(parse_json(frame), frame)
 
 
-def _control(frame: bytes | str) -> list[Event]:
-    ctl = _CONTROL.decode(frame)
+def decode_object(value: object, _: object = None) -> list[AnyEvent]:
+    """The events of a parsed public or control frame (raises if it is bad)."""
+    if not isinstance(value, dict):
+        raise BadFrame(f"expected a JSON object, got {type(value).__name__}")
+    if "status" in value:
+        return _control(msgspec.convert(value, _Control))
+    if "channelType" in value:
+        return []  # private stream: korbit_private.decode_private decodes it
+    tag = value.get("type")
+    if not isinstance(tag, str):
+        raise BadFrame("no string type, status or channelType")
+    if tag not in _KNOWN_TYPES:
+        return []
+    msg: _Ticker | _Trade | _Orderbook = msgspec.convert(value, _Msg)
+    return msg.to_events()
+
+
+def _control(ctl: _Control) -> list[AnyEvent]:
     if ctl.status == "success":
         return [Ack(venue=VENUE, request_id=ctl.request_id)]
     # fail/error (and any unknown status, treated as an error): `code` when given (e.g.
@@ -411,7 +404,8 @@ KRW_TICK_BANDS: TickBands = bands(
     ("500000", "500"),
     ("1000000", "1000"),
 )
-"""The KRW ladder of ``/v2/tickSizePolicy`` for xrp_krw and btc_krw (rest.md §B5)."""
+"""The KRW ladder of ``/v2/tickSizePolicy`` for xrp_krw and btc_krw (``docs/protocols.md``,
+"Korbit: public REST")."""
 
 
 def tick_size(price: Decimal, table: TickBands = KRW_TICK_BANDS) -> Decimal:

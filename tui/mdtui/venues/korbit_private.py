@@ -1,7 +1,8 @@
 """Korbit private side: myOrder/myTrade/myAsset frames, subscriptions, and REST parsers.
 
-Pure code: no I/O. See ``shared/protocols/korbit.md`` §5 (frames) and ``rest.md`` B1, B3,
-B5 (``GET /v2/balance``, ``/v2/openOrders``, ``/v2/allOrders``, ``/v2/myTrades``).
+Pure code: no I/O. Protocol reference: ``docs/protocols.md``, sections "Korbit: private
+websocket" (frames) and "Korbit: private REST" (envelope, error codes, ``GET /v2/balance``,
+``/v2/openOrders``, ``/v2/allOrders``, ``/v2/myTrades``).
 
 :func:`decode_private` never raises: bad input becomes :class:`Malformed`. Private frames
 carry ``channelType``: myOrder → one :class:`Order` per ``order.orders`` row, myTrade → one
@@ -26,15 +27,22 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, TypeVar
 
 import msgspec
 
-from mdtui.model.events import Balance, Balances, Event, Fill, Order, OrdersSnapshot
+from mdtui.model.events import AnyEvent, Balance, Balances, Fill, Order, OrdersSnapshot, OrderState
 from mdtui.venues import korbit
-from mdtui.venues.frames import BadNumber, malformed, preview
+from mdtui.venues.frames import BadFrame, BadNumber, guard, parse_json, preview
 from mdtui.venues.korbit import ApiError
-from mdtui.venues.private_common import AuthProblem, BadBody, check_finite, mul, sub
+from mdtui.venues.private_common import (
+    AuthProblem,
+    BadBody,
+    average_price,
+    check_finite,
+    mul,
+    sub,
+)
 
 VENUE = "korbit"
 PRIVATE_TYPES = ("myOrder", "myTrade", "myAsset")
@@ -56,6 +64,8 @@ __all__ = [
     "private_requests",
     "private_subscribe_messages",
 ]
+
+_T = TypeVar("_T")
 
 
 # --------------------------------------------------------------------------- subscribe
@@ -114,7 +124,7 @@ def private_subscribe_messages(
 
 # --------------------------------------------------------------------------- normalizing
 
-_STATES = {
+_STATES: dict[str, OrderState] = {
     "pending": "pending",
     "partiallyFilled": "partial",
     "filled": "filled",
@@ -126,7 +136,7 @@ _STATES = {
 _ORDER_TYPES = {"limit": "limit", "market": "market", "best": "best"}
 
 
-def order_state(raw: str, filled: Decimal) -> str:
+def order_state(raw: str, filled: Decimal) -> OrderState:
     """Normalized state of a Korbit order (see the module docstring)."""
     state = _STATES.get(raw)
     if state is not None:
@@ -174,13 +184,13 @@ class _OrderRow(msgspec.Struct, rename="camel", gc=False):
             order_id=_id(self.order_id),
             side=self.side,
             order_type=_ORDER_TYPES.get(raw_type, raw_type),
-            state=order_state(self.status, filled),  # type: ignore[arg-type]
+            state=order_state(self.status, filled),
             raw_state=self.status,
             price=self.price,
             qty=self.qty,
             filled=filled,
             remaining=remaining,
-            avg_price=self.avg_price if filled else None,
+            avg_price=average_price(self.avg_price, filled, self.filled_amt),
             amount=self.amt,
             filled_value=self.filled_amt,
             fee=None,
@@ -272,7 +282,7 @@ class _MyOrder(msgspec.Struct, gc=False):
     symbol: str | None = None
     timestamp: int | None = None
 
-    def to_events(self) -> list[Event]:
+    def to_events(self) -> list[AnyEvent]:
         return [row.to_order(self.symbol, self.timestamp) for row in self.order.orders]
 
 
@@ -281,7 +291,7 @@ class _MyTrade(msgspec.Struct, gc=False):
     symbol: str | None = None
     timestamp: int | None = None
 
-    def to_events(self) -> list[Event]:
+    def to_events(self) -> list[AnyEvent]:
         return [row.to_fill(self.symbol, self.timestamp) for row in self.trade.trades]
 
 
@@ -289,54 +299,45 @@ class _MyAsset(msgspec.Struct, gc=False):
     asset: _Assets
     timestamp: int | None = None
 
-    def to_events(self) -> list[Event]:
+    def to_events(self) -> list[AnyEvent]:
         ts = self.timestamp or 0
         rows = tuple(row.to_balance(ts) for row in self.asset.assets)
         return [Balances(venue=VENUE, rows=rows, ts=ts, complete=False)]
 
 
-_DECODERS = {
-    "myOrder": msgspec.json.Decoder(_MyOrder),
-    "myTrade": msgspec.json.Decoder(_MyTrade),
-    "myAsset": msgspec.json.Decoder(_MyAsset),
+_STRUCTS: dict[str, type[_MyOrder] | type[_MyTrade] | type[_MyAsset]] = {
+    "myOrder": _MyOrder,
+    "myTrade": _MyTrade,
+    "myAsset": _MyAsset,
 }
-_ANY = msgspec.json.Decoder()
 
 
 # --------------------------------------------------------------------------- decode
 
 
-def decode_private(frame: bytes | str) -> list[Event]:
+def decode_private(frame: bytes | str) -> list[AnyEvent]:
     """Decode one frame of the private socket into events. Never raises.
 
     myOrder → Orders, myTrade → Fills, myAsset → ``[Balances]`` (an empty row list gives
     ``[]`` events for myOrder/myTrade and an empty Balances for myAsset); ``status`` frames
     → Ack / VenueError; other frames as the public codec decodes them (``[]`` for unknown
-    channel types); anything undecodable → ``[Malformed]``.
+    channel types); anything undecodable → ``[Malformed]``. The frame is parsed once, then
+    dispatched on its ``status`` and ``channelType`` keys.
     """
-    try:
-        value = _ANY.decode(frame)
-        if not isinstance(value, dict):
-            return malformed(VENUE, f"expected a JSON object, got {type(value).__name__}", frame)
-        if "status" in value:
-            return korbit.decode(frame)
+    return guard(VENUE, _decode_frame, frame, frame)
+
+
+def _decode_frame(frame: bytes | str, _: object) -> list[AnyEvent]:
+    value = parse_json(frame)
+    if isinstance(value, dict) and "status" not in value:
         channel = value.get("channelType")
-        if channel is None:
-            return korbit.decode(frame)
-        if not isinstance(channel, str):
-            return malformed(VENUE, "channelType is not a string", frame)
-        decoder = _DECODERS.get(channel)
-        if decoder is None:
-            return []
-        return decoder.decode(frame).to_events()
-    except UnicodeDecodeError as exc:
-        return malformed(VENUE, f"invalid UTF-8: {exc.reason}", frame)
-    except (msgspec.ValidationError, BadNumber) as exc:
-        return malformed(VENUE, str(exc), frame)
-    except ArithmeticError as exc:
-        return malformed(VENUE, f"bad number: {type(exc).__name__}", frame)
-    except Exception as exc:
-        return malformed(VENUE, f"{type(exc).__name__}: {exc}", frame)
+        if channel is not None:
+            if not isinstance(channel, str):
+                raise BadFrame("channelType is not a string")
+            struct = _STRUCTS.get(channel)
+            return msgspec.convert(value, struct).to_events() if struct else []
+    # Control frames (status), public frames and non-objects: the public codec.
+    return korbit.decode_object(value)
 
 
 # --------------------------------------------------------------------------- REST
@@ -354,6 +355,7 @@ class _Envelope(msgspec.Struct):
     error: _ErrorBody | None = None
 
 
+_ANY = msgspec.json.Decoder()
 _ENVELOPE = msgspec.json.Decoder(_Envelope)
 _BALANCE = msgspec.json.Decoder(list[_AssetRow])
 _ORDER_ROWS = msgspec.json.Decoder(list[_OrderRow])
@@ -377,7 +379,7 @@ def parse_error(body: bytes | str) -> ApiError | None:
     return exc
 
 
-def _data(body: bytes | str, decoder: msgspec.json.Decoder, what: str) -> object:
+def _data(body: bytes | str, decoder: msgspec.json.Decoder[_T], what: str) -> _T:
     """The typed ``data`` of an envelope (or of a bare value)."""
     try:
         value = _ANY.decode(body)
@@ -407,7 +409,7 @@ def parse_balance(body: bytes | str, *, ts: int = 0) -> Balances:
     ``total`` = ``balance`` (available + tradeInUse + withdrawalInUse), ``in_orders`` =
     ``tradeInUse``, ``avg_buy_price`` = ``avgPrice``. ``ts``: the request time (ms).
     """
-    rows: list[_AssetRow] = _data(body, _BALANCE, "balance")  # type: ignore[assignment]
+    rows = _data(body, _BALANCE, "balance")
     try:
         out = tuple(r.to_balance(ts) for r in rows)
     except BadNumber as exc:
@@ -421,7 +423,7 @@ def parse_order_rows(body: bytes | str, *, ts: int = 0, symbol: str | None = Non
     ``symbol`` (the one requested) is the market of rows that do not name theirs; ``ts``
     (the request time, ms) becomes each order's ``updated_ms``.
     """
-    rows: list[_OrderRow] = _data(body, _ORDER_ROWS, "orders")  # type: ignore[assignment]
+    rows = _data(body, _ORDER_ROWS, "orders")
     try:
         return [r.to_order(symbol, ts) for r in rows]
     except (BadNumber, ArithmeticError) as exc:
@@ -447,7 +449,7 @@ def parse_orders(
 
 def parse_my_trades(body: bytes | str, *, symbol: str | None = None) -> list[Fill]:
     """``GET /v2/myTrades`` → Fills (``feeQty`` is the fee, ``tradedAt`` the time)."""
-    rows: list[_TradeRow] = _data(body, _TRADE_ROWS, "myTrades")  # type: ignore[assignment]
+    rows = _data(body, _TRADE_ROWS, "myTrades")
     try:
         return [r.to_fill(symbol, None) for r in rows]
     except BadNumber as exc:
@@ -464,7 +466,7 @@ _TIME = msgspec.json.Decoder(_Time)
 def parse_server_time(body: bytes | str) -> int:
     """``GET /v2/time`` → the server's clock in Unix ms (``{"data":{"time":…}}``), for the
     clock offset used after ``EXCEED_TIME_WINDOW``."""
-    return _data(body, _TIME, "time").time  # type: ignore[attr-defined, no-any-return]
+    return _data(body, _TIME, "time").time
 
 
 _IP = "This IP is not on the Korbit key's allowlist: add it in Korbit's API key settings"
@@ -478,7 +480,8 @@ _AUTH_PROBLEMS: dict[str, AuthProblem] = {
         "clock", "The clock is off from Korbit's: resyncing with the server time"
     ),
     "NO_TIMESTAMP": AuthProblem("key", "Korbit needs a signed request: set korbit.api_key"),
-    # Code names below appear in no Korbit source (rest.md B3, UNCONFIRMED); mapped so a
+    # Code names below appear in no Korbit source (unconfirmed: ``docs/protocols.md``,
+    # "Korbit: private REST"); mapped so a
     # server or simulator using them gets a clear message.
     "IP_NOT_ALLOWED": AuthProblem("ip", _IP),
     "INVALID_SIGNATURE": AuthProblem(

@@ -1,6 +1,7 @@
 """Helpers shared by the private-side codecs (``upbit_private``, ``korbit_private``).
 
-Exact Decimal arithmetic, ISO-8601 times to ms, finiteness checks and the REST parse error.
+Exact Decimal arithmetic, the average-price rule, ISO-8601 times to ms, finiteness checks
+and the REST parse error.
 """
 
 from __future__ import annotations
@@ -52,6 +53,20 @@ def sub(a: Decimal, b: Decimal) -> Decimal:
 def add(a: Decimal, b: Decimal) -> Decimal:
     """``a + b`` without rounding."""
     return EXACT.add(a, b)
+
+
+def average_price(sent: Decimal | None, filled: Decimal, value: Decimal | None) -> Decimal | None:
+    """The average fill price of an order, one rule for both exchanges and for stream and
+    REST alike: the exchange's own figure (``sent``) when it gives one, else the executed
+    quote ``value`` over the ``filled`` quantity (28 significant digits: a display value);
+    None while nothing is filled or neither is known (a zero value is not known)."""
+    if not filled:
+        return None
+    if sent is not None:
+        return sent
+    if value:
+        return value / filled
+    return None
 
 
 def check_finite(*values: Decimal | None) -> None:

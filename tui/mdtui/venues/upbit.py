@@ -1,6 +1,7 @@
 """Upbit websocket and REST protocol: URLs, subscribe messages, frame decoding, markets, ticks.
 
-Pure code: no I/O. See ``shared/protocols/upbit.md`` (websocket) and ``rest.md`` part A.
+Pure code: no I/O. Protocol reference: ``docs/protocols.md``, sections "Upbit: public
+websocket" and "Upbit: quotation REST".
 
 Decoding takes one typed msgspec pass per frame: a tagged union on ``type`` (DEFAULT keys)
 or ``ty`` (SIMPLE keys), chosen by a substring sniff for ``"ty":``. Everything else —
@@ -13,15 +14,15 @@ also accepts decimal strings for Decimal fields, so values are checked finite (a
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal
-from typing import Literal
+from typing import Any, Literal
 
 import msgspec
 
-from mdtui.model.events import Book, Event, Heartbeat, Ticker, Trade, VenueError
+from mdtui.model.events import AnyEvent, Book, Heartbeat, Ticker, Trade, VenueError
 from mdtui.venues.endpoints import Endpoints, from_base
-from mdtui.venues.frames import BadNumber, malformed, renamed_variant
+from mdtui.venues.frames import BadFrame, BadNumber, guard, parse_json, renamed_variant
 from mdtui.venues.markets import MarketInfo, TickBands, bands, tick_from_bands
 
 VENUE = "upbit"
@@ -83,7 +84,8 @@ def subscribe_message(
     ``[{"ticket"}, {"type":"ticker","codes"}, {"type":"orderbook","codes"},
     {"type":"trade","codes"}, {"format"}]``; a type with no codes is left out (the server
     rejects empty ``codes``). Upbit is taken to *replace* a connection's subscriptions with
-    each request (upbit.md §2, UNCONFIRMED but safe either way), so switching markets means
+    each request (unconfirmed, but safe either way: ``docs/protocols.md``, "Upbit: public
+    websocket"), so switching markets means
     sending a new full message. Codes must be upper-case exchange codes and are sent as
     given, de-duplicated in order. With ``depth`` other than 30 each orderbook code gets the
     ``.N`` suffix; 30 is the server default and is sent bare. ``tops`` are markets whose
@@ -137,7 +139,7 @@ class _Ticker(msgspec.Struct, tag_field="type", tag="ticker", gc=False):
     timestamp: int
     stream_type: str = ""
 
-    def to_events(self) -> list[Event]:
+    def to_events(self) -> list[AnyEvent]:
         money = (
             self.trade_price,
             self.prev_closing_price,
@@ -181,7 +183,7 @@ class _Trade(msgspec.Struct, tag_field="type", tag="trade", gc=False):
     sequential_id: int
     stream_type: str = ""
 
-    def to_events(self) -> list[Event]:
+    def to_events(self) -> list[AnyEvent]:
         if not (self.trade_price.is_finite() and self.trade_volume.is_finite()):
             raise BadNumber("non-finite number in trade")
         return [
@@ -211,7 +213,7 @@ class _Orderbook(msgspec.Struct, tag_field="type", tag="orderbook", gc=False):
     timestamp: int
     stream_type: str = ""
 
-    def to_events(self) -> list[Event]:
+    def to_events(self) -> list[AnyEvent]:
         units = self.orderbook_units
         # Thin books are padded with zero-size units: drop them. (Truthiness, not `> 0`: a
         # Decimal-to-int comparison costs ~7 µs per 30-level book; NaN is truthy and is
@@ -275,15 +277,13 @@ _OrderbookSimple = renamed_variant(
 )
 
 _DefaultMsg = _Ticker | _Trade | _Orderbook
-_SimpleMsg = _TickerSimple | _TradeSimple | _OrderbookSimple  # type: ignore[valid-type]
+_SimpleMsg = _TickerSimple | _TradeSimple | _OrderbookSimple
 _KNOWN_TYPES = frozenset({"ticker", "trade", "orderbook"})
 
 _DEFAULT = msgspec.json.Decoder(_DefaultMsg)
 _SIMPLE = msgspec.json.Decoder(_SimpleMsg)
 _DEFAULT_LIST = msgspec.json.Decoder(list[_DefaultMsg])
-_SIMPLE_LIST = msgspec.json.Decoder(list[_SimpleMsg])
-_ANY = msgspec.json.Decoder()
-_RAW_LIST = msgspec.json.Decoder(list[msgspec.Raw])
+_SIMPLE_LIST = msgspec.json.Decoder(list[_SimpleMsg])  # type: ignore[valid-type]
 
 
 class _ErrorBody(msgspec.Struct):
@@ -295,16 +295,13 @@ class _ErrorFrame(msgspec.Struct):
     error: _ErrorBody
 
 
-_ERROR = msgspec.json.Decoder(_ErrorFrame)
-
-
 # --------------------------------------------------------------------------- decode
 
 _ARRAY_START = (b"[", "[")
 """A list-format (JSON_LIST, SIMPLE_LIST) frame starts with one of these."""
 
 
-def decode(frame: bytes | str) -> list[Event]:
+def decode(frame: bytes | str) -> list[AnyEvent]:
     """Decode one websocket frame (binary or text) into normalized events. Never raises.
 
     Object frames (DEFAULT or SIMPLE keys) give one event; array frames (JSON_LIST,
@@ -317,7 +314,7 @@ def decode(frame: bytes | str) -> list[Event]:
             msgs = (_SIMPLE_LIST if _is_simple(frame) else _DEFAULT_LIST).decode(frame)
             if len(msgs) == 1:
                 return msgs[0].to_events()
-            events: list[Event] = []
+            events: list[AnyEvent] = []
             for msg in msgs:
                 events += msg.to_events()
             if events:
@@ -326,7 +323,7 @@ def decode(frame: bytes | str) -> list[Event]:
             return (_SIMPLE if _is_simple(frame) else _DEFAULT).decode(frame).to_events()
     except Exception:
         pass  # every failure is re-diagnosed, and reported, by the slow path
-    return _decode_slow(frame)
+    return guard(VENUE, _decode_slow, frame, frame)
 
 
 def _is_simple(frame: bytes | str) -> bool:
@@ -335,56 +332,61 @@ def _is_simple(frame: bytes | str) -> bool:
     return b'"ty":' in frame
 
 
-def _decode_slow(frame: bytes | str) -> list[Event]:
+def _decode_slow(frame: bytes | str, _: object) -> list[AnyEvent]:
     """Status, error, unknown-type and malformed frames; also lists mixing such elements."""
-    try:
-        value = _ANY.decode(frame)
-        if isinstance(value, list):
-            if not value:
-                return malformed(VENUE, "empty array", frame)
-            out: list[Event] = []
-            for raw in _RAW_LIST.decode(frame):
-                out += _decode_object(raw, frame)
-            return out
-        return _decode_object(frame, frame)
-    except UnicodeDecodeError as exc:
-        return malformed(VENUE, f"invalid UTF-8: {exc.reason}", frame)
-    except Exception as exc:
-        return malformed(VENUE, f"{type(exc).__name__}: {exc}", frame)
+    return decode_parsed(parse_json(frame), frame, decode_object)
 
 
-def _decode_object(raw: bytes | str | msgspec.Raw, frame: bytes | str) -> list[Event]:
-    value = _ANY.decode(raw)
+def decode_parsed(
+    value: object, frame: bytes | str, decode_item: Callable[[Any, Any], list[AnyEvent]]
+) -> list[AnyEvent]:
+    """The events of a parsed frame: ``decode_item`` of the object, or of each element of
+    a list (each under its own guard, so one bad element does not hide the others)."""
+    if not isinstance(value, list):
+        return decode_item(value, frame)
+    if not value:
+        raise BadFrame("empty array")
+    out: list[AnyEvent] = []
+    for item in value:
+        out += guard(VENUE, decode_item, item, frame)
+    return out
+
+
+def decode_object(value: object, frame: object) -> list[AnyEvent]:
+    """The events of one parsed object of a public or control frame (raises if it is bad).
+
+    Status, error and LIST_SUBSCRIPTIONS replies, and the public types; other types
+    (candles, private types) give ``[]``.
+    """
     if not isinstance(value, dict):
-        return malformed(VENUE, f"expected a JSON object, got {type(value).__name__}", frame)
+        raise BadFrame(f"expected a JSON object, got {type(value).__name__}")
     if "status" in value:
         if value["status"] == "UP":
             return [Heartbeat(venue=VENUE)]
-        return malformed(VENUE, f"unknown status {value['status']!r}", frame)
+        raise BadFrame(f"unknown status {value['status']!r}")
     if "error" in value:
-        try:
-            err = _ERROR.decode(raw).error
-        except msgspec.ValidationError as exc:
-            return malformed(VENUE, f"bad error frame: {exc}", frame)
-        return [VenueError(venue=VENUE, code=str(err.name), message=err.message)]
+        return guard(VENUE, _error, value, frame, "bad error frame")
     if "type" in value:
-        tag, decoder = value["type"], _DEFAULT
+        tag, simple = value["type"], False
     elif "ty" in value:
-        tag, decoder = value["ty"], _SIMPLE
+        tag, simple = value["ty"], True
     elif "method" in value or "mthd" in value:
         return []  # LIST_SUBSCRIPTIONS reply: not an event
     else:
-        return malformed(VENUE, "no type, status or error key", frame)
+        raise BadFrame("no type, status or error key")
     if not isinstance(tag, str):
-        return malformed(VENUE, f"type is {type(tag).__name__}, not a string", frame)
+        raise BadFrame(f"type is {type(tag).__name__}, not a string")
     if tag not in _KNOWN_TYPES:
         return []  # candle.*, myOrder, myAsset, …: not handled here
-    try:
-        return decoder.decode(raw).to_events()
-    except (msgspec.ValidationError, BadNumber) as exc:
-        return malformed(VENUE, str(exc), frame)
-    except ArithmeticError as exc:
-        return malformed(VENUE, f"bad number: {type(exc).__name__}", frame)
+    msg: _Ticker | _Trade | _Orderbook = msgspec.convert(
+        value, _SimpleMsg if simple else _DefaultMsg
+    )
+    return msg.to_events()
+
+
+def _error(value: object, _: object) -> list[AnyEvent]:
+    err = msgspec.convert(value, _ErrorFrame).error
+    return [VenueError(venue=VENUE, code=str(err.name), message=err.message)]
 
 
 # --------------------------------------------------------------------------- REST: markets
@@ -451,7 +453,8 @@ KRW_TICK_BANDS: TickBands = bands(
     ("500000", "500"),
     ("1000000", "1000"),
 )
-"""KRW market ticks in force since 2025-07-31 (rest.md §A6)."""
+"""KRW market ticks in force since 2025-07-31 (``docs/protocols.md``, "Upbit: quotation
+REST")."""
 
 BTC_TICK_BANDS: TickBands = bands(("0", "0.00000001"))
 USDT_TICK_BANDS: TickBands = bands(

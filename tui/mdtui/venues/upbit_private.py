@@ -1,7 +1,8 @@
 """Upbit private side: myOrder/myAsset frames, the private subscription, and REST parsers.
 
-Pure code: no I/O. See ``shared/protocols/upbit.md`` §3 (myOrder, myAsset) and ``rest.md``
-A3 and A5 (``GET /v1/accounts``, ``GET /v1/orders/open``, ``/v1/orders/closed``, errors).
+Pure code: no I/O. Protocol reference: ``docs/protocols.md``, sections "Upbit: private
+websocket" (myOrder, myAsset) and "Upbit: exchange REST (private)" (``GET /v1/accounts``,
+``/v1/orders/open``, ``/v1/orders/closed``, ``/v1/order``, errors).
 
 :func:`decode_private` never raises: bad input becomes :class:`Malformed`. A ``myOrder``
 frame with ``state: trade`` gives an :class:`Order` update *and* a :class:`Fill`; other
@@ -24,26 +25,27 @@ seed settle it, where guessing "final" could hide a live order.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, TypeVar
 
 import msgspec
 
-from mdtui.model.events import (
-    Balance,
-    Balances,
-    Event,
-    Fill,
-    Order,
-    OrdersSnapshot,
-)
+from mdtui.model.events import AnyEvent, Balance, Balances, Fill, Order, OrdersSnapshot, OrderState
 from mdtui.venues import upbit
-from mdtui.venues.frames import BadNumber, malformed, preview, renamed_variant
+from mdtui.venues.frames import (
+    BadNumber,
+    guard,
+    malformed,
+    parse_json,
+    preview,
+    renamed_variant,
+)
 from mdtui.venues.private_common import (
     AuthProblem,
     BadBody,
     add,
+    average_price,
     check_finite,
     iso_ms,
     mul,
@@ -51,6 +53,10 @@ from mdtui.venues.private_common import (
 
 VENUE = "upbit"
 PRIVATE_TYPES = ("myOrder", "myAsset")
+
+_DecodeItem = Callable[[object, object], list[AnyEvent]]
+
+_T = TypeVar("_T")
 
 
 # --------------------------------------------------------------------------- subscribe
@@ -93,7 +99,7 @@ def order_type(raw: str) -> str:
     return _ORDER_TYPES.get(low, low)
 
 
-def order_state(raw: str, filled: Decimal, remaining: Decimal | None) -> str:
+def order_state(raw: str, filled: Decimal, remaining: Decimal | None) -> OrderState:
     """Normalized state of an Upbit order (see the module docstring)."""
     if raw == "done":
         return "filled"
@@ -124,30 +130,29 @@ def _quote(market: str) -> str | None:
 # --------------------------------------------------------------------------- wire structs
 
 
-class _MyOrder(msgspec.Struct, gc=False):
+class _UpbitOrder(msgspec.Struct, gc=False):
+    """The fields of an order that myOrder frames and REST order rows share, under their
+    myOrder DEFAULT names (a REST row spells three of them differently, see
+    :class:`_OrderRow`), and the one builder of :class:`Order` from them."""
+
     code: str
     uuid: str
-    ask_bid: Literal["ASK", "BID"]
+    ask_bid: str
     order_type: str
     state: str
-    trade_uuid: str | None = None
     price: Decimal | None = None
     avg_price: Decimal | None = None
     volume: Decimal | None = None
     remaining_volume: Decimal | None = None
     executed_volume: Decimal | None = None
-    trades_count: int | None = None
     paid_fee: Decimal | None = None
     executed_funds: Decimal | None = None
     time_in_force: str | None = None
-    trade_fee: Decimal | None = None
-    is_maker: bool | None = None
     identifier: str | None = None
-    trade_timestamp: int | None = None
-    order_timestamp: int | None = None
-    timestamp: int | None = None
 
-    def to_events(self) -> list[Event]:
+    def to_order(self, created_ms: int, updated_ms: int, funds: Decimal | None) -> Order:
+        """The order as these fields report it. ``funds``: the executed quote value
+        (``executed_funds``, or what the caller summed from the order's trades)."""
         check_finite(
             self.price,
             self.avg_price,
@@ -155,18 +160,16 @@ class _MyOrder(msgspec.Struct, gc=False):
             self.remaining_volume,
             self.executed_volume,
             self.paid_fee,
-            self.executed_funds,
-            self.trade_fee,
+            funds,
         )
         side = _side(self.ask_bid)
         raw_type = self.order_type.lower()
         by_amount = _by_amount(raw_type, side)
         filled = self.executed_volume if self.executed_volume is not None else Decimal(0)
         remaining = self.remaining_volume
-        trade = self.state == "trade"
-        if trade:
-            # price/volume are the fill's here, not the order's: the order's own price is
-            # known from its earlier frames (the account store keeps it).
+        if self.state == "trade":
+            # A myOrder fill frame: price/volume are the fill's, not the order's (the order's
+            # own price is known from its earlier frames; the account store keeps it).
             price = amount = None
             qty = (
                 add(filled, remaining)
@@ -177,31 +180,44 @@ class _MyOrder(msgspec.Struct, gc=False):
             price, qty, amount = None, None, self.price
         else:
             price, qty, amount = self.price, self.volume, None
+        return Order(
+            venue=VENUE,
+            market=self.code,
+            order_id=self.uuid,
+            side=side,
+            order_type=order_type(raw_type),
+            state=order_state(self.state, filled, remaining),
+            raw_state=self.state,
+            price=price,
+            qty=qty,
+            filled=filled,
+            remaining=remaining,
+            avg_price=average_price(self.avg_price, filled, funds),
+            amount=amount,
+            filled_value=funds,
+            fee=self.paid_fee,
+            created_ms=created_ms,
+            updated_ms=updated_ms,
+            client_id=self.identifier,
+            time_in_force=self.time_in_force,
+        )
+
+
+class _MyOrder(_UpbitOrder, gc=False):
+    ask_bid: Literal["ASK", "BID"]
+    trade_uuid: str | None = None
+    trades_count: int | None = None
+    trade_fee: Decimal | None = None
+    is_maker: bool | None = None
+    trade_timestamp: int | None = None
+    order_timestamp: int | None = None
+    timestamp: int | None = None
+
+    def to_events(self) -> list[AnyEvent]:
+        check_finite(self.trade_fee)
         ts = self.timestamp or self.trade_timestamp or self.order_timestamp or 0
-        events: list[Event] = [
-            Order(
-                venue=VENUE,
-                market=self.code,
-                order_id=self.uuid,
-                side=side,
-                order_type=order_type(raw_type),
-                state=order_state(self.state, filled, remaining),  # type: ignore[arg-type]
-                raw_state=self.state,
-                price=price,
-                qty=qty,
-                filled=filled,
-                remaining=remaining,
-                avg_price=self.avg_price if filled else None,
-                amount=amount,
-                filled_value=self.executed_funds,
-                fee=self.paid_fee,
-                created_ms=self.order_timestamp or 0,
-                updated_ms=ts,
-                client_id=self.identifier,
-                time_in_force=self.time_in_force,
-            )
-        ]
-        if trade:
+        events: list[AnyEvent] = [self.to_order(self.order_timestamp or 0, ts, self.executed_funds)]
+        if self.state == "trade":
             if self.price is None or self.volume is None:
                 events += malformed(VENUE, "trade frame without price or volume", self.uuid)
             else:
@@ -212,7 +228,7 @@ class _MyOrder(msgspec.Struct, gc=False):
                         order_id=self.uuid,
                         # No trade_uuid (never seen): the n-th fill of the order is unique.
                         trade_id=self.trade_uuid or f"{self.uuid}#{self.trades_count}",
-                        side=side,
+                        side=_side(self.ask_bid),
                         price=self.price,
                         size=self.volume,
                         value=mul(self.price, self.volume),
@@ -236,7 +252,7 @@ class _MyAsset(msgspec.Struct, gc=False):
     asset_timestamp: int | None = None
     timestamp: int | None = None
 
-    def to_events(self) -> list[Event]:
+    def to_events(self) -> list[AnyEvent]:
         ts = self.timestamp or self.asset_timestamp or 0
         row_ts = self.asset_timestamp or ts
         rows = []
@@ -289,58 +305,50 @@ _MyAssetSimple = renamed_variant(
     types={"assets": list[_AssetSimple]},  # type: ignore[valid-type]
 )
 
-_DECODERS = {
-    ("myOrder", False): msgspec.json.Decoder(_MyOrder),
-    ("myOrder", True): msgspec.json.Decoder(_MyOrderSimple),
-    ("myAsset", False): msgspec.json.Decoder(_MyAsset),
-    ("myAsset", True): msgspec.json.Decoder(_MyAssetSimple),
+
+def _events_of(struct: type[_MyOrder] | type[_MyAsset]) -> _DecodeItem:
+    def events(value: object, _: object) -> list[AnyEvent]:
+        return msgspec.convert(value, struct).to_events()
+
+    return events
+
+
+_PRIVATE: dict[tuple[str, bool], _DecodeItem] = {
+    ("myOrder", False): _events_of(_MyOrder),
+    ("myOrder", True): _events_of(_MyOrderSimple),
+    ("myAsset", False): _events_of(_MyAsset),
+    ("myAsset", True): _events_of(_MyAssetSimple),
 }
-_ANY = msgspec.json.Decoder()
-_RAW_LIST = msgspec.json.Decoder(list[msgspec.Raw])
+"""The decoder of each private type's parsed object, by (type, SIMPLE keys)."""
 
 
 # --------------------------------------------------------------------------- decode
 
 
-def decode_private(frame: bytes | str) -> list[Event]:
+def decode_private(frame: bytes | str) -> list[AnyEvent]:
     """Decode one frame of the private socket into events. Never raises.
 
     myOrder → ``[Order]`` or ``[Order, Fill]`` (state ``trade``); myAsset → ``[Balances]``;
     DEFAULT or SIMPLE keys, object or list frames. ``{"status":"UP"}`` → Heartbeat,
     ``{"error":…}`` → VenueError, other types as the public codec decodes them (``[]`` for
-    unknown ones); anything undecodable → ``[Malformed]``.
+    unknown ones); anything undecodable → ``[Malformed]``. The frame is parsed once, then
+    each object is dispatched on its ``type`` (or ``ty``) key.
     """
-    try:
-        value = _ANY.decode(frame)
-        if isinstance(value, list):
-            if not value:
-                return malformed(VENUE, "empty array", frame)
-            out: list[Event] = []
-            for raw in _RAW_LIST.decode(frame):
-                out += _decode_object(bytes(raw), frame)
-            return out
-        return _decode_object(frame, frame)
-    except UnicodeDecodeError as exc:
-        return malformed(VENUE, f"invalid UTF-8: {exc.reason}", frame)
-    except Exception as exc:
-        return malformed(VENUE, f"{type(exc).__name__}: {exc}", frame)
+    return guard(VENUE, _decode_frame, frame, frame)
 
 
-def _decode_object(raw: bytes | str, frame: bytes | str) -> list[Event]:
-    value = _ANY.decode(raw)
-    if not isinstance(value, dict):
-        return malformed(VENUE, f"expected a JSON object, got {type(value).__name__}", frame)
-    simple = "type" not in value and "ty" in value
-    tag = value.get("ty") if simple else value.get("type")
-    if isinstance(tag, str) and tag in PRIVATE_TYPES:
-        try:
-            return _DECODERS[(tag, simple)].decode(raw).to_events()
-        except (msgspec.ValidationError, BadNumber) as exc:
-            return malformed(VENUE, f"{tag}: {exc}", frame)
-        except ArithmeticError as exc:
-            return malformed(VENUE, f"{tag}: bad number: {type(exc).__name__}", frame)
+def _decode_frame(frame: bytes | str, _: object) -> list[AnyEvent]:
+    return upbit.decode_parsed(parse_json(frame), frame, _decode_object)
+
+
+def _decode_object(value: object, frame: object) -> list[AnyEvent]:
+    if isinstance(value, dict):
+        simple = "type" not in value and "ty" in value
+        tag = value.get("ty") if simple else value.get("type")
+        if isinstance(tag, str) and tag in PRIVATE_TYPES:
+            return guard(VENUE, _PRIVATE[(tag, simple)], value, frame, tag)
     # Status, error, LIST_SUBSCRIPTIONS replies, public or unknown types: the public codec.
-    return upbit.decode(raw)
+    return upbit.decode_object(value, frame)
 
 
 # --------------------------------------------------------------------------- REST
@@ -385,65 +393,9 @@ class _AccountRow(msgspec.Struct):
     unit_currency: str | None = None
 
 
-class _OrderRow(msgspec.Struct):
-    uuid: str
-    side: Literal["bid", "ask", "BID", "ASK"]
-    ord_type: str
-    state: str
-    market: str
-    created_at: str | None = None
-    price: Decimal | None = None
-    volume: Decimal | None = None
-    remaining_volume: Decimal | None = None
-    executed_volume: Decimal | None = None
-    paid_fee: Decimal | None = None
-    executed_funds: Decimal | None = None
-    avg_price: Decimal | None = None
-    identifier: str | None = None
-    time_in_force: str | None = None
-
-    def to_order(self, ts: int) -> Order:
-        check_finite(
-            self.price,
-            self.volume,
-            self.remaining_volume,
-            self.executed_volume,
-            self.paid_fee,
-            self.executed_funds,
-            self.avg_price,
-        )
-        side = _side(self.side)
-        raw_type = self.ord_type.lower()
-        filled = self.executed_volume if self.executed_volume is not None else Decimal(0)
-        avg = self.avg_price
-        if avg is None and filled and self.executed_funds is not None:
-            avg = self.executed_funds / filled  # display value: 28 significant digits
-        by_amount = _by_amount(raw_type, side)
-        created = iso_ms(self.created_at) if self.created_at else 0
-        return Order(
-            venue=VENUE,
-            market=self.market,
-            order_id=self.uuid,
-            side=side,
-            order_type=order_type(raw_type),
-            state=order_state(self.state, filled, self.remaining_volume),  # type: ignore[arg-type]
-            raw_state=self.state,
-            price=None if by_amount else self.price,
-            qty=None if by_amount else self.volume,
-            filled=filled,
-            remaining=self.remaining_volume,
-            avg_price=avg if filled else None,
-            amount=self.price if by_amount else None,
-            filled_value=self.executed_funds,
-            fee=self.paid_fee,
-            created_ms=created,
-            updated_ms=ts or created,
-            client_id=self.identifier,
-            time_in_force=self.time_in_force,
-        )
-
-
 class _OrderTrade(msgspec.Struct):
+    """One of the ``trades`` of ``GET /v1/order``."""
+
     uuid: str
     price: Decimal
     volume: Decimal
@@ -452,20 +404,47 @@ class _OrderTrade(msgspec.Struct):
     funds: Decimal | None = None
     created_at: str | None = None
 
+    @property
+    def value(self) -> Decimal:
+        """The trade's quote value: ``funds``, else ``price * volume`` exactly."""
+        return self.funds if self.funds is not None else mul(self.price, self.volume)
 
-class _OrderWithTrades(msgspec.Struct):
-    uuid: str
-    market: str
+
+class _OrderRow(_UpbitOrder):
+    """A REST order object: ``market``, ``side`` (lower case) and ``ord_type`` name what
+    myOrder calls ``code``, ``ask_bid`` and ``order_type``; ``trades`` only from
+    ``GET /v1/order``."""
+
+    code: str = msgspec.field(name="market")
+    ask_bid: Literal["bid", "ask", "BID", "ASK"] = msgspec.field(name="side")
+    order_type: str = msgspec.field(name="ord_type")
+    created_at: str | None = None
     trades: list[_OrderTrade] = []
+
+    def executed_value(self) -> Decimal | None:
+        """``executed_funds``, else the sum of the trades' values when their volumes add up
+        to ``executed_volume`` (``GET /v1/order`` lists every trade, and the current schema
+        of the order object has no ``executed_funds``)."""
+        if self.executed_funds is not None or not self.trades:
+            return self.executed_funds
+        volume = value = Decimal(0)
+        for t in self.trades:
+            check_finite(t.price, t.volume, t.funds)
+            volume, value = add(volume, t.volume), add(value, t.value)
+        return value if volume == self.executed_volume else None
+
+    def to_rest_order(self, ts: int) -> Order:
+        """The order; ``ts`` (the request time) is its ``updated_ms``."""
+        created = iso_ms(self.created_at) if self.created_at else 0
+        return self.to_order(created, ts or created, self.executed_value())
 
 
 _ACCOUNTS = msgspec.json.Decoder(list[_AccountRow])
 _ORDERS = msgspec.json.Decoder(list[_OrderRow])
 _ORDER = msgspec.json.Decoder(_OrderRow)
-_ORDER_TRADES = msgspec.json.Decoder(_OrderWithTrades)
 
 
-def _decode_rest(body: bytes | str, decoder: msgspec.json.Decoder, what: str) -> object:
+def _decode_rest(body: bytes | str, decoder: msgspec.json.Decoder[_T], what: str) -> _T:
     try:
         return decoder.decode(body)
     except msgspec.DecodeError as exc:
@@ -483,7 +462,7 @@ def parse_accounts(body: bytes | str, *, ts: int = 0) -> Balances:
     ``avg_buy_price`` in ``unit_currency``. ``ts`` is the request time (ms). Raises
     :class:`UpbitApiError` for an error body, :class:`BadBody` for another bad body.
     """
-    rows: list[_AccountRow] = _decode_rest(body, _ACCOUNTS, "accounts")  # type: ignore[assignment]
+    rows = _decode_rest(body, _ACCOUNTS, "accounts")
     out = []
     for r in rows:
         try:
@@ -508,7 +487,7 @@ def _orders(rows: Iterable[_OrderRow], ts: int) -> list[Order]:
     out = []
     for r in rows:
         try:
-            out.append(r.to_order(ts))
+            out.append(r.to_rest_order(ts))
         except (BadNumber, ArithmeticError, ValueError) as exc:
             raise BadBody(f"Upbit order {r.uuid}: {exc}") from None
     return out
@@ -520,7 +499,7 @@ def parse_order_rows(body: bytes | str, *, ts: int = 0) -> list[Order]:
     ``ts`` (the request time, ms) becomes each order's ``updated_ms``. Raises
     :class:`UpbitApiError` / :class:`BadBody`.
     """
-    rows: list[_OrderRow] = _decode_rest(body, _ORDERS, "orders")  # type: ignore[assignment]
+    rows = _decode_rest(body, _ORDERS, "orders")
     return _orders(rows, ts)
 
 
@@ -549,7 +528,7 @@ def parse_orders(
 
 def parse_order(body: bytes | str, *, ts: int = 0) -> Order:
     """``GET /v1/order`` (one order object) → an Order. Raises UpbitApiError / BadBody."""
-    row: _OrderRow = _decode_rest(body, _ORDER, "order")  # type: ignore[assignment]
+    row = _decode_rest(body, _ORDER, "order")
     return _orders([row], ts)[0]
 
 
@@ -557,7 +536,7 @@ def parse_order_fills(body: bytes | str) -> list[Fill]:
     """The ``trades[]`` of ``GET /v1/order`` as Fills (used to recover fills that happened
     while the private socket was down). The REST trade rows carry no fee or maker flag, so
     those are None. Raises UpbitApiError / BadBody."""
-    order: _OrderWithTrades = _decode_rest(body, _ORDER_TRADES, "order")  # type: ignore[assignment]
+    order = _decode_rest(body, _ORDER, "order")
     fills = []
     for t in order.trades:
         try:
@@ -565,13 +544,13 @@ def parse_order_fills(body: bytes | str) -> list[Fill]:
             fills.append(
                 Fill(
                     venue=VENUE,
-                    market=t.market or order.market,
+                    market=t.market or order.code,
                     order_id=order.uuid,
                     trade_id=t.uuid,
                     side=_side(t.side),
                     price=t.price,
                     size=t.volume,
-                    value=t.funds if t.funds is not None else mul(t.price, t.volume),
+                    value=t.value,
                     fee=None,
                     fee_currency=None,
                     is_maker=None,
@@ -614,5 +593,6 @@ _AUTH_PROBLEMS: dict[str, AuthProblem] = {
 
 def auth_problem(name: str) -> AuthProblem | None:
     """What an Upbit error ``name`` (REST or websocket) means for the user, if it is an
-    authentication or permission error (rest.md A3, upbit.md §4); else None."""
+    authentication or permission error (``docs/protocols.md``, "Upbit: exchange REST
+    (private)" and "Upbit: authentication (JWT)"); else None."""
     return _AUTH_PROBLEMS.get(name)
