@@ -21,6 +21,7 @@ CHECKS = {
 }
 
 
+@pytest.mark.timeout(900)
 @pytest.mark.parametrize("name", sorted(CHECKS))
 def test_check(name: str) -> None:
     result = subprocess.run(

@@ -123,8 +123,8 @@ def setup_logging(settings: Settings) -> None:
     """Log to the configured file only: never to the terminal the UI draws on."""
     root = logging.getLogger()
     root.setLevel(logging.INFO)
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
+    for old in list(root.handlers):
+        root.removeHandler(old)
     try:
         settings.log_file.parent.mkdir(parents=True, exist_ok=True)
         handler: logging.Handler = logging.FileHandler(settings.log_file, encoding="utf-8")

@@ -13,7 +13,7 @@ import tomllib
 from contextvars import ContextVar
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import (
     AfterValidator,
@@ -30,6 +30,9 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
 
 UPBIT_MARKET = re.compile(r"^[A-Z0-9]{2,10}-[A-Z0-9]{1,15}$")
 KORBIT_MARKET = re.compile(r"^[a-z0-9]{1,15}_[a-z0-9]{2,10}$")
@@ -111,7 +114,7 @@ class KorbitSettings(BaseModel):
     api_key: SecretStr | None = None
     secret_key: SecretStr | None = None
     private_key_file: Path | None = None
-    recv_window: int = Field(5000, ge=1, le=60000)
+    recv_window: int = Field(default=5000, ge=1, le=60000)
 
     @field_validator("host")
     @classmethod
@@ -176,7 +179,7 @@ class Settings(BaseSettings):
         return tuple(sources)
 
 
-def _describe(error: dict) -> str:
+def _describe(error: ErrorDetails) -> str:
     field = ".".join(str(p) for p in error["loc"]) or "settings"
     msg = error["msg"].removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":

@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -595,7 +595,7 @@ class MdtuiApp(App[int]):
         rows += binding_rows("help", HelpScreen.BINDINGS, keymap)
         return rows
 
-    def get_system_commands(self, screen: Screen):
+    def get_system_commands(self, screen: Screen) -> Iterator[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield SystemCommand("Search markets", "Find any market and add it (/)", self.action_search)
         yield SystemCommand("Next theme", "Cycle the mdtui themes (t)", self.action_cycle_theme)

@@ -18,9 +18,9 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
-from mdtui.sim.server import Simulator, wall_clock_ms
+from mdtui.sim.server import Simulator, Venue, wall_clock_ms
 
 if TYPE_CHECKING:
     from mdtui.ui.app import MdtuiApp
@@ -39,14 +39,16 @@ class _FrozenSimulator(Simulator):
         return wall_clock_ms() + self.clock_skew_ms
 
 
-DEMO_ORDERS = (
+DemoOrder = tuple[Venue, str, Literal["buy", "sell"], int, str, str | None]
+
+DEMO_ORDERS: tuple[DemoOrder, ...] = (
     # venue, market, side, levels from the touch, quantity, filled before the app starts
     ("korbit", "eth_krw", "buy", 2, "0.8", None),
     ("upbit", "KRW-XRP", "sell", 3, "500", "120"),
     ("upbit", "KRW-SOL", "buy", 4, "2", None),
 )
 """Resting orders of the demo accounts in the frozen market, placed before the app starts."""
-LADDER_ORDERS = (
+LADDER_ORDERS: tuple[DemoOrder, ...] = (
     ("upbit", "KRW-BTC", "buy", 2, "0.05", None),
     ("upbit", "KRW-BTC", "sell", 3, "0.03", None),
 )
@@ -116,7 +118,7 @@ class FrozenMarket:
 
         self.call(run)
 
-    def place_demo_orders(self, orders: tuple = DEMO_ORDERS) -> list[str | int]:
+    def place_demo_orders(self, orders: tuple[DemoOrder, ...] = DEMO_ORDERS) -> list[str | int]:
         """Rest ``orders`` (a fixed clock step apart, so their order is fixed); return
         their ids (also added to :attr:`demo_orders`)."""
 
@@ -126,9 +128,9 @@ class FrozenMarket:
                 self.clock_ms += 500
                 book = sim.markets[venue][market]
                 price = (book.bids if side == "buy" else book.asks)[level].price
-                order_id = sim.place_order(venue, market, side, price, qty)  # type: ignore[arg-type]
+                order_id = sim.place_order(venue, market, side, price, qty)
                 if filled:
-                    sim.fill_order(venue, order_id, filled)  # type: ignore[arg-type]
+                    sim.fill_order(venue, order_id, filled)
                 ids.append(order_id)
             return ids
 
@@ -136,7 +138,7 @@ class FrozenMarket:
         self.demo_orders += ids
         return ids
 
-    def fill_demo_order(self, venue: str, order_id: str | int, qty: str) -> None:
+    def fill_demo_order(self, venue: Venue, order_id: str | int, qty: str) -> None:
         """Fill ``qty`` of a demo order now (a fill the private panes receive live)."""
         self.call(lambda sim: sim.fill_order(venue, order_id, qty))
 

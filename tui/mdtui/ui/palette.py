@@ -71,8 +71,8 @@ class Palette:
             c = resolve(variables.get(name), bg, MARKET_DEFAULTS.get(name, "#808080"))
             return bg.blend(c, alpha) if alpha < 1.0 else c
 
-        def fg(c: Color, **kw: bool) -> Style:
-            return Style(color=c.rich_color, bgcolor=bg.rich_color, **kw)
+        def fg(c: Color, *, bold: bool | None = None) -> Style:
+            return Style(color=c.rich_color, bgcolor=bg.rich_color, bold=bold)
 
         fore = foreground if foreground.a > 0 else bg.get_contrast_text()
         fore = bg.blend(fore, fore.a) if fore.a < 1 else fore

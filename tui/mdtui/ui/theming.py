@@ -138,7 +138,22 @@ def parse_theme(path: Path, text: str) -> Theme:
             variables[key] = _color(path, "[market] ", key, value)
         else:
             raise ThemeError(f"{path.name}: unknown colour [market] {key}")
-    return Theme(name=name.strip(), dark=dark, variables=variables, **colors)
+    return Theme(
+        name=name.strip(),
+        primary=colors["primary"],
+        secondary=colors.get("secondary"),
+        accent=colors.get("accent"),
+        warning=colors.get("warning"),
+        error=colors.get("error"),
+        success=colors.get("success"),
+        foreground=colors.get("foreground"),
+        background=colors.get("background"),
+        surface=colors.get("surface"),
+        panel=colors.get("panel"),
+        boost=colors.get("boost"),
+        dark=dark,
+        variables=variables,
+    )
 
 
 def load_theme_file(path: Path) -> Theme:

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
+from textual import events
 from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -116,7 +117,7 @@ class LinePane(ScrollView, can_focus=True):
         self.refresh()
         return True
 
-    def on_resize(self) -> None:
+    def on_resize(self, event: events.Resize) -> None:
         self.measure()
 
     def refresh_screen_line(self, y: int) -> None:

@@ -282,14 +282,14 @@ class TablePane(LinePane):
     def _render_spec(self, spec: Spec, width: int, p: Palette) -> Strip:
         kind = spec[0]
         if kind == "note":
-            style = getattr(p, spec[2])
+            style: Style = getattr(p, spec[2])
             return strip_of([(" ", p.base), (fit(spec[1], width - 1), style)], width, p.base)
         if kind == "empty":
             return strip_of([(" ", p.base), (fit(spec[1], width - 1), p.muted)], width, p.base)
         _, cells, styles = spec
         parts: list[Part] = [(" ", p.base)]
         for i, w in self.columns():
-            style: Style = getattr(p, styles[i])
+            style = getattr(p, styles[i])
             parts += [(fit(cells[i], w, self.COLUMNS[i].right), style), (" ", p.base)]
         return strip_of(parts, width, p.base)
 
