@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parent
+sys.path.insert(0, str(OUT.parent))  # the tests' helpers drive the app (tests/support)
 SIZE = (160, 48)
 SEED = 1
 STEPS = 40
@@ -35,10 +36,12 @@ def main() -> int:
     time.tzset()
     logging.basicConfig(handlers=[logging.NullHandler()], force=True)
 
+    from tests.support.screen import demo_activity, wait_quiet, wait_ready
+
     from mdtui.demo import point_at
     from mdtui.settings import Settings
+    from mdtui.sim.frozen import APP_NOW, FrozenMarket
     from mdtui.ui.app import make_app
-    from mdtui.ui.frozen import APP_NOW, FrozenMarket, demo_activity, wait_quiet, wait_ready
 
     for theme, filename, keys in SHOTS:
         with FrozenMarket(seed=SEED) as market:

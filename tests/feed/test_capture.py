@@ -10,18 +10,23 @@ from mdtui.feed.recorder import Recorder, read_capture
 from mdtui.feed.replay import replay
 from mdtui.feed.worker import Subscription
 from mdtui.model.events import FeedState
+from tests.support.feeds import Collector
+from tests.support.waiting import wait_until
 
-from .conftest import Collector
 
-
-async def test_capture_replays_to_the_same_events(sim, settings, collector, tmp_path) -> None:
+async def test_capture_replays_to_the_same_events(settings, collector, tmp_path) -> None:
     path = tmp_path / "capture.jsonl"
     recorder = Recorder(path)
     workers = public_workers(settings, collector, recorder)
     workers["upbit"].subscribe(Subscription.of(["KRW-BTC", "KRW-ETH"], ["KRW-BTC"], ["KRW-BTC"]))
     workers["korbit"].subscribe(Subscription.of(["btc_krw"], ["btc_krw"], ["btc_krw"]))
     tasks = [asyncio.create_task(w.run()) for w in workers.values()]
-    await asyncio.sleep(2.0)
+
+    def recorded_enough() -> bool:
+        data = [ev for ev in collector.events if type(ev) is not FeedState]
+        return len(data) > 40 and {ev.venue for ev in data} == {"upbit", "korbit"}
+
+    await wait_until(recorded_enough, 15.0, "a capture with both exchanges' data")
     for w in workers.values():
         w.stop()
     await asyncio.gather(*tasks)

@@ -2,31 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from decimal import Decimal
 
 import pytest
 
+from mdtui.demo import point_at
 from mdtui.feed.public_feeds import public_workers
-from mdtui.feed.worker import FeedWorker, Subscription
+from mdtui.feed.worker import Subscription
 from mdtui.model.events import Book, FeedState, Malformed, Ticker, Trade
 from mdtui.model.market_store import MarketStore
+from tests.support.feeds import running
+from tests.support.waiting import wait_until
 
 MARKETS = {"upbit": ("KRW-BTC", "KRW-ETH"), "korbit": ("btc_krw", "eth_krw")}
-
-
-@contextlib.asynccontextmanager
-async def running(worker: FeedWorker):
-    task = asyncio.create_task(worker.run())
-    try:
-        yield worker
-    finally:
-        worker.stop()
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 def is_book(venue, market, snapshot=None):
@@ -42,7 +31,7 @@ def is_book(venue, market, snapshot=None):
 
 
 @pytest.mark.parametrize("venue", ["upbit", "korbit"])
-async def test_subscribe_snapshot_then_realtime(venue, sim, settings, collector) -> None:
+async def test_subscribe_snapshot_then_realtime(venue, live_sim, settings, collector) -> None:
     first, _ = MARKETS[venue]
     worker = public_workers(settings, collector, venues=[venue])[venue]
     worker.subscribe(Subscription.of([first], [first], [first]))
@@ -64,7 +53,7 @@ async def test_subscribe_snapshot_then_realtime(venue, sim, settings, collector)
 
 
 @pytest.mark.parametrize("venue", ["upbit", "korbit"])
-async def test_market_switch_on_the_same_socket(venue, sim, settings, collector) -> None:
+async def test_market_switch_on_the_same_socket(venue, live_sim, settings, collector) -> None:
     first, second = MARKETS[venue]
     worker = public_workers(settings, collector, venues=[venue])[venue]
     worker.subscribe(Subscription.of([first, second], [first], [first]))
@@ -78,16 +67,21 @@ async def test_market_switch_on_the_same_socket(venue, sim, settings, collector)
         await collector.wait_for(lambda ev: type(ev) is Trade and ev.market == second, start=mark)
         index = collector.events.index(snap)
         await collector.wait_for(is_book(venue, second, snapshot=False), start=index)
-        await asyncio.sleep(0.3)
+
+        def books_of_second() -> int:
+            return sum(is_book(venue, second)(ev) for ev in collector.events[index:])
+
+        # a few more of the new market's books: time for any old-market frame to show up
+        await wait_until(lambda: books_of_second() >= 4, 10.0, f"more {second} books")
         late = [ev for ev in collector.events[index:] if type(ev) in (Book, Trade)]
         assert {ev.market for ev in late} == {second}, "the old market was unsubscribed"
     assert worker.stats.connects == 1
-    assert sim.stats(venue).connections_accepted == 1
+    assert live_sim.stats(venue).connections_accepted == 1
 
 
 @pytest.mark.parametrize("venue", ["upbit", "korbit"])
 async def test_server_disconnect_then_reconnect_and_resubscribe(
-    venue, sim, settings, collector
+    venue, live_sim, settings, collector
 ) -> None:
     first, _ = MARKETS[venue]
     worker = public_workers(settings, collector, venues=[venue])[venue]
@@ -95,7 +89,7 @@ async def test_server_disconnect_then_reconnect_and_resubscribe(
     worker.subscribe(Subscription.of([first], [first], [first]))
     async with running(worker):
         await collector.wait_for(is_book(venue, first, snapshot=True))
-        await sim.drop_connections(venue)
+        await live_sim.drop_connections(venue)
         down = await collector.wait_for(
             lambda ev: type(ev) is FeedState and ev.state == "reconnecting"
         )
@@ -106,12 +100,12 @@ async def test_server_disconnect_then_reconnect_and_resubscribe(
         )
         await collector.wait_for(is_book(venue, first, snapshot=True), start=index)
     assert worker.stats.connects == 2
-    assert sim.stats(venue).connections_accepted == 2
+    assert live_sim.stats(venue).connections_accepted == 2
 
 
 @pytest.mark.parametrize("venue", ["upbit", "korbit"])
 async def test_malformed_frame_is_counted_and_the_feed_lives_on(
-    venue, sim, settings, collector, caplog
+    venue, live_sim, settings, collector, caplog
 ) -> None:
     first, _ = MARKETS[venue]
     model = MarketStore()
@@ -125,7 +119,9 @@ async def test_malformed_frame_is_counted_and_the_feed_lives_on(
     with caplog.at_level(logging.WARNING, logger="mdtui.feed.worker"):
         async with running(worker):
             await collector.wait_for(is_book(venue, first, snapshot=True))
-            await sim.send_raw(venue, b"{not json" if venue == "upbit" else '{"type":"ticker"}')
+            await live_sim.send_raw(
+                venue, b"{not json" if venue == "upbit" else '{"type":"ticker"}'
+            )
             bad = await collector.wait_for(lambda ev: type(ev) is Malformed)
             index = collector.events.index(bad)
             await collector.wait_for(is_book(venue, first, snapshot=False), start=index)
@@ -136,11 +132,8 @@ async def test_malformed_frame_is_counted_and_the_feed_lives_on(
     assert not any(type(ev) is FeedState and ev.state == "reconnecting" for ev in collector.events)
 
 
-async def test_unreachable_host_reports_reconnecting_with_reason(collector, tmp_path) -> None:
-    from mdtui.demo import point_at
-    from mdtui.settings import load_settings
-
-    settings = point_at(load_settings(log_file=tmp_path / "log"), "http://127.0.0.1:9")
+async def test_unreachable_host_reports_reconnecting_with_reason(collector, base_settings) -> None:
+    settings = point_at(base_settings, "http://127.0.0.1:9")
     worker = public_workers(settings, collector, venues=["upbit"])["upbit"]
     worker.backoff.base = 0.05
     worker.subscribe(Subscription.of(["KRW-BTC"]))
@@ -151,7 +144,7 @@ async def test_unreachable_host_reports_reconnecting_with_reason(collector, tmp_
     assert ev.reason == "cannot connect (refused or unreachable)"
 
 
-async def test_upbit_tops_stream_one_level_books(sim, settings, collector) -> None:
+async def test_upbit_tops_stream_one_level_books(live_sim, settings, collector) -> None:
     """Board markets get best bid/ask from a one-level book; the selected one the full."""
     worker = public_workers(settings, collector, venues=["upbit"])["upbit"]
     worker.subscribe(
@@ -164,6 +157,6 @@ async def test_upbit_tops_stream_one_level_books(sim, settings, collector) -> No
         full = await collector.wait_for(is_book("upbit", "KRW-BTC"))
     assert len(top.bids) == len(top.asks) == 1
     assert len(full.bids) == 30
-    request = sim.stats("upbit").payloads()[-1]
+    request = live_sim.stats("upbit").payloads()[-1]
     books = next(item for item in request if item.get("type") == "orderbook")
     assert books["codes"] == ["KRW-BTC", "KRW-ETH.1"]

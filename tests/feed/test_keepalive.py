@@ -8,41 +8,42 @@ import contextlib
 from mdtui.demo import point_at
 from mdtui.feed.public_feeds import public_workers
 from mdtui.model.events import Book, FeedState
-from mdtui.settings import load_settings
-from mdtui.sim import Limits, Simulator
+from mdtui.settings import Settings
+from mdtui.sim import Limits
 from mdtui.venues.subscription import Subscription
+from tests.support.feeds import Collector, running
+from tests.support.sim_client import StartSim
 
-from .conftest import Collector
-from .test_feed_loopback import running
 
-
-async def quiet_upbit(ping_interval: float | None, tmp_path) -> tuple[Collector, int]:
+async def quiet_upbit(
+    ping_interval: float | None, start_sim: StartSim, settings: Settings
+) -> tuple[Collector, int]:
     """Subscribe, then let the simulator go silent for 2.5 s with a 1 s idle cut."""
     collector = Collector()
-    async with Simulator(seed=3, limits=Limits(upbit_idle_timeout=1.0)) as sim:
-        settings = point_at(load_settings(log_file=tmp_path / "log"), sim.http_url)
-        worker = public_workers(settings, collector, venues=["upbit"])["upbit"]
-        worker.protocol.ping_interval = ping_interval
-        worker.protocol.ping_timeout = 1.0
-        worker.subscribe(Subscription.of(["KRW-BTC"], ["KRW-BTC"]))
-        async with running(worker):
-            await collector.wait_for(lambda ev: type(ev) is Book)
-            sim.stall(2.5)
-            await asyncio.sleep(2.7)
-        return collector, worker.stats.connects
+    sim = await start_sim(seed=3, limits=Limits(upbit_idle_timeout=1.0))
+    settings = point_at(settings, sim.http_url)
+    worker = public_workers(settings, collector, venues=["upbit"])["upbit"]
+    worker.protocol.ping_interval = ping_interval
+    worker.protocol.ping_timeout = 1.0
+    worker.subscribe(Subscription.of(["KRW-BTC"], ["KRW-BTC"]))
+    async with running(worker):
+        await collector.wait_for(lambda ev: type(ev) is Book)
+        sim.stall(2.5)
+        await asyncio.sleep(2.7)  # the scenario: 2.7 s of a silent server, not a wait
+    return collector, worker.stats.connects
 
 
-async def test_pings_keep_a_quiet_socket_open(tmp_path) -> None:
-    collector, connects = await quiet_upbit(0.3, tmp_path)
+async def test_pings_keep_a_quiet_socket_open(start_sim, base_settings) -> None:
+    collector, connects = await quiet_upbit(0.3, start_sim, base_settings)
     assert connects == 1
     assert not [
         ev for ev in collector.events if type(ev) is FeedState and ev.state == "reconnecting"
     ]
 
 
-async def test_without_pings_the_idle_cut_forces_a_reconnect(tmp_path) -> None:
+async def test_without_pings_the_idle_cut_forces_a_reconnect(start_sim, base_settings) -> None:
     """The control for the test above: the simulator really cuts idle sockets."""
-    collector, connects = await quiet_upbit(None, tmp_path)
+    collector, connects = await quiet_upbit(None, start_sim, base_settings)
     drops = [ev for ev in collector.events if type(ev) is FeedState and ev.state == "reconnecting"]
     assert drops and "idle timeout" in drops[0].reason
     assert connects >= 2
@@ -77,28 +78,28 @@ class BlackHoleProxy:
         self.server.close()
 
 
-async def test_a_dead_link_is_detected_by_a_missing_pong(tmp_path) -> None:
-    collector = Collector()
-    async with Simulator(seed=4) as sim:
-        proxy = BlackHoleProxy(sim.port)
-        async with proxy as port:
-            base = f"http://127.0.0.1:{port}"
-            settings = point_at(load_settings(log_file=tmp_path / "log"), base)
-            worker = public_workers(settings, collector, venues=["korbit"])["korbit"]
-            worker.protocol.ping_interval = 0.3
-            worker.protocol.ping_timeout = 0.5
-            worker.backoff.base = 0.05
-            worker.subscribe(Subscription.of(["btc_krw"], ["btc_krw"]))
-            async with running(worker):
-                await collector.wait_for(lambda ev: type(ev) is Book)
-                proxy.silent = True
-                down = await collector.wait_for(
-                    lambda ev: type(ev) is FeedState and ev.state == "reconnecting", timeout=5
-                )
-                assert "connection lost" in down.reason
-                proxy.silent = False
-                index = collector.events.index(down)
-                await collector.wait_for(
-                    lambda ev: type(ev) is Book and ev.snapshot, start=index, timeout=10
-                )
-            assert worker.stats.connects >= 2
+async def test_a_dead_link_is_detected_by_a_missing_pong(
+    start_sim, base_settings, collector
+) -> None:
+    sim = await start_sim(seed=4)
+    proxy = BlackHoleProxy(sim.port)
+    async with proxy as port:
+        settings = point_at(base_settings, f"http://127.0.0.1:{port}")
+        worker = public_workers(settings, collector, venues=["korbit"])["korbit"]
+        worker.protocol.ping_interval = 0.3
+        worker.protocol.ping_timeout = 0.5
+        worker.backoff.base = 0.05
+        worker.subscribe(Subscription.of(["btc_krw"], ["btc_krw"]))
+        async with running(worker):
+            await collector.wait_for(lambda ev: type(ev) is Book)
+            proxy.silent = True
+            down = await collector.wait_for(
+                lambda ev: type(ev) is FeedState and ev.state == "reconnecting", timeout=5
+            )
+            assert "connection lost" in down.reason
+            proxy.silent = False
+            index = collector.events.index(down)
+            await collector.wait_for(
+                lambda ev: type(ev) is Book and ev.snapshot, start=index, timeout=10
+            )
+        assert worker.stats.connects >= 2

@@ -8,33 +8,21 @@ from decimal import Decimal
 import pytest
 from pydantic import SecretStr
 
-from mdtui.demo import point_at
 from mdtui.feed.private_feeds import private_workers
 from mdtui.model.account import Account
 from mdtui.model.events import Balances, FeedState, Fill, Order, OrdersSnapshot
-from mdtui.settings import Settings, load_settings
+from mdtui.settings import Settings
 from mdtui.sim import Simulator
 from mdtui.sim import demo_keys as keys
-
-from .conftest import Collector
-from .test_feed_loopback import running
+from tests.support.feeds import running
 
 ORDER_MARKET = {"upbit": "KRW-XRP", "korbit": "xrp_krw"}
 
 
-@pytest.fixture
-async def quiet_sim():
-    """A simulator whose demo trader is paused: only the test places orders."""
-    async with Simulator(seed=11) as sim:
-        sim.pause_trader()
-        yield sim
-
-
-def demo_settings(sim: Simulator, tmp_path, **korbit: object) -> Settings:
-    settings = point_at(load_settings(log_file=tmp_path / "log"), sim.http_url, demo_keys=True)
-    if korbit:
-        settings = settings.model_copy(update={"korbit": settings.korbit.model_copy(update=korbit)})
-    return settings
+def with_keys(settings: Settings, venue: str, **keys: str) -> Settings:
+    """``settings`` with other keys for ``venue``."""
+    section = getattr(settings, venue).model_copy(update={k: SecretStr(v) for k, v in keys.items()})
+    return settings.model_copy(update={venue: section})
 
 
 def rest_price(sim: Simulator, venue: str, market: str) -> Decimal:
@@ -48,9 +36,8 @@ def live(ev) -> bool:
 
 
 @pytest.mark.parametrize("venue", ["upbit", "korbit"])
-async def test_valid_key_seeds_balances_and_open_orders(venue, quiet_sim, tmp_path) -> None:
-    collector = Collector()
-    worker = private_workers(demo_settings(quiet_sim, tmp_path), collector).workers[venue]
+async def test_valid_key_seeds_balances_and_open_orders(venue, demo_settings, collector) -> None:
+    worker = private_workers(demo_settings, collector).workers[venue]
     async with running(worker):
         await collector.wait_for(live)
     balances = [ev for ev in collector.events if type(ev) is Balances]
@@ -60,13 +47,12 @@ async def test_valid_key_seeds_balances_and_open_orders(venue, quiet_sim, tmp_pa
     assert any(type(ev) is OrdersSnapshot for ev in collector.events)
 
 
-async def test_korbit_hmac_key_is_accepted(quiet_sim, tmp_path) -> None:
-    collector = Collector()
-    settings = demo_settings(
-        quiet_sim,
-        tmp_path,
-        api_key=SecretStr(keys.KORBIT_HMAC_API_KEY),
-        secret_key=SecretStr(keys.KORBIT_HMAC_SECRET),
+async def test_korbit_hmac_key_is_accepted(demo_settings, collector) -> None:
+    settings = with_keys(
+        demo_settings,
+        "korbit",
+        api_key=keys.KORBIT_HMAC_API_KEY,
+        secret_key=keys.KORBIT_HMAC_SECRET,
     )
     worker = private_workers(settings, collector).workers["korbit"]
     assert worker.protocol.key.scheme == "hmac-sha256"
@@ -108,20 +94,15 @@ async def test_korbit_hmac_key_is_accepted(quiet_sim, tmp_path) -> None:
     ],
 )
 async def test_rejected_keys_say_what_to_fix_and_back_off(
-    venue, update, expected, quiet_sim, tmp_path
+    venue, update, expected, demo_settings, collector
 ) -> None:
-    collector = Collector()
-    settings = demo_settings(quiet_sim, tmp_path)
-    section = getattr(settings, venue).model_copy(
-        update={k: SecretStr(v) for k, v in update.items()}
-    )
-    settings = settings.model_copy(update={venue: section})
+    settings = with_keys(demo_settings, venue, **update)
     worker = private_workers(settings, collector).workers[venue]
     async with running(worker):
         down = await collector.wait_for(
             lambda ev: type(ev) is FeedState and ev.state == "reconnecting"
         )
-        await asyncio.sleep(1.5)
+        await asyncio.sleep(1.5)  # an observation window (no retry in it), not a wait
     assert expected.lower() in down.reason.lower(), down.reason
     for secret in update.values():
         assert secret not in down.reason
@@ -132,10 +113,11 @@ async def test_rejected_keys_say_what_to_fix_and_back_off(
     assert not any(live(ev) for ev in collector.events)
 
 
-async def test_korbit_clock_skew_is_measured_and_retried_once(quiet_sim, tmp_path) -> None:
+async def test_korbit_clock_skew_is_measured_and_retried_once(
+    quiet_sim, demo_settings, collector
+) -> None:
     quiet_sim.set_clock_skew(-30_000)  # the server is 30 s behind: our timestamps are "future"
-    collector = Collector()
-    worker = private_workers(demo_settings(quiet_sim, tmp_path), collector).workers["korbit"]
+    worker = private_workers(demo_settings, collector).workers["korbit"]
     async with running(worker):
         down = await collector.wait_for(
             lambda ev: type(ev) is FeedState and ev.state == "reconnecting"
@@ -146,16 +128,17 @@ async def test_korbit_clock_skew_is_measured_and_retried_once(quiet_sim, tmp_pat
 
 
 @pytest.mark.parametrize("venue", ["upbit", "korbit"])
-async def test_order_fill_and_balances_flow_into_the_account(venue, quiet_sim, tmp_path) -> None:
+async def test_order_fill_and_balances_flow_into_the_account(
+    venue, quiet_sim, demo_settings, collector
+) -> None:
     account = Account()
-    collector = Collector()
 
     def sink(events) -> None:
         collector(events)
         account.apply(events)
 
     market = ORDER_MARKET[venue]
-    worker = private_workers(demo_settings(quiet_sim, tmp_path), sink).workers[venue]
+    worker = private_workers(demo_settings, sink).workers[venue]
     async with running(worker):
         await collector.wait_for(live)
         price = rest_price(quiet_sim, venue, market)
@@ -180,16 +163,17 @@ async def test_order_fill_and_balances_flow_into_the_account(venue, quiet_sim, t
 
 
 @pytest.mark.parametrize("venue", ["upbit", "korbit"])
-async def test_fill_while_disconnected_is_recovered(venue, quiet_sim, tmp_path) -> None:
+async def test_fill_while_disconnected_is_recovered(
+    venue, quiet_sim, demo_settings, collector
+) -> None:
     account = Account()
-    collector = Collector()
 
     def sink(events) -> None:
         collector(events)
         account.apply(events)
 
     market = ORDER_MARKET[venue]
-    worker = private_workers(demo_settings(quiet_sim, tmp_path), sink).workers[venue]
+    worker = private_workers(demo_settings, sink).workers[venue]
     worker.backoff.base = 1.0  # leave a window in which the socket is down
     async with running(worker):
         await collector.wait_for(live)
@@ -213,22 +197,21 @@ async def test_fill_while_disconnected_is_recovered(venue, quiet_sim, tmp_path) 
     assert ("buy", price) not in account.resting_levels(venue, market)
 
 
-async def test_without_keys_there_is_no_worker_but_a_hint(tmp_path) -> None:
-    setup = private_workers(load_settings(log_file=tmp_path / "log"), Collector())
+async def test_without_keys_there_is_no_worker_but_a_hint(base_settings, collector) -> None:
+    setup = private_workers(base_settings, collector)
     assert setup.workers == {}
     assert "upbit.access_key" in setup.missing["upbit"]
     assert "korbit.api_key" in setup.missing["korbit"]
 
 
-async def test_unreadable_key_file_is_reported(tmp_path) -> None:
-    settings = load_settings(log_file=tmp_path / "log")
-    settings = settings.model_copy(
+async def test_unreadable_key_file_is_reported(base_settings, collector, tmp_path) -> None:
+    settings = base_settings.model_copy(
         update={
-            "korbit": settings.korbit.model_copy(
+            "korbit": base_settings.korbit.model_copy(
                 update={"api_key": SecretStr("k"), "private_key_file": tmp_path / "missing.pem"}
             )
         }
     )
-    setup = private_workers(settings, Collector())
+    setup = private_workers(settings, collector)
     assert "korbit" not in setup.workers
     assert "missing.pem" in setup.missing["korbit"]

@@ -4,18 +4,17 @@ routing (the one piece the dashboard, ``watch`` and ``record`` share)."""
 from __future__ import annotations
 
 import asyncio
-import time
 
-from mdtui.demo import point_at
 from mdtui.feed.recorder import Recorder
 from mdtui.feed.supervisor import SUBSCRIBE_EVERY, FeedSupervisor
 from mdtui.model.events import Balances, Book, FeedState, Order, OrdersSnapshot, Ticker
 from mdtui.sim.server import Simulator
+from tests.support.waiting import wait_until
 
 WATCH = ["upbit:KRW-BTC", "upbit:KRW-ETH", "korbit:btc_krw"]
 
 
-async def test_rapid_switches_send_a_leading_and_a_trailing_change(sim, settings, collector):
+async def test_rapid_switches_send_a_leading_and_a_trailing_change(settings, collector):
     feeds = FeedSupervisor(settings, collector, collector, private=False)
     feeds.want(WATCH, "upbit:KRW-BTC")
     feeds.start()
@@ -41,35 +40,37 @@ async def test_rapid_switches_send_a_leading_and_a_trailing_change(sim, settings
         await feeds.aclose()
 
 
-async def test_record_then_replay_routes_private_batches(sim: Simulator, settings, tmp_path):
-    settings = point_at(settings, sim.http_url, demo_keys=True)  # the demo accounts
+async def test_record_then_replay_routes_private_batches(
+    quiet_sim: Simulator, demo_settings, tmp_path
+):
     capture = tmp_path / "capture.jsonl"
     recorder = Recorder(capture)
     seen: list[object] = []
-    feeds = FeedSupervisor(
-        settings, seen.extend, seen.extend, tap=recorder, venues=["upbit", "korbit"]
-    )
+    feeds = FeedSupervisor(demo_settings, seen.extend, seen.extend, tap=recorder)
     feeds.want_everything(["upbit:KRW-BTC", "korbit:btc_krw"])
     feeds.start()
     try:
-        deadline = time.monotonic() + 20
-        while not (
-            any(isinstance(ev, OrdersSnapshot) and ev.venue == "upbit" for ev in seen)
-            and any(isinstance(ev, Ticker) and ev.venue == "korbit" for ev in seen)
-        ):
-            assert time.monotonic() < deadline, "no private seed or Korbit ticker recorded"
-            await asyncio.sleep(0.02)
-        order_id = sim.place_order("upbit", "KRW-BTC", "buy", "1000000", "0.01")
-        while not any(isinstance(ev, Order) and ev.order_id == order_id for ev in seen):
-            assert time.monotonic() < deadline, "the new order never arrived"
-            await asyncio.sleep(0.02)
+        await wait_until(
+            lambda: (
+                any(isinstance(ev, OrdersSnapshot) and ev.venue == "upbit" for ev in seen)
+                and any(isinstance(ev, Ticker) and ev.venue == "korbit" for ev in seen)
+            ),
+            20,
+            "the Upbit private seed and a Korbit ticker",
+        )
+        order_id = quiet_sim.place_order("upbit", "KRW-BTC", "buy", "1000000", "0.01")
+        await wait_until(
+            lambda: any(isinstance(ev, Order) and ev.order_id == order_id for ev in seen),
+            20,
+            "the new order",
+        )
     finally:
         await feeds.aclose()
         recorder.close()
 
     public: list[object] = []
     private: list[object] = []
-    replayed = FeedSupervisor(settings, public.extend, private.extend)
+    replayed = FeedSupervisor(demo_settings, public.extend, private.extend)
     count = await replayed.replay(capture, speed=0)
     assert count > 0
     kinds = (Order, Balances, OrdersSnapshot)

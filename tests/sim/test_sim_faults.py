@@ -16,7 +16,8 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from mdtui.sim import Simulator
-from tests.sim.sim_helpers import recv, recv_json, silent
+from tests.support.sim_client import recv, recv_json, silent
+from tests.support.waiting import wait_until
 
 UPBIT_TICKER = '[{"ticket":"t"},{"type":"ticker","codes":["KRW-BTC"]}]'
 KORBIT_BOOK = '[{"method":"subscribe","type":"orderbook","symbols":["btc_krw"]}]'
@@ -55,7 +56,11 @@ async def test_abrupt_drop(sim: Simulator) -> None:
 
 async def test_send_raw_malformed_frames(frozen: Simulator) -> None:
     async with connect(frozen.upbit_ws_url) as up, connect(frozen.korbit_ws_url) as kb:
-        await asyncio.sleep(0.05)  # both handlers registered
+        await wait_until(
+            lambda: frozen.open_connections("upbit") == frozen.open_connections("korbit") == 1,
+            5.0,
+            "both sockets registered",
+        )
         assert await frozen.send_raw("upbit", '{"type":"ticker",') == 1
         assert await frozen.send_raw("korbit", b"\x00not json") == 1
         assert await recv(up) == b'{"type":"ticker",'
@@ -67,8 +72,7 @@ async def test_stall_stops_data_then_resumes(sim: Simulator) -> None:
         await ws.send(UPBIT_TICKER)
         await recv(ws)
         sim.stall(0.8)
-        await asyncio.sleep(0.1)  # frames queued before the stall drain
-        while not await silent(ws, 0.1):
+        while not await silent(ws, 0.1):  # frames queued before the stall drain
             pass
         assert await silent(ws, 0.2)
         assert json.loads(await recv(ws, 2.0))["stream_type"] == "REALTIME"

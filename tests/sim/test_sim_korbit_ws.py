@@ -12,7 +12,7 @@ from websockets.frames import Opcode
 
 from mdtui.sim import Limits, Simulator
 from mdtui.sim.engine.ticks import KORBIT_KRW, is_on_tick
-from tests.sim.sim_helpers import recv, silent
+from tests.support.sim_client import recv, silent
 
 TICKER_FIELDS = {
     "open", "high", "low", "close", "prevClose", "priceChange", "priceChangePercent",

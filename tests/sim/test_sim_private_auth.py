@@ -14,7 +14,8 @@ from websockets.exceptions import InvalidStatus
 
 from mdtui.sim import Simulator, demo_keys
 from mdtui.sim.upbit.private_socket import UpbitPrivatePolicy
-from tests.sim.private_helpers import (
+from tests.support.sim_client import (
+    FIXED_MS,
     bearer,
     kapi,
     korbit_json,
@@ -23,7 +24,6 @@ from tests.sim.private_helpers import (
     upbit_frame,
     upbit_jwt,
 )
-from tests.sim.sim_helpers import FIXED_MS
 
 K = demo_keys
 

@@ -9,13 +9,7 @@ import ccxt.pro
 
 from mdtui.sim import Simulator, demo_keys
 from mdtui.sim.engine.ticks import step_down
-
-
-async def _until(predicate: object, timeout: float = 5.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not predicate():  # type: ignore[operator]
-        assert asyncio.get_running_loop().time() < deadline, "timed out"
-        await asyncio.sleep(0.01)
+from tests.support.waiting import wait_until
 
 
 async def test_ccxt_watch_orders_and_balance(private: Simulator) -> None:
@@ -42,10 +36,10 @@ async def test_ccxt_watch_orders_and_balance(private: Simulator) -> None:
 
     try:
         orders_task = asyncio.create_task(exchange.watch_orders("BTC/KRW"))
-        await _until(lambda: subscribed("myOrder"))
+        await wait_until(lambda: subscribed("myOrder"), 5.0, "the myOrder subscription")
         balance_task = asyncio.create_task(exchange.watch_balance())
-        await _until(lambda: subscribed("myAsset"))
-        await asyncio.sleep(0.05)  # the cumulative request is applied
+        # the simulator applies a request as it records it: subscribed means applied
+        await wait_until(lambda: subscribed("myAsset"), 5.0, "the cumulative myAsset request")
 
         market = private.markets["upbit"]["KRW-BTC"]
         price = step_down(private.markets["upbit"].ladder, market.bids[0].price)
@@ -74,7 +68,7 @@ async def test_ccxt_watch_orders_and_balance(private: Simulator) -> None:
         assert float(orders[-1]["fee"]["cost"]) == float(
             price * Decimal("0.01") * Decimal("0.0005")
         )
-        await _until(lambda: exchange.balance["BTC"]["free"] == 0.51)
+        await wait_until(lambda: exchange.balance["BTC"]["free"] == 0.51, 5.0, "0.51 BTC free")
         assert exchange.balance["KRW"]["used"] == 0
     finally:
         await exchange.close()

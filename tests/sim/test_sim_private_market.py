@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 import json
 import random
-import time
 from decimal import Decimal
 from typing import Any
 
@@ -21,8 +20,16 @@ from mdtui.sim.engine.listings import UPBIT_LISTINGS
 from mdtui.sim.engine.market_generator import VenueMarkets
 from mdtui.sim.engine.order_desk import AssetEvent, DeskEvent, OrderDesk, OrderError, OrderEvent
 from mdtui.sim.engine.ticks import UPBIT_KRW, step_down, step_up
-from tests.sim.private_helpers import bearer, kapi, korbit_query, upbit_frame, upbit_jwt
-from tests.sim.sim_helpers import FAST, FIXED_MS
+from tests.support.sim_client import (
+    FAST,
+    FIXED_MS,
+    bearer,
+    kapi,
+    korbit_query,
+    upbit_frame,
+    upbit_jwt,
+)
+from tests.support.waiting import wait_until
 
 D = Decimal
 
@@ -155,21 +162,30 @@ async def test_demo_trader_places_fills_and_cancels_and_rest_agrees() -> None:
             sim.pause_trader(False)
             upbit: list[Any] = []
             korbit: list[Any] = []
-            deadline = time.monotonic() + 8
-            while time.monotonic() < deadline:
-                await asyncio.gather(_drain(up, upbit, 0.05), _drain(kb, korbit, 0.05))
+
+            def seen() -> tuple[set[Any], set[Any]]:
                 states = {m.get("state") for m in upbit}
                 statuses = {
                     row["status"] for m in korbit if "order" in m for row in m["order"]["orders"]
                 }
-                if (
+                return states, statuses
+
+            def busy() -> bool:
+                states, statuses = seen()
+                return (
                     states >= {"wait", "trade", "cancel"}
                     and statuses >= {"unfilled", "canceled"}
-                    and (statuses & {"partiallyFilled", "filled"})
-                ):
-                    break
-            else:
-                raise AssertionError(f"trader too quiet: {states} {statuses}")
+                    and bool(statuses & {"partiallyFilled", "filled"})
+                )
+
+            readers = [asyncio.create_task(_drain(ws, into, 60)) for ws, into in
+                       ((up, upbit), (kb, korbit))]  # fmt: skip
+            try:
+                await wait_until(busy, 8.0, lambda: "trader too quiet: {} {}".format(*seen()))
+            finally:
+                for reader in readers:
+                    reader.cancel()  # recv() is cancellation-safe: no frame is lost
+                await asyncio.gather(*readers, return_exceptions=True)
             sim.pause_trader()
             for venue in ("upbit", "korbit"):
                 for order in sim.account(venue).open_orders():  # type: ignore[arg-type]

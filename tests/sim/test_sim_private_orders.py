@@ -4,7 +4,6 @@ Runs on the frozen simulator (nothing fills unless the test says so)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from decimal import Decimal
 from typing import Any
@@ -16,15 +15,16 @@ from websockets.asyncio.client import ClientConnection, connect
 from mdtui.sim import Simulator
 from mdtui.sim.engine.order_desk import OrderError
 from mdtui.sim.engine.ticks import step_down, step_up
-from tests.sim.private_helpers import (
+from tests.support.sim_client import (
     bearer,
     kapi,
     korbit_json,
     korbit_query,
+    silent,
     upbit_frame,
     upbit_jwt,
 )
-from tests.sim.sim_helpers import silent
+from tests.support.waiting import wait_until
 
 D = Decimal
 MY_ORDER_FIELDS = {
@@ -347,7 +347,7 @@ async def test_reconnected_client_sees_fills_through_rest(private: Simulator) ->
     )
     assert (await upbit_frame(ws))["state"] == "wait"
     public = await connect(private.upbit_ws_url)
-    await asyncio.sleep(0.05)
+    await wait_until(lambda: private.open_connections("upbit") == 2, 5.0, "the public socket")
     assert await private.drop_connections("upbit", channel="private") == 1
     assert private.open_connections("upbit") == 1  # the public socket stays
     await public.close()

@@ -11,7 +11,7 @@ from websockets.asyncio.client import connect
 
 from mdtui.sim import Simulator
 from mdtui.sim.engine.ticks import KORBIT_KRW, UPBIT_KRW, is_on_tick
-from tests.sim.sim_helpers import FIXED_MS, recv
+from tests.support.sim_client import FIXED_MS, recv
 
 
 async def get(sim: Simulator, path: str) -> httpx.Response:

@@ -14,7 +14,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from mdtui.sim import Limits, Simulator
 from mdtui.sim.engine.ticks import UPBIT_KRW, is_on_tick
-from tests.sim.sim_helpers import FAST, recv, silent
+from tests.support.sim_client import FAST, recv, silent
 
 TICKER_FIELDS = {
     "type", "code", "opening_price", "high_price", "low_price", "trade_price",

@@ -12,20 +12,11 @@ from mdtui.display.format import fmt_price, fmt_size
 from mdtui.feed.public_feeds import decoder_for, public_workers
 from mdtui.feed.recorder import Recorder, read_capture
 from mdtui.feed.worker import Subscription
-from mdtui.model.events import Book, split_key
+from mdtui.model.events import Book, Ticker, split_key
 from mdtui.ui.app import MdtuiApp, make_app
-
-from .conftest import SIZE, ready, wait_until
-
-
-def ladder_prices(app: MdtuiApp) -> list[str]:
-    """The price column of every level line the ladder renders."""
-    out = []
-    for y in range(app.ladder.size.height):
-        words = app.ladder.render_line(y).text.split()
-        if words and words[0][0].isdigit():
-            out.append(words[0])
-    return out
+from tests.support.feeds import Collector
+from tests.support.screen import SIZE, ladder_prices, lines, ready, status_text
+from tests.support.waiting import wait_until
 
 
 def assert_shows(app: MdtuiApp, key: str) -> None:
@@ -44,17 +35,25 @@ def assert_shows(app: MdtuiApp, key: str) -> None:
     assert all((t.venue, t.market) == (venue, market) for t in app.tape.trades())
 
 
-async def switch(pilot, app: MdtuiApp, *keys: str) -> float:
-    """Press ``keys``; return seconds until the new market's book is on screen."""
+def on_ladder(app: MdtuiApp) -> bool:
+    """The ladder's lines show a book of the selected market."""
+    shown = app.ladder.shown
+    return shown is not None and app.selected == f"{shown.venue}:{shown.market}"
+
+
+async def switch(pilot, app: MdtuiApp, *keys: str) -> None:
+    """Press ``keys``; wait until the new market's book is on screen (within a second)."""
     await pilot.press(*keys)
-    took = await wait_until(
-        pilot, lambda: app.ladder.book is not None, 1.0, f"the {app.selected} book within a second"
+    await wait_until(
+        lambda: app.ladder.book is not None,
+        1.0,
+        f"the {app.selected} book within a second",
+        pilot=pilot,
     )
-    await pilot.pause(0.05)
-    return took
+    await wait_until(lambda: on_ladder(app), 5.0, f"the {app.selected} book drawn", pilot=pilot)
 
 
-async def test_keys_switch_market_without_reconnecting(settings, sim):
+async def test_keys_switch_market_without_reconnecting(settings):
     app = make_app(settings)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot, app)
@@ -71,7 +70,7 @@ async def test_keys_switch_market_without_reconnecting(settings, sim):
         assert_shows(app, "upbit:KRW-XRP")
         await switch(pilot, app, "right_square_bracket")
         assert app.selected == "upbit:KRW-SOL"
-        await wait_until(pilot, lambda: app.tape.trades(), 8.0, "SOL trades")
+        await wait_until(lambda: app.tape.trades(), 8.0, "SOL trades", pilot=pilot)
         assert_shows(app, "upbit:KRW-SOL")
         await switch(pilot, app, "end")
         assert app.selected == "korbit:usdt_krw"
@@ -89,29 +88,36 @@ async def test_keys_switch_market_without_reconnecting(settings, sim):
         assert len(upbit.tickers) + len(korbit.tickers) == len(app.watchlist)
 
 
-async def test_search_adds_and_selects_any_market(settings, sim):
+async def test_search_adds_and_selects_any_market(settings):
     app = make_app(settings)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot, app)
         await pilot.press("slash")
         await pilot.press(*"아발")
-        await pilot.pause(0.05)
+        await wait_until(
+            lambda: type(app.screen).__name__ == "SearchScreen" and app.screen.keys,
+            5.0,
+            "search results",
+            pilot=pilot,
+        )
         screen = app.screen
         assert type(screen).__name__ == "SearchScreen"
         assert screen.keys[0] in ("upbit:KRW-AVAX", "korbit:avax_krw")
         await pilot.press("enter")
         key = app.selected
         assert key in ("upbit:KRW-AVAX", "korbit:avax_krw") and key in app.watchlist
-        await wait_until(pilot, lambda: app.ladder.book is not None, 8.0, "the AVAX book")
+        await wait_until(lambda: app.ladder.book is not None, 8.0, "the AVAX book", pilot=pilot)
         assert_shows(app, key)
-        await wait_until(pilot, lambda: app.shared.model.markets[key].ticker, 8.0, "AVAX ticker")
+        await wait_until(
+            lambda: app.shared.model.markets[key].ticker, 8.0, "AVAX ticker", pilot=pilot
+        )
 
         # the palette finds markets too (by English name), and Escape leaves all as it was
         await pilot.press("slash", *"ㄷㅈ", "escape")
         assert app.selected == key
 
 
-async def test_remove_market(settings, sim):
+async def test_remove_market(settings):
     app = make_app(settings)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot, app)
@@ -120,36 +126,45 @@ async def test_remove_market(settings, sim):
         assert "upbit:KRW-ETH" not in app.watchlist
         assert "upbit:KRW-ETH" not in app.board.order
         assert app.selected == "upbit:KRW-XRP"
-        await wait_until(pilot, lambda: app.ladder.book is not None, 8.0, "the XRP book")
+        await wait_until(lambda: app.ladder.book is not None, 8.0, "the XRP book", pilot=pilot)
         assert_shows(app, "upbit:KRW-XRP")
         assert "KRW-ETH" not in app.workers_by_venue["upbit"].wanted.tickers
 
 
-async def test_theme_switch_live(settings, sim):
+async def test_theme_switch_live(settings):
     app = make_app(settings)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot, app)
         seen = [app.theme]
         for _ in range(3):
             await pilot.press("t")
-            await pilot.pause(0.05)
+            await wait_until(lambda: app.theme != seen[-1], 5.0, "another theme", pilot=pilot)
             seen.append(app.theme)
         assert seen == ["mdtui-dark", "mdtui-light", "mdtui-contrast", "mdtui-dark"]
         assert app.ladder.palette.bid.color is not None
 
 
-async def test_dropped_socket_is_reported_and_recovers(settings, sim):
+async def test_dropped_socket_is_reported_and_recovers(settings, live_sim):
     settings = settings.model_copy(update={"stale_after": 0.5})
     app = make_app(settings)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot, app)
-        await sim.stop()
+        await live_sim.stop()
         await wait_until(
-            pilot, lambda: "STALE" in (app.shared.stale.get("upbit") or ""), 8.0, "stale banner"
+            lambda: "STALE" in (app.shared.stale.get("upbit") or ""),
+            8.0,
+            "stale banner",
+            pilot=pilot,
         )
-        await pilot.pause(0.1)
-        status = app.status.render().plain
+        await wait_until(
+            lambda: "reconnecting (attempt" in (t := status_text(app)) and "STALE" in t,
+            5.0,
+            lambda: f"the status line to say so, not {status_text(app)!r}",
+            pilot=pilot,
+        )
+        status = status_text(app)
         assert "reconnecting (attempt" in status and "STALE" in status, status
+        await wait_until(lambda: "STALE" in lines(app.ladder)[0], 5.0, "banner", pilot=pilot)
         assert "STALE" in app.ladder.render_line(0).text
 
 
@@ -164,29 +179,43 @@ async def test_offline_shows_reconnecting_and_q_quits_at_once(base_settings):
     app = make_app(settings)
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(
-            pilot,
-            lambda: "refused" in app.status.render().plain,
+            lambda: "refused" in status_text(app),
             5.0,
             "the reason on the status line",
+            pilot=pilot,
         )
-        status = app.status.render().plain
+        status = status_text(app)
         assert "Upbit public reconnecting (attempt " in status
         assert "Korbit public reconnecting (attempt " in status
         assert "no data yet" in app.ladder.render_line(0).text
         start = time.monotonic()
         await pilot.press("q")
-        await wait_until(pilot, lambda: app._exit, 8.0, "exit")
+        await wait_until(lambda: app._exit, 8.0, "exit", pilot=pilot)
         assert time.monotonic() - start < 3.0, "q must not wait for network timeouts"
 
 
-async def test_replay_shows_exactly_the_captured_book(settings, sim, tmp_path):
+async def test_replay_shows_exactly_the_captured_book(settings, tmp_path):
     path = tmp_path / "capture.jsonl"
     recorder = Recorder(path)
-    workers = public_workers(settings, lambda events: None, recorder)
+    live = Collector()
+    workers = public_workers(settings, live, recorder)
     workers["upbit"].subscribe(Subscription.of(["KRW-BTC", "KRW-ETH"], ["KRW-ETH"], ["KRW-ETH"]))
     workers["korbit"].subscribe(Subscription.of(["btc_krw"], [], []))
     tasks = [asyncio.create_task(w.run()) for w in workers.values()]
-    await asyncio.sleep(1.5)
+
+    def captured() -> set[str]:
+        """What the capture has so far: ``ticker key`` and ``book key`` entries."""
+        kinds = {Book: "book", Ticker: "ticker"}
+        return {
+            f"{kinds[type(ev)]} {ev.venue}:{ev.market}" for ev in live.events if type(ev) in kinds
+        }
+
+    wanted = {"ticker upbit:KRW-BTC", "ticker upbit:KRW-ETH", "ticker korbit:btc_krw"}
+    await wait_until(
+        lambda: captured() >= {*wanted, "book upbit:KRW-ETH"} and len(live.events) > 20,
+        10.0,
+        lambda: f"a capture of three tickers and a book, not {sorted(captured())}",
+    )
     for w in workers.values():
         w.stop()
     await asyncio.gather(*tasks)
@@ -200,12 +229,11 @@ async def test_replay_shows_exactly_the_captured_book(settings, sim, tmp_path):
 
     app = make_app(settings, replay=path, speed=0)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: "upbit:KRW-ETH" in app.watchlist, 5.0, "replayed markets")
+        await wait_until(lambda: len(app.watchlist) == 3, 5.0, "the replayed markets", pilot=pilot)
         assert set(app.watchlist) == {"upbit:KRW-BTC", "upbit:KRW-ETH", "korbit:btc_krw"}
         await pilot.click("#board", offset=(10, 1 + app.board.order.index("upbit:KRW-ETH") + 1))
         assert app.selected == "upbit:KRW-ETH"
-        await wait_until(pilot, lambda: app.ladder.shown == last_book, 5.0, "the last book")
-        await pilot.pause(0.1)
+        await wait_until(lambda: app.ladder.shown == last_book, 5.0, "the last book", pilot=pilot)
         n = app.ladder.levels_shown
         rows = [app.ladder.render_line(y).text.split() for y in range(1, 2 * n + 2)]
         asks = [r for r in rows[:n]][::-1]

@@ -6,34 +6,31 @@ from rich.color import Color as RichColor
 
 from mdtui.model.events import FeedState
 from mdtui.ui.app import make_app
-from mdtui.ui.widgets.lines import LinePane
-
-from .conftest import SIZE, wait_until
-from .events import T0, book, ticker, trade
-
-NOW = T0 / 1000 + 1
-
-
-def lines(pane: LinePane) -> list[str]:
-    return [pane.render_line(y).text for y in range(pane.size.height)]
+from tests.support.events import NOW, book, feed, ticker, trade
+from tests.support.screen import SIZE, lines, status_text
+from tests.support.waiting import wait_until
 
 
 def app_for(settings, **kw):
     return make_app(settings, start_feeds=False, clock=lambda: NOW, **kw)
 
 
-def feed(app, events, now_ms: int = T0 + 500) -> None:
-    app.shared.model.apply([FeedState("upbit", "public", "live"), *events], now_ms)
+def spread_at(app) -> int | None:
+    """The index of the ladder's spread line, once a book is on it."""
+    return next((i for i, t in enumerate(lines(app.ladder)) if "spread" in t), None)
+
+
+def board_shows(app, price: str) -> bool:
+    return any(price in seg.text for seg in app.board.render_line(1))
 
 
 async def test_ladder_asks_above_spread_bids_below(base_settings):
     app = app_for(base_settings)
     async with app.run_test(size=SIZE) as pilot:
         feed(app, [book("upbit", "KRW-BTC", "145200000", "1000")])
-        await pilot.pause(0.1)
+        spread_row = await wait_until(lambda: spread_at(app), 5.0, "the book", pilot=pilot)
         text = lines(app.ladder)
         assert "PRICE" in text[0] and "CUM" in text[0]
-        spread_row = next(i for i, t in enumerate(text) if "spread" in t)
         assert "spread 1,000" in text[spread_row] and "mid 145,200,500" in text[spread_row]
         # best ask right above the spread, best bid right below, whole levels fill the pane
         assert text[spread_row - 1].split()[0] == "145,201,000"
@@ -58,16 +55,21 @@ async def test_ladder_waits_for_a_new_book_after_a_switch(base_settings):
                 book("upbit", "KRW-ETH", "5210000", "1000"),
             ],
         )
-        await pilot.pause(0.05)
+        await wait_until(lambda: app.ladder.book is not None, 5.0, "the BTC book", pilot=pilot)
         await pilot.press("j")
         assert app.selected == "upbit:KRW-ETH"
         # the stored ETH book is not streamed any more: do not show it as current
         assert app.ladder.book is None
         assert any("waiting for the ETH/KRW order book" in t for t in lines(app.ladder))
         feed(app, [book("upbit", "KRW-ETH", "5211000", "1000")])
-        await wait_until(pilot, lambda: app.ladder.book is not None)
-        await pilot.pause(0.05)
+        await wait_until(
+            lambda: any(t.split()[:1] == ["5,211,000"] for t in lines(app.ladder)),
+            5.0,
+            "the new ETH book",
+            pilot=pilot,
+        )
         assert any(t.split()[:1] == ["5,211,000"] for t in lines(app.ladder))
+        assert app.ladder.book is not None
 
 
 async def test_tape_newest_first_and_big_trades_marked(base_settings):
@@ -81,7 +83,9 @@ async def test_tape_newest_first_and_big_trades_marked(base_settings):
                 trade("upbit", "KRW-BTC", "145202000", "0.002", "buy", 3),
             ],
         )
-        await pilot.pause(0.1)
+        await wait_until(
+            lambda: sum("145,20" in t for t in lines(app.tape)) == 3, 5.0, "3 trades", pilot=pilot
+        )
         text = lines(app.tape)
         assert text[0].split()[:5] == ["TIME", "PRICE", "SIZE", "KRW", "SIDE"]
         assert text[1].split()[:2] == ["09:00:03", "145,202,000"]
@@ -107,12 +111,18 @@ async def test_stale_feed_is_marked_instead_of_shown_as_live(base_settings):
         app.shared.model.apply(
             [FeedState("upbit", "public", "reconnecting", 3, "connection refused")], 0
         )
-        await wait_until(pilot, lambda: app.shared.stale.get("upbit"))
-        await pilot.pause(0.1)
+        await wait_until(lambda: app.shared.stale.get("upbit"), 5.0, "stale", pilot=pilot)
         banner = "STALE 9.0s · upbit reconnecting (see status line)"
+        await wait_until(
+            lambda: banner in lines(app.ladder)[0] and banner in lines(app.tape)[0],
+            5.0,
+            "the banner on the ladder and the tape",
+            pilot=pilot,
+        )
         assert banner in lines(app.ladder)[0]
         assert banner in lines(app.tape)[0]
-        status = app.status.render().plain
+        await wait_until(lambda: "STALE" in status_text(app), 5.0, "the status", pilot=pilot)
+        status = status_text(app)
         assert "Upbit public reconnecting (attempt 3: connection refused) 9.0s STALE" in status
         board_row = app.board.render_line(1)
         stale = app.ladder.palette.stale.color
@@ -127,7 +137,7 @@ async def test_price_change_flashes_briefly(base_settings):
     app = app_for(base_settings)
     async with app.run_test(size=SIZE) as pilot:
         feed(app, [ticker("upbit", "KRW-BTC", "145200000", "1000")])
-        await pilot.pause(0.1)
+        await wait_until(lambda: board_shows(app, "145,200,000"), 5.0, "the ticker", pilot=pilot)
         board = app.board
         flash = board.palette.flash_bg.bgcolor
 
@@ -156,7 +166,7 @@ async def test_colour_convention_setting(base_settings):
         app = app_for(settings)
         async with app.run_test(size=SIZE) as pilot:
             feed(app, [ticker("upbit", "KRW-BTC", "145200000", "1000")])
-            await pilot.pause(0.1)
+            await wait_until(lambda a=app: board_shows(a, "145,200,000"), 5.0, "it", pilot=pilot)
             row = app.board.render_line(1)
             last = next(seg for seg in row if "145,200,000" in seg.text)
             want = app.current_theme.variables[expected]
@@ -175,7 +185,7 @@ async def test_click_selects_a_row_and_keys_can_be_remapped(base_settings):
         await pilot.click("#board", offset=(10, 5))
         assert app.selected == app.watchlist[3]
         await pilot.press("x")
-        await wait_until(pilot, lambda: app._exit, 8.0, "exit")
+        await wait_until(lambda: app._exit, 8.0, "exit", pilot=pilot)
 
 
 async def test_bad_theme_file_gives_a_notice_and_falls_back(base_settings, tmp_path):
@@ -185,7 +195,7 @@ async def test_bad_theme_file_gives_a_notice_and_falls_back(base_settings, tmp_p
     settings = base_settings.model_copy(update={"theme_dir": themes, "theme": "broken"})
     app = app_for(settings)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause(0.1)
+        await wait_until(lambda: len(app._notifications) >= 2, 5.0, "two notices", pilot=pilot)
         assert app.theme == "mdtui-dark"
         notes = [n.message for n in app._notifications]
         assert any("broken.toml: [ui] primary = 'nope' is not a colour" in n for n in notes)
@@ -196,11 +206,13 @@ async def test_t_cycles_themes_and_repaints(base_settings):
     app = app_for(base_settings)
     async with app.run_test(size=SIZE) as pilot:
         feed(app, [book("upbit", "KRW-BTC", "145200000", "1000")])
-        await pilot.pause(0.1)
+        await wait_until(lambda: spread_at(app), 5.0, "the book", pilot=pilot)
         before = app.ladder.palette.base.bgcolor
         await pilot.press("t")
-        await pilot.pause(0.1)
         assert app.theme == "mdtui-light"
+        await wait_until(
+            lambda: app.ladder.palette.base.bgcolor != before, 5.0, "a repaint", pilot=pilot
+        )
         assert app.ladder.palette.base.bgcolor != before
         await pilot.press("t", "t")
         assert app.theme == "mdtui-dark"
@@ -210,7 +222,9 @@ async def test_help_lists_every_binding_with_its_id(base_settings):
     app = app_for(base_settings)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("question_mark")
-        await pilot.pause(0.05)
+        await wait_until(
+            lambda: type(app.screen).__name__ == "HelpScreen", 5.0, "the help", pilot=pilot
+        )
         ids = {row[3] for row in app.help_rows()}
         assert {
             "quit",
@@ -260,7 +274,12 @@ async def test_sort_by_change(base_settings):
                 ticker("upbit", "KRW-XRP", "100", "-3"),
             ],
         )
-        await pilot.pause(0.05)
+        await wait_until(
+            lambda: all("100" in app.board.render_line(y).text for y in (1, 2, 3)),
+            5.0,
+            "the tickers",
+            pilot=pilot,
+        )
         await pilot.press("s")
         assert app.board.sort == "change"
         assert app.board.order[:3] == ["upbit:KRW-ETH", "upbit:KRW-BTC", "upbit:KRW-XRP"]
@@ -272,9 +291,14 @@ async def test_removing_every_market_leaves_empty_panes(base_settings):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press(*["d"] * len(app.watchlist))
         assert app.watchlist == [] and app.selected is None
-        await pilot.pause(0.05)
-        assert app.ladder.border_title == "Order book"
+        await wait_until(
+            lambda: all(not t.strip() for t in lines(app.ladder)),
+            5.0,
+            "an empty ladder",
+            pilot=pilot,
+        )
         assert all(not t.strip() for t in lines(app.ladder))
+        assert app.ladder.border_title == "Order book"
         await pilot.press("j", "right_square_bracket", "d")
 
 
@@ -290,9 +314,9 @@ async def test_palette_finds_markets(base_settings):
                 return ""
             return str(found.first().get_option_at_index(0).prompt)
 
-        await wait_until(pilot, lambda: "DOGE/KRW" in first_hit(), 8.0, "a palette hit")
+        await wait_until(lambda: "DOGE/KRW" in first_hit(), 8.0, "a palette hit", pilot=pilot)
         await pilot.press("enter")
-        await wait_until(pilot, lambda: app.selected == "upbit:KRW-DOGE", 8.0, "selection")
+        await wait_until(lambda: app.selected == "upbit:KRW-DOGE", 8.0, "selection", pilot=pilot)
 
 
 async def test_trades_from_an_earlier_selection_are_muted(base_settings):
@@ -301,7 +325,12 @@ async def test_trades_from_an_earlier_selection_are_muted(base_settings):
         feed(app, [trade("upbit", "KRW-BTC", "145200000", "0.001", "buy", 1)])
         await pilot.press("j", "k")  # away and back: BTC trades were not streamed meanwhile
         feed(app, [trade("upbit", "KRW-BTC", "145300000", "0.001", "buy", 9)])
-        await pilot.pause(0.1)
+        await wait_until(
+            lambda: "145,300,000" in lines(app.tape)[1] and "145,200,000" in lines(app.tape)[2],
+            5.0,
+            "both trades",
+            pilot=pilot,
+        )
         stale = app.tape.palette.stale.color
 
         def price_colour(y: int, price: str):
@@ -317,7 +346,7 @@ async def test_watchlist_edits_are_saved_for_live_sessions(base_settings, tmp_pa
     async with app.run_test(size=SIZE) as pilot:
         removed = app.selected
         await pilot.press("d")
-        await pilot.pause(0.1)
+        assert removed not in app.watchlist
     again = make_app(base_settings, start_feeds=False, clock=lambda: NOW, save_watchlist=True)
     assert removed not in again.watchlist
     assert len(again.watchlist) == len(base_settings.watchlist) - 1

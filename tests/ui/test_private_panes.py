@@ -9,10 +9,9 @@ from mdtui.feed.private_feeds import KEY_HELP
 from mdtui.model.events import FeedState
 from mdtui.ui import app as app_module
 from mdtui.ui.app import make_app
-
-from .conftest import SIZE, wait_until
-from .events import T0, book, fill, order
-from .test_panes import NOW, feed, lines
+from tests.support.events import NOW, T0, book, feed, fill, order
+from tests.support.screen import SIZE, caught_up, lines, status_text
+from tests.support.waiting import wait_until
 
 
 def app_for(settings, **kw):
@@ -23,11 +22,11 @@ async def test_own_orders_mark_the_ladder_and_repaint_only_their_row(base_settin
     app = app_for(base_settings)
     async with app.run_test(size=SIZE) as pilot:
         feed(app, [book("upbit", "KRW-BTC", "145200000", "1000")])
-        await pilot.pause(0.1)
+        await wait_until(lambda: app.ladder.shown, 5.0, "the book", pilot=pilot)
         assert "MINE" not in lines(app.ladder)[0], "no column without own orders"
         account = app.shared.account
         account.apply([order("upbit", "KRW-BTC", "o1", "buy", "145199000", "0.02")])
-        await pilot.pause(0.1)
+        await wait_until(lambda: "MINE" in lines(app.ladder)[0], 5.0, "the column", pilot=pilot)
         text = lines(app.ladder)
         assert "MINE" in text[0]
         row = next(t for t in text if t.lstrip("▶").startswith("145,199,000"))
@@ -47,20 +46,22 @@ async def test_own_orders_mark_the_ladder_and_repaint_only_their_row(base_settin
 
         app.ladder.refresh = spy  # type: ignore[method-assign]
         account.apply([order("upbit", "KRW-BTC", "o2", "sell", "145203000", "0.01")])
-        await pilot.pause(0.1)
+        await wait_until(lambda: painted, 5.0, "a repaint", pilot=pilot)
+        await caught_up(pilot, app)
         assert painted and None not in painted
         assert {r.y for r in painted if r is not None} == {spread - 3}
         painted.clear()
         account.apply(
             [order("upbit", "KRW-BTC", "o1", "buy", "145199000", "0.02", "0.015", "partial")]
         )
-        await pilot.pause(0.1)
+        await wait_until(lambda: painted, 5.0, "a repaint", pilot=pilot)
+        await caught_up(pilot, app)
         assert {r.y for r in painted if r is not None} == {spread + 2} and None not in painted
         assert "B 0.00500" in lines(app.ladder)[spread + 2]
         # an order on another market changes nothing here
         painted.clear()
         account.apply([order("upbit", "KRW-ETH", "o3", "buy", "5000000", "1")])
-        await pilot.pause(0.1)
+        await caught_up(pilot, app)
         assert painted == []
 
 
@@ -77,7 +78,12 @@ async def test_orders_open_first_then_closed_with_ages(base_settings):
                       ts=now - 12_000),
             ]
         )  # fmt: skip
-        await pilot.pause(0.1)
+        await wait_until(
+            lambda: "Orders 2 open" in (app.private.orders.border_title or ""),
+            5.0,
+            "the orders",
+            pilot=pilot,
+        )
         text = lines(app.private.orders)
         assert text[0].split()[:4] == ["EXCH", "MARKET", "SIDE", "TYPE"]
         rows = [t.split() for t in text[1:4]]
@@ -89,7 +95,9 @@ async def test_orders_open_first_then_closed_with_ages(base_settings):
 
 
 async def test_fill_toasts_name_the_fill_are_capped_and_ring_when_asked(base_settings, monkeypatch):
-    monkeypatch.setattr(app_module, "FILL_TOAST_WINDOW", 1.0)
+    # toasts in one window count together: one long enough for a loaded machine to stay
+    # within it between the first fill and the batch
+    monkeypatch.setattr(app_module, "FILL_TOAST_WINDOW", 2.0)
     settings = base_settings.model_copy(update={"bell_on_fill": True, "names": "english"})
     app = app_for(settings)
     bells: list[int] = []
@@ -98,27 +106,32 @@ async def test_fill_toasts_name_the_fill_are_capped_and_ring_when_asked(base_set
         sink = app.feeds.private_sink
         first = fill("upbit", "KRW-BTC", "o1", "t1", "buy", "145200000", "0.01")
         sink([FeedState("upbit", "private", "live"), first])
-        await pilot.pause(0.05)
+        await wait_until(lambda: app._notifications, 5.0, "the toast", pilot=pilot)
         messages = [n.message for n in app._notifications]
         assert messages == ["Upbit BTC/KRW BUY 0.01000 @ 145,200,000"]
         assert bells == [1]
         sink([first])  # the same fill again (a reconnect's catch-up) is not news
-        await pilot.pause(0.05)
+        await caught_up(pilot, app)
         assert len(list(app._notifications)) == 1 and bells == [1]
         sink([FeedState("korbit", "private", "live")])
         sink([fill("korbit", "xrp_krw", f"o{i}", f"t{i}", "sell", "3100", "10", T0 + i)
               for i in range(2, 8)])  # fmt: skip
-        await pilot.pause(0.05)
+        await caught_up(pilot, app)
         assert len(list(app._notifications)) == 4, "at most four toasts at once"
         await wait_until(
-            pilot,
             lambda: any("3 more fills on Korbit" in n.message for n in app._notifications),
-            2.0,
+            10.0,
             "the summary toast",
+            pilot=pilot,
         )
         assert "Fills +7" in (app.private.orders.border_title or "")
         await pilot.press("f")
-        await pilot.pause(0.05)
+        await wait_until(
+            lambda: len([t for t in lines(app.private.fills)[1:] if t.strip()]) == 7,
+            5.0,
+            "7 fills",
+            pilot=pilot,
+        )
         assert len([t for t in lines(app.private.fills)[1:] if t.strip()]) == 7
         assert "Fills +" not in (app.private.fills.border_title or "")
 
@@ -136,15 +149,26 @@ async def test_status_line_puts_an_actionable_reason_first(base_settings):
             ],
             int(NOW * 1000),
         )
-        await pilot.pause(0.4)
-        status = app.status.render().plain
+        await wait_until(lambda: hint in status_text(app), 5.0, "the reason", pilot=pilot)
+        status = status_text(app)
         assert status.startswith(f" ◍ Korbit private reconnecting (attempt 1: {hint})"), status
         assert "● Upbit pub" in status and "Upbit priv no keys" in status
+        await wait_until(
+            lambda: any(hint in t for t in lines(app.private.orders)), 5.0, "the hint", pilot=pilot
+        )
         assert any(hint in t for t in lines(app.private.orders))
         assert any("upbit.access_key" in t for t in lines(app.private.orders))
         app.shared.model.apply([FeedState("korbit", "private", "live")], int(NOW * 1000))
-        await pilot.pause(0.4)
-        status = app.status.render().plain
+        await wait_until(
+            lambda: "Korbit private live" in status_text(app), 5.0, "live", pilot=pilot
+        )
+        status = status_text(app)
         assert status.startswith(" ● Upbit public live")
         assert "Upbit private off (no API keys)" in status and "Korbit private live" in status
+        await wait_until(
+            lambda: not any(hint in t for t in lines(app.private.orders)),
+            5.0,
+            "the hint gone from Orders",
+            pilot=pilot,
+        )
         assert not any(hint in t for t in lines(app.private.orders))

@@ -17,25 +17,26 @@ import pytest
 
 from mdtui.demo import point_at
 from mdtui.settings import Settings
+from mdtui.sim.frozen import APP_NOW, FrozenMarket
 from mdtui.ui.app import MdtuiApp, make_app
-from mdtui.ui.frozen import APP_NOW, FrozenMarket, demo_activity
-
-from .conftest import SIZE, ready, settle
+from tests.support.screen import SIZE, demo_activity, ready, settle
+from tests.support.waiting import wait_until
 
 STEPS = 40
 """Market steps after the first snapshot: enough for a tape and moved prices."""
 
 
 @pytest.fixture
-def frozen() -> Iterator[FrozenMarket]:
+def frozen_market() -> Iterator[FrozenMarket]:
+    """The frozen simulator in a thread of its own (the snapshot app runs its own loop)."""
     with FrozenMarket(seed=1) as market:
         market.place_demo_orders()
         yield market
 
 
 @pytest.fixture
-def app(frozen: FrozenMarket, base_settings: Settings) -> MdtuiApp:
-    settings = point_at(base_settings, frozen.url, demo_keys=True)
+def app(frozen_market: FrozenMarket, base_settings: Settings) -> MdtuiApp:
+    settings = point_at(base_settings, frozen_market.url, demo_keys=True)
     return make_app(settings, clock=lambda: APP_NOW, mode="demo (seed 1)")
 
 
@@ -54,27 +55,38 @@ def prepare(frozen: FrozenMarket):
     return run_before
 
 
-def test_main_screen(snap_compare, app, frozen):
-    assert snap_compare(app, terminal_size=SIZE, run_before=prepare(frozen))
+def test_main_screen(snap_compare, app, frozen_market):
+    assert snap_compare(app, terminal_size=SIZE, run_before=prepare(frozen_market))
 
 
-def test_search_overlay(snap_compare, app, frozen):
-    before = prepare(frozen)
+def test_search_overlay(snap_compare, app, frozen_market):
+    before = prepare(frozen_market)
 
     async def run_before(pilot) -> None:
         await before(pilot)
         await pilot.press("slash", *"eth")
-        await pilot.pause(0.1)
+        await wait_until(
+            lambda: (
+                type(app.screen).__name__ == "SearchScreen" and "upbit:KRW-ETH" in app.screen.keys
+            ),
+            5.0,
+            "the search results",
+            pilot=pilot,
+        )
+        await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
 
-def test_help_screen(snap_compare, app, frozen):
-    before = prepare(frozen)
+def test_help_screen(snap_compare, app, frozen_market):
+    before = prepare(frozen_market)
 
     async def run_before(pilot) -> None:
         await before(pilot)
         await pilot.press("question_mark")
-        await pilot.pause(0.1)
+        await wait_until(
+            lambda: type(app.screen).__name__ == "HelpScreen", 5.0, "the help", pilot=pilot
+        )
+        await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

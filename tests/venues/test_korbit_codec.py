@@ -9,9 +9,7 @@ import pytest
 
 from mdtui.model.events import Ack, Book, Malformed, Ticker, Trade, VenueError
 from mdtui.venues import korbit
-
-from .decoded import check_sample, exact, only
-from .samples import load
+from tests.support.samples import check_sample, exact, load, only
 
 D = Decimal
 

@@ -24,8 +24,7 @@ from mdtui.venues.korbit_private import (
     private_subscribe_messages,
 )
 from mdtui.venues.private_common import BadBody
-
-from .samples import load
+from tests.support.samples import load
 
 D = Decimal
 

@@ -13,8 +13,7 @@ from mdtui.venues.endpoints import Endpoints
 from mdtui.venues.korbit import Request
 from mdtui.venues.markets import MarketInfo
 from mdtui.venues.subscription import EMPTY, Subscription
-
-from .samples import load
+from tests.support.samples import load
 
 D = Decimal
 

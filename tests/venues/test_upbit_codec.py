@@ -9,9 +9,7 @@ import pytest
 
 from mdtui.model.events import Book, Heartbeat, Malformed, Ticker, Trade, VenueError
 from mdtui.venues import upbit
-
-from .decoded import check_sample, exact, only
-from .samples import load
+from tests.support.samples import check_sample, exact, load, only
 
 D = Decimal
 

@@ -31,8 +31,7 @@ from mdtui.venues.upbit_private import (
     parse_orders,
     private_subscribe_message,
 )
-
-from .samples import load
+from tests.support.samples import load
 
 D = Decimal
 UUID = "ac2dc2a3-fce9-40a2-a4f6-5987c25c438f"

@@ -11,8 +11,7 @@ import pytest
 from mdtui.venues import upbit
 from mdtui.venues.endpoints import Endpoints
 from mdtui.venues.markets import MarketInfo
-
-from .samples import load
+from tests.support.samples import load
 
 D = Decimal
 

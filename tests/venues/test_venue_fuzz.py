@@ -28,8 +28,7 @@ from mdtui.model.events import (  # noqa: E402
 )
 from mdtui.venues import korbit, korbit_private, upbit, upbit_private  # noqa: E402
 from mdtui.venues.private_common import EXACT  # noqa: E402
-
-from .fuzzing import FUZZ, json_values, mutated_samples  # noqa: E402
+from tests.support.fuzzing import FUZZ, json_values, mutated_samples  # noqa: E402
 
 MARKET_KEYS = [
     "type", "ty", "code", "cd", "status", "error", "name", "message", "symbol", "data",

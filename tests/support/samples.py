@@ -1,9 +1,20 @@
-"""Checks on decoded events shared by the codec tests."""
+"""Verbatim sample frames and REST bodies as the exchanges document them (see
+``docs/protocols.md`` under each exchange's websocket and REST sections), kept in
+``tests/venues/fixtures/``, and checks on what the codecs decode from them."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
+from pathlib import Path
+
+FIXTURES = Path(__file__).resolve().parents[1] / "venues" / "fixtures"
+
+
+def load(name: str) -> bytes:
+    """The sample ``fixtures/<name>.json`` exactly as documented (the file's final newline
+    is not part of the frame)."""
+    return (FIXTURES / f"{name}.json").read_bytes().rstrip(b"\n")
 
 
 def exact(value: Decimal, text: str) -> bool:

@@ -1,14 +1,16 @@
-"""Signing for the private-side tests, written here from the protocol notes (never the
-client's code): Upbit JWTs with PyJWT, Korbit signed queries with hmac and cryptography."""
+"""A plain client of the simulator for its own tests (``websockets`` and ``httpx``, never
+the app's code): receiving frames, and the private side's signing, written from the
+protocol notes: Upbit JWTs with PyJWT, Korbit signed queries with hmac and cryptography."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote, unquote, urlencode
@@ -18,8 +20,34 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from websockets.asyncio.client import ClientConnection
 
-from mdtui.sim import demo_keys
-from tests.sim.sim_helpers import recv
+from mdtui.sim import Rate, Simulator, demo_keys
+
+FIXED_MS = 1_750_000_000_000
+"""The frozen simulators' fixed clock."""
+FAST = Rate(step_seconds=0.02, min_book_interval=0.04)
+"""A market stepping every 20 ms (the ``sim`` fixture)."""
+StartSim = Callable[..., Awaitable[Simulator]]
+"""The ``start_sim`` fixture: ``await start_sim(**simulator_options)``."""
+
+# -- receiving -------------------------------------------------------------------------------
+
+
+async def recv(ws: ClientConnection, timeout: float = 2.0) -> str | bytes:
+    return await asyncio.wait_for(ws.recv(), timeout)
+
+
+async def recv_json(ws: ClientConnection, timeout: float = 2.0) -> Any:
+    return json.loads(await recv(ws, timeout))
+
+
+async def silent(ws: ClientConnection, seconds: float) -> bool:
+    """True if nothing arrives for ``seconds`` (an observation window, not a wait)."""
+    try:
+        await asyncio.wait_for(ws.recv(), seconds)
+    except TimeoutError:
+        return True
+    return False
+
 
 # -- Upbit -----------------------------------------------------------------------------------
 

@@ -2,8 +2,8 @@
 screenshot script.
 
 The simulator runs with ``realtime=False`` and a fixed clock on its own event loop, so an
-app started with :func:`mdtui.ui.app.make_app` in the main thread (``App.run``) connects
-to it over loopback like any exchange. :meth:`FrozenMarket.advance` steps every market
+app started in the main thread (``App.run``) connects to it over loopback like any
+exchange. :meth:`FrozenMarket.advance` steps every market
 by hand: the same seed and steps always give the same screen.
 
 The demo accounts are there too (no demo trader: :meth:`FrozenMarket.place_demo_orders`
@@ -15,15 +15,11 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import Future
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from mdtui.sim.server import Simulator, Venue, wall_clock_ms
-
-if TYPE_CHECKING:
-    from mdtui.ui.app import MdtuiApp
 
 FROZEN_MS = 1_767_225_600_000
 """2026-01-01 00:00:00 UTC: the simulator's fixed clock at the start."""
@@ -145,58 +141,8 @@ class FrozenMarket:
     def open_connections(self) -> int:
         return int(self.call(lambda sim: sim.open_connections()))
 
-
-async def wait_ready(app: MdtuiApp, timeout: float = 8.0) -> None:
-    """Wait until every watchlist ticker, the selected book and both market lists are in."""
-    markets = app.shared.model.markets
-
-    def private_live() -> bool:
-        feeds = app.shared.model.feeds
-        return all(
-            (h := feeds.get((v, "private"))) is not None and h.state == "live"
-            for v in app.feeds.private
-        )
-
-    def done() -> bool:
-        tickers = all(k in markets and markets[k].ticker for k in app.watchlist)
-        lists = app.shared.catalog.loaded >= {"upbit", "korbit"}
-        return tickers and lists and app.ladder.book is not None and private_live()
-
-    deadline = time.monotonic() + timeout
-    while not done():
-        if time.monotonic() > deadline:
-            missing = [k for k in app.watchlist if not (k in markets and markets[k].ticker)]
-            feeds = {k: (v.state, v.reason) for k, v in app.shared.model.feeds.items()}
-            raise TimeoutError(
-                f"not ready: no ticker for {missing}; lists {app.shared.catalog.loaded}; "
-                f"book {app.ladder.book is not None}; private {private_live()}; feeds {feeds}"
-            )
-        await asyncio.sleep(0.02)
-
-
-async def demo_activity(app: MdtuiApp, market: FrozenMarket, timeout: float = 5.0) -> None:
-    """While the app watches: fill part of the Korbit demo order and rest
-    :data:`LADDER_ORDERS`; wait until the account has them. (Callers clear the fill's
-    toast before a screenshot: when it expires is not deterministic.)"""
-    account = app.shared.account
-    seq = account.fills_seq
-    market.fill_demo_order("korbit", market.demo_orders[0], "0.3")
-    market.place_demo_orders(LADDER_ORDERS)
-    deadline = time.monotonic() + timeout
-    while account.fills_seq == seq or len(account.resting_levels("upbit", "KRW-BTC")) < 2:
-        if time.monotonic() > deadline:
-            raise TimeoutError("the demo fill and orders never reached the app")
-        await asyncio.sleep(0.02)
-
-
-async def wait_quiet(app: MdtuiApp, quiet: float = 0.5, timeout: float = 10.0) -> None:
-    """Wait until no event reached the model for ``quiet`` seconds (any price flash has
-    ended by then), so a screenshot is deterministic."""
-    start = since = time.monotonic()
-    seq = app.shared.model.seq
-    while time.monotonic() - since < quiet:
-        if time.monotonic() - start > timeout:
-            raise TimeoutError("the feed never went quiet")
-        await asyncio.sleep(0.05)
-        if app.shared.model.seq != seq:
-            seq, since = app.shared.model.seq, time.monotonic()
+    def demo_activity(self) -> None:
+        """What happens while the app watches, in the snapshots and screenshots: part of
+        the Korbit demo order fills, and :data:`LADDER_ORDERS` rest."""
+        self.fill_demo_order("korbit", self.demo_orders[0], "0.3")
+        self.place_demo_orders(LADDER_ORDERS)

@@ -1,12 +1,16 @@
-"""Hand-made market events for pane tests (no network)."""
+"""Hand-made market and private events for the pane tests (no network)."""
 
 from __future__ import annotations
 
 from decimal import Decimal as D
+from typing import Any
 
-from mdtui.model.events import Book, Fill, Order, Ticker, Trade
+from mdtui.model.events import AnyEvent, Book, FeedState, Fill, Order, Ticker, Trade
 
 T0 = 1_767_225_600_000
+"""The events' time (ms): 2026-01-01 00:00:00 UTC."""
+NOW = T0 / 1000 + 1
+"""The pane tests' fixed app clock (Unix seconds): a second after :data:`T0`."""
 
 
 def ticker(venue: str, market: str, last: str, change: str = "0", ts: int = T0) -> Ticker:
@@ -66,3 +70,9 @@ def fill(
 ) -> Fill:  # fmt: skip
     p, s = D(price), D(size)
     return Fill(venue, market, order_id, trade_id, side, p, s, p * s, D("0.5"), "KRW", True, ts)  # type: ignore[arg-type]
+
+
+def feed(app: Any, events: list[AnyEvent], now_ms: int = T0 + 500) -> None:
+    """Apply ``events`` to the app's market model as if Upbit's public feed, live, had
+    delivered them (the app then shows them at its next flush)."""
+    app.shared.model.apply([FeedState("upbit", "public", "live"), *events], now_ms)
