@@ -59,6 +59,7 @@ async def test_keys_switch_market_without_reconnecting(settings):
         await ready(pilot, app)
         assert app.board.order == app.watchlist and len(app.watchlist) >= 10
         assert {k.split(":")[0] for k in app.watchlist} == {"upbit", "korbit"}
+        await wait_until(lambda: on_ladder(app), 5.0, "the BTC book drawn", pilot=pilot)
         assert_shows(app, "upbit:KRW-BTC")
         connects = {v: w.stats.connects for v, w in app.workers_by_venue.items()}
 
@@ -106,7 +107,7 @@ async def test_search_adds_and_selects_any_market(settings):
         await pilot.press("enter")
         key = app.selected
         assert key in ("upbit:KRW-AVAX", "korbit:avax_krw") and key in app.watchlist
-        await wait_until(lambda: app.ladder.book is not None, 8.0, "the AVAX book", pilot=pilot)
+        await wait_until(lambda: on_ladder(app), 8.0, "the AVAX book drawn", pilot=pilot)
         assert_shows(app, key)
         await wait_until(
             lambda: app.shared.model.markets[key].ticker, 8.0, "AVAX ticker", pilot=pilot
@@ -126,7 +127,8 @@ async def test_remove_market(settings):
         assert "upbit:KRW-ETH" not in app.watchlist
         assert "upbit:KRW-ETH" not in app.board.order
         assert app.selected == "upbit:KRW-XRP"
-        await wait_until(lambda: app.ladder.book is not None, 8.0, "the XRP book", pilot=pilot)
+        # the book arrives, then the next flush draws it: wait for the drawing
+        await wait_until(lambda: on_ladder(app), 8.0, "the XRP book drawn", pilot=pilot)
         assert_shows(app, "upbit:KRW-XRP")
         assert "KRW-ETH" not in app.workers_by_venue["upbit"].wanted.tickers
 

@@ -80,6 +80,8 @@ async def test_order_fill_and_balances_show_live(venue, demo_settings, quiet_sim
         assert "XRP/KRW" in row and "open" in row and "0.0%" in row
         await wait_until(lambda: ladder_mark(app, shown), 8.0, "the ladder mark", pilot=pilot)
         assert "B 10" in ladder_mark(app, shown)
+        # the header shows the feed's health until the next health check (every 0.25 s)
+        await wait_until(lambda: "MINE" in lines(app.ladder)[0], 5.0, "MINE column", pilot=pilot)
         assert "MINE" in lines(app.ladder)[0]
         assert app.shared.account.order(venue, order_id).state == "open"
 
