@@ -181,7 +181,7 @@ async def test_demo_trader_places_fills_and_cancels_and_rest_agrees() -> None:
             readers = [asyncio.create_task(_drain(ws, into, 60)) for ws, into in
                        ((up, upbit), (kb, korbit))]  # fmt: skip
             try:
-                await wait_until(busy, 8.0, lambda: "trader too quiet: {} {}".format(*seen()))
+                await wait_until(busy, 30.0, lambda: "trader too quiet: {} {}".format(*seen()))
             finally:
                 for reader in readers:
                     reader.cancel()  # recv() is cancellation-safe: no frame is lost
