@@ -125,11 +125,13 @@ def test_lifecycle_beats_arrival_order(first, then, expected) -> None:
     assert state_of(acc2) == (expected[0], D(expected[1]))
 
 
-def test_equal_fill_and_state_takes_the_later_report() -> None:
+def test_equal_fill_and_state_takes_the_later_arrival() -> None:
     a = order("partial", "0.5", updated=1000, fee=D(1))
     b = order("partial", "0.5", updated=2000, fee=D(2))
-    assert supersedes(a, b) and not supersedes(b, a)
-    assert merge_orders(b, a).fee == D(2)
+    # Arrival decides, not the timestamps (a seed's clock and the stream's differ).
+    assert supersedes(a, b) and supersedes(b, a)
+    assert merge_orders(b, a).fee == D(1)
+    assert merge_orders(a, b).fee == D(2)
 
 
 def test_repeated_final_state_refreshes_figures_only() -> None:
@@ -263,7 +265,6 @@ def test_complete_seed_merges_and_closes_missing_orders() -> None:
             order("partial", "0.7", oid="kept", updated=1000),
             order("open", oid="other-market", market="KRW-ETH", updated=1000),
             order("open", oid="other-venue", venue="korbit", market="KRW-BTC", updated=1000),
-            order("open", oid="placed-after-seed", updated=6000),
             order("filled", "1", oid="old-final", updated=900),
         ]
     )
@@ -282,7 +283,6 @@ def test_complete_seed_merges_and_closes_missing_orders() -> None:
     assert state_of(acc, "gone")[0] == "closed"
     assert state_of(acc, "other-market")[0] == "open"
     assert state_of(acc, "other-venue", "korbit")[0] == "open"
-    assert state_of(acc, "placed-after-seed")[0] == "open"
     assert state_of(acc, "old-final")[0] == "filled"
     assert ("buy", D(100)) in acc.resting_levels("upbit", "KRW-BTC")
     assert {o.order_id for o in acc.open_orders()} == {
@@ -290,7 +290,6 @@ def test_complete_seed_merges_and_closes_missing_orders() -> None:
         "new",
         "other-market",
         "other-venue",
-        "placed-after-seed",
     }
 
     # A late final state settles the closed order; a stale active report does not reopen it.
@@ -300,13 +299,41 @@ def test_complete_seed_merges_and_closes_missing_orders() -> None:
     assert state_of(acc, "gone")[0] == "cancelled"
 
 
-def test_closed_reopens_on_a_newer_report() -> None:
+def test_closed_is_replaced_only_by_a_final_state() -> None:
+    """A frame applied after the snapshot was buffered on the socket before the REST reply:
+    it is older than the snapshot and must not put the order back on the book."""
     acc = Account()
     acc.apply([order("open", updated=1000)])
     acc.apply([OrdersSnapshot(venue="upbit", orders=(), ts=2000, markets=None)])
     assert state_of(acc)[0] == "closed"
     acc.apply([order("partial", "0.1", updated=3000)])
-    assert state_of(acc) == ("partial", D("0.1"))
+    assert state_of(acc)[0] == "closed"
+    assert ("buy", D(100)) not in acc.resting_levels("upbit", "KRW-BTC")
+    acc.apply([order("filled", "1", updated=2500)])
+    assert state_of(acc) == ("filled", D(1))
+
+
+@pytest.mark.parametrize("seed_clock_ahead_ms", [2000, -2000, 0])
+def test_a_seed_closes_what_left_the_book_whatever_the_clocks(seed_clock_ahead_ms) -> None:
+    """Issue: the seed's local time was compared with the stream's server time; with the
+    local clock 2 s behind, an order that left the book stayed open on the ladder."""
+    acc = Account()
+    acc.apply([order("open", updated=10_000)])  # server time of the last stream frame
+    seed_ts = 10_500 + seed_clock_ahead_ms  # local time of the REST request, 0.5 s later
+    acc.apply([OrdersSnapshot(venue="upbit", orders=(), ts=seed_ts, markets=None)])
+    assert state_of(acc)[0] == "closed"
+    assert acc.resting_levels("upbit", "KRW-BTC") == {}
+
+
+@pytest.mark.parametrize("seed_clock_ahead_ms", [1500, -1500, 0])
+def test_a_balance_change_after_the_seed_applies_whatever_the_clocks(seed_clock_ahead_ms) -> None:
+    """Issue: with the local clock 1.5 s ahead, a balance change that arrived 0.5 s after
+    the seed was dropped as older than it."""
+    acc = Account()
+    seed_ts = 10_000 + seed_clock_ahead_ms
+    acc.apply([Balances(venue="upbit", rows=(bal("BTC", "1", ts=seed_ts),), ts=seed_ts, complete=True)])
+    acc.apply([Balances(venue="upbit", rows=(bal("BTC", "3", ts=10_500),), ts=10_500, complete=False)])
+    assert acc.balances[("upbit", "BTC")].total == D(3)
 
 
 def test_incomplete_snapshot_never_closes() -> None:
@@ -401,9 +428,9 @@ def test_balances_complete_replaces_partial_upserts() -> None:
         ]
     )
     assert acc.balances_seq == 2
-    # A delta without avg keeps the known average; an older delta is ignored.
-    acc.apply([Balances(venue="upbit", rows=(bal("BTC", "2", ts=5),), ts=5, complete=False)])
-    acc.apply([Balances(venue="upbit", rows=(bal("BTC", "9", ts=4),), ts=4, complete=False)])
+    # A delta without avg keeps the known average; deltas apply in arrival order.
+    acc.apply([Balances(venue="upbit", rows=(bal("BTC", "9", ts=5),), ts=5, complete=False)])
+    acc.apply([Balances(venue="upbit", rows=(bal("BTC", "2", ts=4),), ts=4, complete=False)])
     btc = acc.balances[("upbit", "BTC")]
     assert (btc.total, btc.avg_buy_price) == (D(2), D(50))
     seq = acc.balances_seq

@@ -5,34 +5,35 @@ Pure Python, fed with the private events (:class:`Order`, :class:`Fill`,
 coalesced. Change counters (``orders_seq``, ``fills_seq``, ``balances_seq`` and ``seq``)
 tell a pane when it has something new to draw, as ``MarketState`` does for market data.
 
-**Orders apply by lifecycle, not by arrival** (:func:`supersedes`): the exchanges send no
-sequence numbers, so an update replaces the stored state only if it is further along:
+**Orders apply by lifecycle and arrival, never by comparing clocks** (:func:`supersedes`):
+the exchanges send no sequence numbers, and a REST seed's times (the local clock) cannot be
+compared with a stream frame's (the server's), so an update replaces the stored state if it
+is further along, and otherwise if it arrived later:
 
 1. ``filled``, ``cancelled`` and ``rejected`` are final: the state never changes again (a
    repeat of the same final state may still refresh fees and figures).
 2. Otherwise a final state wins, then a larger ``filled`` wins, then at equal ``filled``
-   the later state (pending < open < partial), then the later ``updated_ms``.
+   the later state (pending < open < partial), then the later arrival.
 3. A field an update does not carry (None: e.g. an Upbit ``trade`` frame has no order
    price) is kept from what was known; cumulative figures (average price, filled value,
    fee, remaining) only from a report with the same ``filled``.
 
-**Reconnect reconciliation**: on every (re)connect the feed applies a REST
-:class:`OrdersSnapshot` before the stream's frames. Its rows merge by the rules above, so a
-seed never rolls back a fill the stream already reported. If the snapshot is
-``complete`` (every open order of ``markets``), an active order of those markets that it
-does not list has left the book while we were away, and is marked ``closed``: final as far
-as the book goes (it leaves the ladder and the open list), yet not a guess at filled or
-cancelled. A later final state from the stream, or from a closed-orders fetch, replaces
-``closed``; a report newer than the seed (``updated_ms > ts``) reopens it, and an order
-reported after the seed's ``ts`` is never closed by it (it may have been placed after the
-seed was taken). The fills missed while disconnected come from the exchange's fill history
-(Korbit ``/v2/myTrades``) or the order's own figures (``filled``, ``avg_price``).
+**Reconnect reconciliation**: on every (re)connect the feed subscribes, then applies a REST
+:class:`OrdersSnapshot` before any frame of the new socket, so every frame applied after
+the snapshot is at least as new as it (the protocol orders them, not the clocks). Its rows
+merge by the rules above, so a seed never rolls back a fill the stream already reported.
+If the snapshot is ``complete`` (every active order of ``markets``), an active order of
+those markets that it does not list has left the book while we were away, and is marked
+``closed``: final as far as the book goes (it leaves the ladder and the open list), yet not
+a guess at filled or cancelled. Only a final state replaces ``closed`` (the feed's
+catch-up looks every such order up by id); a stream frame showing it active is older than
+the snapshot and cannot reopen it.
 
 **Fills** are keyed by ``(venue, order_id, trade_id)`` (both sides of a self-trade share a
 trade id) and never replaced or dropped; :meth:`Account.apply` returns the new ones, for
 notifications. **Balances** are keyed by ``(venue, currency)``: a complete snapshot
-replaces the venue's set, a partial one upserts the currencies it lists (a row older than
-the stored one is ignored; a missing ``avg_buy_price`` keeps the known one).
+replaces the venue's set, a partial one upserts the currencies it lists (a
+missing ``avg_buy_price`` keeps the known one), in arrival order.
 """
 
 from __future__ import annotations
@@ -86,22 +87,18 @@ BalanceKey = tuple[str, str]
 
 
 def supersedes(old: Order, new: Order) -> bool:
-    """Whether update ``new`` replaces the stored state ``old`` of the same order."""
+    """Whether update ``new`` (arrived after ``old``) replaces the stored state ``old`` of
+    the same order. Times are never compared: see the module docstring."""
     o, n = old.state, new.state
     if o in FINAL_STATES:
-        return n == o and (new.filled, new.updated_ms) >= (old.filled, old.updated_ms)
+        return n == o and new.filled >= old.filled
     if o == "closed":
-        if n in FINAL_STATES:
-            return True
-        return new.updated_ms > old.updated_ms and new.filled >= old.filled
+        return n in FINAL_STATES
     if n in FINAL_STATES or n == "closed":
         return True
     if new.filled != old.filled:
         return new.filled > old.filled
-    r_new, r_old = STATE_RANK.get(n, 1), STATE_RANK.get(o, 1)
-    if r_new != r_old:
-        return r_new > r_old
-    return new.updated_ms >= old.updated_ms
+    return STATE_RANK.get(n, 1) >= STATE_RANK.get(o, 1)
 
 
 def merge_orders(old: Order, new: Order) -> Order:
@@ -251,7 +248,6 @@ class Account:
                     or o.state not in ACTIVE_STATES
                     or o.order_id in listed
                     or (covered is not None and o.market not in covered)
-                    or (snap.ts and o.updated_ms > snap.ts)
                 ):
                     continue
                 self.orders[key] = msgspec.structs.replace(
@@ -275,7 +271,8 @@ class Account:
         return True
 
     def apply_balances(self, snap: Balances) -> bool:
-        """Replace (complete) or upsert (partial) a venue's balances."""
+        """Replace (complete) or upsert (partial) a venue's balances, in arrival order (a
+        stream row applied after a seed is newer than it, whatever the two clocks say)."""
         balances = self.balances
         changed = False
         if snap.complete:
@@ -286,8 +283,6 @@ class Account:
             key = (row.venue, row.currency)
             old = balances.get(key)
             if old is not None and not snap.complete:
-                if row.ts and old.ts and row.ts < old.ts:
-                    continue
                 if row.avg_buy_price is None and old.avg_buy_price is not None:
                     row = msgspec.structs.replace(row, avg_buy_price=old.avg_buy_price)
                 if row == old:
