@@ -435,7 +435,7 @@ def test_balances_complete_replaces_partial_upserts() -> None:
     assert (btc.total, btc.avg_buy_price) == (D(2), D(50))
     seq = acc.balances_seq
     acc.apply(
-        [Balances(venue="upbit", rows=(bal("BTC", "2", ts=5, avg="50"),), ts=5, complete=False)]
+        [Balances(venue="upbit", rows=(bal("BTC", "2", ts=4, avg="50"),), ts=4, complete=False)]
     )
     assert acc.balances_seq == seq  # nothing changed
     # A new complete seed drops currencies it no longer lists, on its venue only.
