@@ -106,7 +106,9 @@ class FeedWorker:
     message_limiters: Sequence[RateLimiter] = ()
     backoff: Backoff = field(default_factory=Backoff)
     stable_after: float = 10.0
-    """A connection that lived this long resets the attempt counter."""
+    """A connection that stayed live (subscribed, seeded, socket up) this long resets the
+    attempt counter. Time spent connecting or seeding does not count: a host that accepts
+    TCP and never answers times out again and again, and must back off to the cap."""
     stats: FeedStats = field(default_factory=FeedStats)
 
     def __post_init__(self) -> None:
@@ -114,6 +116,7 @@ class FeedWorker:
         self._changed = asyncio.Event()
         self._stopping = False
         self._state: FeedStateName | None = None
+        self._live_since: float | None = None
         self.message_limiters = list(self.message_limiters)
 
     # -- control, from the owner ------------------------------------------------------
@@ -154,7 +157,7 @@ class FeedWorker:
                     self._set_state("connecting")
                 if self.connect_limiter is not None:
                     await self.connect_limiter.acquire()
-                started = time.monotonic()
+                self._live_since = None
                 problem = None
                 try:
                     reason = await self._session(client, reconnect=self.stats.connects > 0)
@@ -166,7 +169,10 @@ class FeedWorker:
                     log.debug("%s %s feed failure", p.venue, p.channel, exc_info=True)
                 if self._stopping:
                     break
-                if time.monotonic() - started >= self.stable_after:
+                if (
+                    self._live_since is not None
+                    and time.monotonic() - self._live_since >= self.stable_after
+                ):
                     attempt = 0
                     clock_retry = True
                 attempt += 1
@@ -218,6 +224,7 @@ class FeedWorker:
             if seeded:
                 self.sink(seeded)
             self._set_state("live")
+            self._live_since = time.monotonic()
             sender = asyncio.create_task(self._send_loop(ws, sent))
             try:
                 return await self._receive_loop(ws, sender)
@@ -299,6 +306,8 @@ def describe_failure(exc: BaseException) -> str:
         return "connection lost"
     if isinstance(exc, httpx.ConnectTimeout | TimeoutError):
         return "connect timeout"
+    if isinstance(exc, httpx.TimeoutException):
+        return "no answer (timeout)"
     if isinstance(exc, httpx.ConnectError):
         text = str(exc).lower()
         if "name" in text or "resolution" in text or "nodename" in text:
