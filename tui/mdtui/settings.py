@@ -115,6 +115,9 @@ class KorbitSettings(BaseModel):
     secret_key: SecretStr | None = None
     private_key_file: Path | None = None
     recv_window: int = Field(default=5000, ge=1, le=60000)
+    history_lag_ms: int = Field(default=5000, ge=0, le=60000)
+    """How long Korbit's ``allOrders``/``myTrades`` may lag ("a few seconds", unconfirmed):
+    after a reconnect the catch-up reads them only once this has passed."""
 
     @field_validator("host")
     @classmethod

@@ -1,9 +1,36 @@
 """Private feeds: the user's orders, fills and balances, authenticated, seeded from REST.
 
-Each (re)connect subscribes first and then loads REST state (balances, open orders; after
-a reconnect also the orders closed and the fills made while the socket was down), so the
-account store never misses an event: whatever happened in between arrives twice and the
-store's lifecycle rules make the duplicate harmless. Private events are never coalesced.
+Each (re)connect subscribes first and then loads REST state, so the account store never
+misses an event: whatever happens in between is both in the REST replies and buffered on
+the socket, and the store's lifecycle rules make the duplicate harmless. Every frame the
+socket delivers after the seed is at least as new as the seed (clocks are never compared).
+Private events are never coalesced.
+
+**The seed** (every connect): the balances, then every open order (Upbit: all pages in
+ascending creation order, so orders placed meanwhile land on the last page; Korbit: pair
+by pair, over every launched pair), as one complete snapshot.
+
+**The catch-up** (every reconnect), from the feed's :class:`GapLedger`, on the exchanges'
+real REST semantics (``orders/closed`` and ``allOrders`` filter on *creation* time):
+
+- every order known active before the gap and no longer listed open is looked up **by id**
+  (Upbit ``GET /v1/orders/uuids``, 100 per call; Korbit ``GET /v2/orders``), so it ends
+  ``filled`` or ``cancelled``, never "closed, outcome unknown";
+- orders **created** during the gap: Upbit ``orders/closed`` from the gap's start (in ms,
+  server time) paged back by ``end_time`` so nothing past ``limit`` is dropped; Korbit
+  ``allOrders`` for every pair that can have had activity: pairs of orders known open
+  before the gap, pairs with open orders now, pairs whose base-currency balance changed
+  across the gap, and the watchlist's Korbit pairs;
+- fills: Upbit ``GET /v1/order?uuid=`` for each order whose executed volume exceeds the
+  fills delivered so far (partial fills of still-open orders included); Korbit
+  ``myTrades`` since the gap for the same pairs, after waiting out the history lag
+  (``korbit.history_lag_ms``: "may have a delay of a few seconds").
+
+REST calls are paced under the documented limits and honour 429 (:mod:`private_rest`). A
+malformed row is counted (a :class:`Malformed` event), logged and skipped. A catch-up that
+cannot complete delivers what it has, names the missing part on the status line and is
+retried over the same gap with backoff (:class:`SeedIncomplete`); a partial list never
+marks an order closed.
 
 A rejected key, a missing permission or an IP not on the allowlist becomes one
 :class:`~mdtui.venues.private_common.AuthProblem` whose hint names the exchange and what to
@@ -13,45 +40,52 @@ triggers one resync with ``GET /v2/time`` and an immediate retry.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 import httpx
 from httpx_ws import WebSocketUpgradeError
 
 from mdtui.feed.buffered_session import Frame
+from mdtui.feed.gap_ledger import GapLedger
+from mdtui.feed.private_rest import PrivateRest, RestFailure, wall_ms
 from mdtui.feed.public_feeds import korbit_endpoints, upbit_endpoints
 from mdtui.feed.rate_limiter import RateLimiter
-from mdtui.feed.worker import FeedWorker, Sink, Tap
-from mdtui.model.events import AnyEvent, Fill, Order, OrdersSnapshot
+from mdtui.feed.worker import FeedWorker, SeedIncomplete, Sink, Tap
+from mdtui.model.events import (
+    AnyEvent,
+    Balances,
+    Fill,
+    Malformed,
+    Order,
+    OrdersSnapshot,
+    split_key,
+)
 from mdtui.settings import Settings
 from mdtui.venues import korbit, korbit_private, upbit_private
 from mdtui.venues.auth import AuthError, KorbitKey, UpbitKey, encode_query, signed_query
 from mdtui.venues.endpoints import Endpoints
-from mdtui.venues.private_common import AuthProblem
+from mdtui.venues.private_common import AuthProblem, BadBody
 from mdtui.venues.subscription import Subscription
 
 log = logging.getLogger(__name__)
 
 GAP_MARGIN_MS = 60_000
-"""How far before the disconnect the catch-up queries start (clock skew, in-flight events)."""
-
-
-class RestFailure(Exception):
-    """A REST call of the seed failed; ``problem`` is set for authentication errors."""
-
-    def __init__(self, what: str, status: int, problem: AuthProblem | None) -> None:
-        super().__init__(f"{what}: HTTP {status}")
-        self.what = what
-        self.status = status
-        self.problem = problem
-
-
-def _now_ms() -> int:
-    return int(time.time() * 1000)
+"""How far before the last delivery the created-during-the-gap queries start (frames in
+flight when the socket dropped, and the server clock read to a second)."""
+UPBIT_CLOSED_LIMIT = 1000
+"""Rows per ``orders/closed`` call (Upbit's maximum); a full page is paged back."""
+UPBIT_CLOSED_WINDOW_MS = 7 * 86_400_000
+"""Upbit's widest ``orders/closed`` window; a longer gap is searched from its last 7 days."""
+KORBIT_HISTORY_LIMIT = 1000
+KORBIT_HISTORY_WINDOW_MS = 36 * 3_600_000
+"""Korbit keeps ``allOrders``/``myTrades`` history for 36 hours."""
+UPBIT_PACE = (25, 1.0)
+"""Upbit's default group allows 30 requests/s; we stay under it."""
+KORBIT_PACE = (40, 1.0)
+"""Korbit allows 50 private requests/s ("other private"); we stay under it."""
 
 
 @dataclass
@@ -60,22 +94,76 @@ class _PrivateBase:
 
     endpoints: Endpoints
     channel: str = "private"
-    active_markets: set[str] = field(default_factory=set)
-    """Markets with orders seen active: where to look for what happened during a gap."""
-    last_seen_ms: int = 0
-    """When the socket last delivered something: the start of a gap after a drop."""
+    clock: Callable[[], int] = wall_ms
+    """Local Unix ms (tests skew it)."""
+    ledger: GapLedger = field(default_factory=GapLedger)
+    venue: str = ""
 
-    def _track(self, events: list[AnyEvent]) -> list[AnyEvent]:
-        for ev in events:
-            if type(ev) is Order or type(ev) is Fill:
-                self.active_markets.add(ev.market)
-            elif type(ev) is OrdersSnapshot:
-                self.active_markets.update(o.market for o in ev.orders)
-        self.last_seen_ms = _now_ms()
+    def _rest(self) -> PrivateRest:
+        raise NotImplementedError
+
+    def _decoded(self, events: list[AnyEvent]) -> list[AnyEvent]:
+        self.ledger.note(events)
+        self.ledger.heard(self._rest().server_now())
         return events
 
     async def prepare(self, client: httpx.AsyncClient) -> None:
         return None
+
+    async def seed(self, client: httpx.AsyncClient, reconnect: bool) -> list[AnyEvent]:
+        """The seed, then (after a gap) the catch-up; see the module docstring."""
+        events: list[AnyEvent] = []
+        part = "balances and open orders"
+        try:
+            events += await self._seed(client)
+            if reconnect and self.ledger.heard_ms:
+                part = "catch-up"
+                await self._catch_up(client, events)
+        except RestFailure as exc:
+            if exc.problem is not None or not events:
+                raise
+            self.ledger.note(events)
+            raise SeedIncomplete(events, f"{part} incomplete ({exc})") from exc
+        self.ledger.note(events)
+        self.ledger.heard(self._rest().server_now())
+        return events
+
+    async def _seed(self, client: httpx.AsyncClient) -> list[AnyEvent]:
+        raise NotImplementedError
+
+    async def _catch_up(self, client: httpx.AsyncClient, events: list[AnyEvent]) -> None:
+        raise NotImplementedError
+
+    def _skipped(self, reasons: list[str]) -> list[AnyEvent]:
+        """Malformed REST rows, counted like malformed frames."""
+        for reason in reasons:
+            log.warning("%s private: malformed REST row skipped: %s", self.venue, reason)
+        return [Malformed(self.venue, reason, "") for reason in reasons]
+
+    def _gap_start(self, window_ms: int) -> int:
+        """Server ms from which to search for orders created during the gap."""
+        now = self._rest().server_now()
+        return max(self.ledger.heard_ms - GAP_MARGIN_MS, now - window_ms + GAP_MARGIN_MS)
+
+    def diagnose(self, exc: BaseException) -> AuthProblem | None:
+        exc = _first(exc)
+        if isinstance(exc, RestFailure | SeedIncomplete):
+            cause = exc.__cause__ if isinstance(exc, SeedIncomplete) else exc
+            return cause.problem if isinstance(cause, RestFailure) else None
+        if isinstance(exc, WebSocketUpgradeError):
+            return self._upgrade_problem(exc)
+        return None
+
+    def _upgrade_problem(self, exc: WebSocketUpgradeError) -> AuthProblem | None:
+        raise NotImplementedError
+
+    async def resync_clock(self, client: httpx.AsyncClient) -> None:
+        return None
+
+
+def _upbit_problem(body: bytes) -> AuthProblem | None:
+    error = upbit_private.parse_error(body)
+    return upbit_private.auth_problem(error[0]) if error else None
 
 
 @dataclass
@@ -86,6 +174,20 @@ class UpbitPrivate(_PrivateBase):
     venue: str = "upbit"
     ping_interval: float | None = 30.0
     ping_timeout: float | None = 20.0
+    rest: PrivateRest = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.rest = PrivateRest("Upbit", RateLimiter(*UPBIT_PACE), self._sign, _upbit_problem)
+        self.rest.clock = self.clock
+
+    def _rest(self) -> PrivateRest:
+        return self.rest
+
+    def _sign(self, path: str, params: list[tuple[str, str]]) -> tuple[str, dict[str, str]]:
+        assert self.key is not None
+        query = encode_query(params) if params else None
+        url = self.endpoints.rest + path + (f"?{query}" if query else "")
+        return url, self.key.headers(query)
 
     def url(self) -> str:
         return self.endpoints.private_ws
@@ -98,88 +200,92 @@ class UpbitPrivate(_PrivateBase):
         return [upbit_private.private_subscribe_message()] if sent is None else []
 
     def decode(self, frame: Frame) -> list[AnyEvent]:
-        return self._track(upbit_private.decode_private(frame))
+        return self._decoded(upbit_private.decode_private(frame))
 
-    async def _get(
+    async def _rows(
         self, client: httpx.AsyncClient, path: str, params: list[tuple[str, str]], what: str
-    ) -> bytes:
-        assert self.key is not None
-        query = encode_query(params) if params else None
-        url = self.endpoints.rest + path + (f"?{query}" if query else "")
-        reply = await client.get(url, headers=self.key.headers(query))
-        if reply.status_code != 200:
-            error = upbit_private.parse_error(reply.content)
-            problem = upbit_private.auth_problem(error[0]) if error else None
-            raise RestFailure(f"Upbit {what}", reply.status_code, problem)
-        return reply.content
+    ) -> tuple[list[Order], list[AnyEvent]]:
+        """Orders of one list call, and the malformed rows it skipped."""
+        body = await self.rest.get(client, path, params, what)
+        skipped: list[str] = []
+        now = self.clock()
+        return upbit_private.parse_order_rows(body, ts=now, skipped=skipped), self._skipped(skipped)
 
-    async def seed(self, client: httpx.AsyncClient, reconnect: bool) -> list[AnyEvent]:
-        now = _now_ms()
+    async def _seed(self, client: httpx.AsyncClient) -> list[AnyEvent]:
+        skipped: list[str] = []
+        body = await self.rest.get(client, "/v1/accounts", [], "balances")
         events: list[AnyEvent] = [
-            upbit_private.parse_accounts(
-                await self._get(client, "/v1/accounts", [], "balances"), ts=now
-            )
+            upbit_private.parse_accounts(body, ts=self.clock(), skipped=skipped)
         ]
-        orders: list[Order] = []
+        events += self._skipped(skipped)
+        orders: dict[str, Order] = {}
         page = 1
-        while True:  # every page, so the snapshot is complete
-            body = await self._get(
-                client,
-                "/v1/orders/open",
-                [
-                    ("states[]", "wait"),
-                    ("states[]", "watch"),
-                    ("limit", "100"),
-                    ("page", str(page)),
-                ],
-                "open orders",
-            )
-            rows = upbit_private.parse_order_rows(body, ts=now)
-            orders += rows
-            if len(rows) < 100:
+        while True:  # every page, oldest first: an order placed meanwhile joins the end
+            params = [("states[]", "wait"), ("states[]", "watch")]
+            params += [("limit", "100"), ("page", str(page)), ("order_by", "asc")]
+            rows, bad = await self._rows(client, "/v1/orders/open", params, "open orders")
+            events += bad
+            orders.update((o.order_id, o) for o in rows)
+            if len(rows) + len(bad) < 100:
                 break
             page += 1
-        events.append(OrdersSnapshot("upbit", tuple(orders), now, None, True))
-        if reconnect and self.last_seen_ms:
-            events += await self._catch_up(client, now)
-        return self._track(events)
-
-    async def _catch_up(self, client: httpx.AsyncClient, now: int) -> list[AnyEvent]:
-        """Orders closed and fills made since the socket went down."""
-        since = datetime.fromtimestamp((self.last_seen_ms - GAP_MARGIN_MS) / 1000, UTC)
-        body = await self._get(
-            client,
-            "/v1/orders/closed",
-            [
-                ("start_time", since.isoformat(timespec="seconds")),
-                ("limit", "100"),
-            ],
-            "closed orders",
-        )
-        closed = upbit_private.parse_order_rows(body, ts=now)
-        events: list[AnyEvent] = list(closed)
-        for order in closed:
-            if order.filled:
-                detail = await self._get(
-                    client, "/v1/order", [("uuid", order.order_id)], "order detail"
-                )
-                events += upbit_private.parse_order_fills(detail)
+        events.append(OrdersSnapshot("upbit", tuple(orders.values()), self.clock(), None, True))
         return events
 
-    def diagnose(self, exc: BaseException) -> AuthProblem | None:
-        exc = _first(exc)
-        if isinstance(exc, RestFailure):
-            return exc.problem
-        if isinstance(exc, WebSocketUpgradeError):
-            error = upbit_private.parse_error(_body(exc))
-            if error:
-                return upbit_private.auth_problem(error[0])
-            if exc.response.status_code in (401, 403):
-                return upbit_private.auth_problem("jwt_verification")
+    async def _catch_up(self, client: httpx.AsyncClient, events: list[AnyEvent]) -> None:
+        ledger = self.ledger
+        listed = {o.order_id for ev in events if type(ev) is OrdersSnapshot for o in ev.orders}
+        found: dict[str, Order] = {
+            o.order_id: o for ev in events if type(ev) is OrdersSnapshot for o in ev.orders
+        }
+        # 1. Orders known open before the gap and no longer open: their outcome, by id.
+        gone = sorted(oid for oid in ledger.active if oid not in listed)
+        for i in range(0, len(gone), 100):
+            params = [("uuids[]", oid) for oid in gone[i : i + 100]]
+            rows, bad = await self._rows(client, "/v1/orders/uuids", params, "orders by id")
+            events += rows
+            events += bad
+            found.update((o.order_id, o) for o in rows)
+        # 2. Orders created during the gap that are no longer open (creation-time filter).
+        start = self._gap_start(UPBIT_CLOSED_WINDOW_MS)
+        end: int | None = None
+        while True:
+            params = [("start_time", str(start)), ("limit", str(UPBIT_CLOSED_LIMIT))]
+            if end is not None:
+                params.append(("end_time", str(end)))
+            rows, bad = await self._rows(client, "/v1/orders/closed", params, "closed orders")
+            fresh = [o for o in rows if o.order_id not in found]
+            events += fresh
+            events += bad
+            found.update((o.order_id, o) for o in fresh)
+            if len(rows) + len(bad) < UPBIT_CLOSED_LIMIT:
+                break
+            if not fresh:
+                raise RestFailure("Upbit closed orders (more than a page in one second)", 200, None)
+            end = min(o.created_ms for o in rows)  # inclusive: the second is read again
+        # 3. Fills the socket did not deliver, partial fills of open orders included.
+        for order in found.values():
+            if ledger.missing_fills(order):
+                body = await self.rest.get(
+                    client, "/v1/order", [("uuid", order.order_id)], "order fills"
+                )
+                try:
+                    events += upbit_private.parse_order_fills(body)
+                except BadBody as exc:
+                    events += self._skipped([str(exc)])
+
+    def _upgrade_problem(self, exc: WebSocketUpgradeError) -> AuthProblem | None:
+        error = upbit_private.parse_error(_body(exc))
+        if error:
+            return upbit_private.auth_problem(error[0])
+        if exc.response.status_code in (401, 403):
+            return upbit_private.auth_problem("jwt_verification")
         return None
 
-    async def resync_clock(self, client: httpx.AsyncClient) -> None:
-        return None
+
+def _korbit_problem(body: bytes) -> AuthProblem | None:
+    error = korbit_private.parse_error(body)
+    return korbit_private.auth_problem(error.message) if error else None
 
 
 @dataclass
@@ -188,7 +294,7 @@ class KorbitPrivate(_PrivateBase):
 
     Korbit's myOrder/myTrade subscriptions and ``/v2/openOrders`` need symbols, so the
     feed subscribes to every launched pair (``GET /v2/currencyPairs``, once) and seeds open
-    orders pair by pair at 20 requests/s (the limit is 50/s).
+    orders pair by pair.
     """
 
     key: KorbitKey | None = None
@@ -197,12 +303,27 @@ class KorbitPrivate(_PrivateBase):
     ping_interval: float | None = 15.0
     ping_timeout: float | None = 10.0
     clock_offset_ms: int = 0
+    """Korbit's clock minus ours, measured with ``/v2/time`` (request signatures)."""
+    history_lag_ms: int = 5000
     symbols: list[str] = field(default_factory=list)
-    _pace: RateLimiter = field(default_factory=lambda: RateLimiter(20, 1.0))
+    watched: tuple[str, ...] = ()
+    """The watchlist's Korbit pairs: always searched after a gap."""
+    rest: PrivateRest = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.rest = PrivateRest("Korbit", RateLimiter(*KORBIT_PACE), self._sign, _korbit_problem)
+        self.rest.clock = self.clock
+
+    def _rest(self) -> PrivateRest:
+        return self.rest
 
     def _signed(self, params: list[tuple[str, str]]) -> str:
         assert self.key is not None
-        return signed_query(params, self.key, _now_ms() + self.clock_offset_ms, self.recv_window)
+        return signed_query(params, self.key, self.clock() + self.clock_offset_ms, self.recv_window)
+
+    def _sign(self, path: str, params: list[tuple[str, str]]) -> tuple[str, dict[str, str]]:
+        assert self.key is not None
+        return f"{self.endpoints.rest}{path}?{self._signed(params)}", self.key.headers()
 
     def url(self) -> str:
         return f"{self.endpoints.private_ws}?{self._signed([])}"
@@ -217,7 +338,7 @@ class KorbitPrivate(_PrivateBase):
         return korbit_private.private_subscribe_messages(self.symbols)
 
     def decode(self, frame: Frame) -> list[AnyEvent]:
-        return self._track(korbit_private.decode_private(frame))
+        return self._decoded(korbit_private.decode_private(frame))
 
     async def prepare(self, client: httpx.AsyncClient) -> None:
         """Load the launched pairs (once), for the subscription and the open-order seed."""
@@ -228,59 +349,114 @@ class KorbitPrivate(_PrivateBase):
             raise RestFailure("Korbit market list", reply.status_code, None)
         self.symbols = sorted(m.market for m in korbit.parse_markets(reply.content) if m.active)
 
-    async def _get(
-        self, client: httpx.AsyncClient, path: str, params: list[tuple[str, str]], what: str
-    ) -> bytes:
-        assert self.key is not None
-        await self._pace.acquire()
-        url = f"{self.endpoints.rest}{path}?{self._signed(params)}"
-        reply = await client.get(url, headers=self.key.headers())
-        error = korbit_private.parse_error(reply.content) if reply.status_code != 200 else None
-        if reply.status_code != 200:
-            problem = korbit_private.auth_problem(error.message) if error else None
-            raise RestFailure(f"Korbit {what}", reply.status_code, problem)
-        return reply.content
-
-    async def seed(self, client: httpx.AsyncClient, reconnect: bool) -> list[AnyEvent]:
-        now = _now_ms()
+    async def _seed(self, client: httpx.AsyncClient) -> list[AnyEvent]:
+        skipped: list[str] = []
+        body = await self.rest.get(client, "/v2/balance", [], "balances")
         events: list[AnyEvent] = [
-            korbit_private.parse_balance(
-                await self._get(client, "/v2/balance", [], "balances"), ts=now
-            )
+            korbit_private.parse_balance(body, ts=self.clock(), skipped=skipped)
         ]
         for symbol in self.symbols:
-            body = await self._get(client, "/v2/openOrders", [("symbol", symbol)], "open orders")
-            events.append(korbit_private.parse_orders(body, ts=now, symbol=symbol))
-        if reconnect and self.last_seen_ms:
-            start = str(self.last_seen_ms - GAP_MARGIN_MS)
-            for symbol in sorted(self.active_markets):
-                body = await self._get(
-                    client, "/v2/allOrders", [("symbol", symbol), ("startTime", start)], "orders"
-                )
-                events += korbit_private.parse_order_rows(body, ts=now, symbol=symbol)
-                body = await self._get(
-                    client, "/v2/myTrades", [("symbol", symbol), ("startTime", start)], "fills"
-                )
-                events += korbit_private.parse_my_trades(body, symbol=symbol)
-        return self._track(events)
+            body = await self.rest.get(
+                client, "/v2/openOrders", [("symbol", symbol)], "open orders"
+            )
+            now = self.clock()
+            rows = korbit_private.parse_order_rows(body, ts=now, symbol=symbol, skipped=skipped)
+            events.append(OrdersSnapshot("korbit", tuple(rows), now, (symbol,), True))
+        return events + self._skipped(skipped)
 
-    def diagnose(self, exc: BaseException) -> AuthProblem | None:
-        exc = _first(exc)
-        if isinstance(exc, RestFailure):
-            return exc.problem
-        if isinstance(exc, WebSocketUpgradeError):
-            error = korbit_private.parse_error(_body(exc))
-            if error is not None:
-                return korbit_private.auth_problem(error.message)
-        return None
+    def _pairs_to_search(self, events: list[AnyEvent]) -> list[str]:
+        """Pairs that can have had activity during the gap (see the module docstring)."""
+        pairs = {o.market for o in self.ledger.active.values()}
+        pairs.update(self.watched)
+        for ev in events:
+            if type(ev) is OrdersSnapshot:
+                pairs.update(o.market for o in ev.orders)
+            elif type(ev) is Balances and ev.complete:
+                for currency in self.ledger.balance_changed(ev):
+                    pairs.add(f"{currency.lower()}_krw")
+        known = set(self.symbols)
+        return sorted(p for p in pairs if p in known)
+
+    async def _catch_up(self, client: httpx.AsyncClient, events: list[AnyEvent]) -> None:
+        ledger = self.ledger
+        started = self.clock()
+        listed = {o.order_id for ev in events if type(ev) is OrdersSnapshot for o in ev.orders}
+        pairs = self._pairs_to_search(events)
+        # 1. Orders known open before the gap and no longer open: their outcome, by id.
+        for order in sorted(ledger.active.values(), key=lambda o: o.order_id):
+            if order.order_id in listed:
+                continue
+            params = [("symbol", order.market), ("orderId", order.order_id)]
+            try:
+                body = await self.rest.get(client, "/v2/orders", params, "order by id")
+            except RestFailure as exc:
+                if exc.status != 404:
+                    raise
+                log.warning("korbit: order %s is no longer found by id", order.order_id)
+                ledger.active.pop(order.order_id, None)
+                continue
+            try:
+                events.append(
+                    korbit_private.parse_order(body, ts=self.clock(), symbol=order.market)
+                )
+            except BadBody as exc:
+                events += self._skipped([str(exc)])
+        # 2. History (created during the gap; fills) once the history lag has passed.
+        wait_ms = started + self.history_lag_ms - self.clock()
+        if wait_ms > 0:
+            await asyncio.sleep(wait_ms / 1000)
+        start = self._gap_start(KORBIT_HISTORY_WINDOW_MS)
+        skipped: list[str] = []
+        for symbol in pairs:
+            for path, what in (("/v2/allOrders", "orders"), ("/v2/myTrades", "fills")):
+                end: int | None = None
+                seen: set[str] = set()
+                while True:
+                    params = [("symbol", symbol), ("startTime", str(start))]
+                    params.append(("limit", str(KORBIT_HISTORY_LIMIT)))
+                    if end is not None:
+                        params.append(("endTime", str(end)))
+                    body = await self.rest.get(client, path, params, what)
+                    if what == "orders":
+                        rows: list[AnyEvent] = list(
+                            korbit_private.parse_order_rows(
+                                body, ts=self.clock(), symbol=symbol, skipped=skipped
+                            )
+                        )
+                    else:
+                        rows = list(
+                            korbit_private.parse_my_trades(body, symbol=symbol, skipped=skipped)
+                        )
+                    keys = [_history_key(ev) for ev in rows]
+                    fresh = [ev for ev, key in zip(rows, keys, strict=True) if key[0] not in seen]
+                    seen.update(key[0] for key in keys)
+                    events += fresh
+                    if len(rows) < KORBIT_HISTORY_LIMIT:
+                        break
+                    if not fresh:
+                        raise RestFailure(f"Korbit {what} (more than a page in 1 ms)", 200, None)
+                    end = min(key[1] for key in keys) + 1  # exclusive end: re-read that ms
+        events += self._skipped(skipped)
+
+    def _upgrade_problem(self, exc: WebSocketUpgradeError) -> AuthProblem | None:
+        error = korbit_private.parse_error(_body(exc))
+        return korbit_private.auth_problem(error.message) if error is not None else None
 
     async def resync_clock(self, client: httpx.AsyncClient) -> None:
-        before = _now_ms()
+        before = self.clock()
         reply = await client.get(self.endpoints.rest + "/v2/time")
-        after = _now_ms()
+        after = self.clock()
         server = korbit_private.parse_server_time(reply.content)
         self.clock_offset_ms = server - (before + after) // 2
         log.warning("korbit: clock offset %d ms measured with /v2/time", self.clock_offset_ms)
+
+
+def _history_key(ev: AnyEvent) -> tuple[str, int]:
+    """(id, time) of an allOrders row (creation) or a myTrades row (trade time)."""
+    if type(ev) is Order:
+        return ev.order_id, ev.created_ms
+    assert type(ev) is Fill
+    return ev.trade_id, ev.ts
 
 
 def _first(exc: BaseException) -> BaseException:
@@ -343,4 +519,11 @@ def _protocol(settings: Settings, venue: str) -> UpbitPrivate | KorbitPrivate | 
     if kcfg.api_key is None and kcfg.secret_key is None and kcfg.private_key_file is None:
         return None
     key = KorbitKey.from_settings(kcfg.api_key, kcfg.secret_key, kcfg.private_key_file)
-    return KorbitPrivate(korbit_endpoints(kcfg), key=key, recv_window=kcfg.recv_window)
+    watched = tuple(m for v, m in map(split_key, settings.watchlist) if v == "korbit")
+    return KorbitPrivate(
+        korbit_endpoints(kcfg),
+        key=key,
+        recv_window=kcfg.recv_window,
+        history_lag_ms=kcfg.history_lag_ms,
+        watched=watched,
+    )

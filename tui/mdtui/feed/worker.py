@@ -78,6 +78,16 @@ class FeedProtocol(Protocol):
         ...
 
 
+class SeedIncomplete(Exception):
+    """A seed that could not complete: ``events`` (what it did get) are delivered, the
+    failure is shown with ``reason`` (naming the missing part) and retried with backoff."""
+
+    def __init__(self, events: list[AnyEvent], reason: str) -> None:
+        super().__init__(reason)
+        self.events = events
+        self.reason = reason
+
+
 USER_ACTION_BACKOFF = 60.0
 """Least wait after a failure only the user can fix (rejected key, permission, IP):
 the feed keeps trying, slowly, so a fixed key is picked up without a restart."""
@@ -220,7 +230,11 @@ class FeedWorker:
             # both in the REST reply and buffered on the socket, never in neither.
             sent = self._wanted
             await self._send(ws, p.frames_for(None, sent))
-            seeded = await p.seed(client, reconnect)
+            try:
+                seeded = await p.seed(client, reconnect)
+            except SeedIncomplete as exc:
+                self.sink(exc.events)
+                raise
             if seeded:
                 self.sink(seeded)
             self._set_state("live")
@@ -297,6 +311,8 @@ def describe_failure(exc: BaseException) -> str:
     if isinstance(exc, BaseExceptionGroup):
         first = exc.exceptions[0] if exc.exceptions else exc
         return describe_failure(first)
+    if isinstance(exc, SeedIncomplete):
+        return exc.reason
     if isinstance(exc, WebSocketUpgradeError):
         return f"handshake refused (HTTP {exc.response.status_code})"
     if isinstance(exc, WebSocketDisconnect):

@@ -36,10 +36,12 @@ from mdtui.venues import korbit
 from mdtui.venues.frames import BadFrame, BadNumber, guard, parse_json, preview
 from mdtui.venues.korbit import ApiError
 from mdtui.venues.private_common import (
+    RAW_ROWS,
     AuthProblem,
     BadBody,
     average_price,
     check_finite,
+    each_row,
     mul,
     sub,
 )
@@ -357,9 +359,9 @@ class _Envelope(msgspec.Struct):
 
 _ANY = msgspec.json.Decoder()
 _ENVELOPE = msgspec.json.Decoder(_Envelope)
-_BALANCE = msgspec.json.Decoder(list[_AssetRow])
-_ORDER_ROWS = msgspec.json.Decoder(list[_OrderRow])
-_TRADE_ROWS = msgspec.json.Decoder(list[_TradeRow])
+_ASSET_ROW = msgspec.json.Decoder(_AssetRow)
+_ORDER_ROW = msgspec.json.Decoder(_OrderRow)
+_TRADE_ROW = msgspec.json.Decoder(_TradeRow)
 
 
 def parse_error(body: bytes | str) -> ApiError | None:
@@ -403,31 +405,45 @@ def _data(body: bytes | str, decoder: msgspec.json.Decoder[_T], what: str) -> _T
         raise BadBody(f"Korbit {what}: {exc}") from None
 
 
-def parse_balance(body: bytes | str, *, ts: int = 0) -> Balances:
+def parse_balance(body: bytes | str, *, ts: int = 0, skipped: list[str] | None = None) -> Balances:
     """``GET /v2/balance`` → a complete :class:`Balances` (replaces the venue's set).
 
     ``total`` = ``balance`` (available + tradeInUse + withdrawalInUse), ``in_orders`` =
-    ``tradeInUse``, ``avg_buy_price`` = ``avgPrice``. ``ts``: the request time (ms).
+    ``tradeInUse``, ``avg_buy_price`` = ``avgPrice``. ``ts``: the request time (ms). A bad
+    row raises :class:`BadBody` unless ``skipped`` collects it (as in every parser here).
     """
-    rows = _data(body, _BALANCE, "balance")
-    try:
-        out = tuple(r.to_balance(ts) for r in rows)
-    except BadNumber as exc:
-        raise BadBody(f"Korbit balance: {exc}") from None
-    return Balances(venue=VENUE, rows=out, ts=ts, complete=True)
+    rows = _data(body, RAW_ROWS, "balance")
+    out = each_row(
+        rows, lambda raw: _ASSET_ROW.decode(raw).to_balance(ts), "Korbit balance", skipped
+    )
+    return Balances(venue=VENUE, rows=tuple(out), ts=ts, complete=True)
 
 
-def parse_order_rows(body: bytes | str, *, ts: int = 0, symbol: str | None = None) -> list[Order]:
+def parse_order_rows(
+    body: bytes | str,
+    *,
+    ts: int = 0,
+    symbol: str | None = None,
+    skipped: list[str] | None = None,
+) -> list[Order]:
     """The rows of ``GET /v2/openOrders`` or ``/v2/allOrders`` as Orders.
 
     ``symbol`` (the one requested) is the market of rows that do not name theirs; ``ts``
     (the request time, ms) becomes each order's ``updated_ms``.
     """
-    rows = _data(body, _ORDER_ROWS, "orders")
+    rows = _data(body, RAW_ROWS, "orders")
+    return each_row(
+        rows, lambda raw: _ORDER_ROW.decode(raw).to_order(symbol, ts), "Korbit order", skipped
+    )
+
+
+def parse_order(body: bytes | str, *, ts: int = 0, symbol: str | None = None) -> Order:
+    """``GET /v2/orders?symbol=&orderId=`` (one order, its current state) → an Order."""
+    row = _data(body, _ORDER_ROW, "order")
     try:
-        return [r.to_order(symbol, ts) for r in rows]
+        return row.to_order(symbol, ts)
     except (BadNumber, ArithmeticError) as exc:
-        raise BadBody(f"Korbit orders: {exc}") from None
+        raise BadBody(f"Korbit order: {exc}") from None
 
 
 def parse_orders(
@@ -447,13 +463,14 @@ def parse_orders(
     )
 
 
-def parse_my_trades(body: bytes | str, *, symbol: str | None = None) -> list[Fill]:
+def parse_my_trades(
+    body: bytes | str, *, symbol: str | None = None, skipped: list[str] | None = None
+) -> list[Fill]:
     """``GET /v2/myTrades`` → Fills (``feeQty`` is the fee, ``tradedAt`` the time)."""
-    rows = _data(body, _TRADE_ROWS, "myTrades")
-    try:
-        return [r.to_fill(symbol, None) for r in rows]
-    except BadNumber as exc:
-        raise BadBody(f"Korbit myTrades: {exc}") from None
+    rows = _data(body, RAW_ROWS, "myTrades")
+    return each_row(
+        rows, lambda raw: _TRADE_ROW.decode(raw).to_fill(symbol, None), "Korbit trade", skipped
+    )
 
 
 class _Time(msgspec.Struct):

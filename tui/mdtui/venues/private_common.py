@@ -6,11 +6,16 @@ and the REST parse error.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal
-from typing import Literal, NamedTuple
+from typing import Literal, NamedTuple, TypeVar
 
-from mdtui.venues.frames import BadNumber
+import msgspec
+
+from mdtui.venues.frames import BadNumber, preview
+
+_T = TypeVar("_T")
 
 EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
 """No rounding: products and sums of exchange decimals stay exact (out of range still traps)."""
@@ -21,6 +26,31 @@ _MS = timedelta(milliseconds=1)
 
 class BadBody(ValueError):
     """A REST reply body that is not of the documented shape."""
+
+
+RAW_ROWS = msgspec.json.Decoder(list[msgspec.Raw])
+"""A REST list decoded row by row, so one bad row cannot sink the others."""
+
+
+def each_row(
+    rows: list[msgspec.Raw],
+    convert: Callable[[msgspec.Raw], _T],
+    what: str,
+    skipped: list[str] | None,
+) -> list[_T]:
+    """``convert`` every raw row of a REST list. A row that fails raises :class:`BadBody`,
+    or, when ``skipped`` is given, is described there and left out: a seed bends (the
+    caller counts and logs each one), it does not break."""
+    out = []
+    for raw in rows:
+        try:
+            out.append(convert(raw))
+        except (msgspec.ValidationError, ArithmeticError, ValueError) as exc:
+            reason = f"{what}: {exc} in {preview(bytes(raw))[:80]!r}"
+            if skipped is None:
+                raise BadBody(reason) from None
+            skipped.append(reason)
+    return out
 
 
 ProblemKind = Literal["key", "expired", "permission", "ip", "clock", "retry"]

@@ -25,7 +25,7 @@ seed settle it, where guessing "final" could hide a live order.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Literal, TypeVar
 
@@ -42,11 +42,13 @@ from mdtui.venues.frames import (
     renamed_variant,
 )
 from mdtui.venues.private_common import (
+    RAW_ROWS,
     AuthProblem,
     BadBody,
     add,
     average_price,
     check_finite,
+    each_row,
     iso_ms,
     mul,
 )
@@ -439,8 +441,7 @@ class _OrderRow(_UpbitOrder):
         return self.to_order(created, ts or created, self.executed_value())
 
 
-_ACCOUNTS = msgspec.json.Decoder(list[_AccountRow])
-_ORDERS = msgspec.json.Decoder(list[_OrderRow])
+_ACCOUNT = msgspec.json.Decoder(_AccountRow)
 _ORDER = msgspec.json.Decoder(_OrderRow)
 
 
@@ -455,52 +456,44 @@ def _decode_rest(body: bytes | str, decoder: msgspec.json.Decoder[_T], what: str
     raise BadBody(f"Upbit {what}: {reason} in {preview(body)[:80]!r}")
 
 
-def parse_accounts(body: bytes | str, *, ts: int = 0) -> Balances:
+def parse_accounts(body: bytes | str, *, ts: int = 0, skipped: list[str] | None = None) -> Balances:
     """``GET /v1/accounts`` → a complete :class:`Balances` (it replaces the venue's set).
 
     ``available`` = ``balance`` (orderable), ``in_orders`` = ``locked``, ``total`` = both;
     ``avg_buy_price`` in ``unit_currency``. ``ts`` is the request time (ms). Raises
-    :class:`UpbitApiError` for an error body, :class:`BadBody` for another bad body.
+    :class:`UpbitApiError` for an error body, :class:`BadBody` for another bad body (or a
+    bad row, unless ``skipped`` collects it: see :func:`each_row`).
     """
-    rows = _decode_rest(body, _ACCOUNTS, "accounts")
-    out = []
-    for r in rows:
-        try:
-            check_finite(r.balance, r.locked, r.avg_buy_price)
-        except BadNumber as exc:
-            raise BadBody(f"Upbit accounts: {exc}") from None
-        out.append(
-            Balance(
-                venue=VENUE,
-                currency=r.currency.upper(),
-                total=add(r.balance, r.locked),
-                available=r.balance,
-                in_orders=r.locked,
-                avg_buy_price=r.avg_buy_price,
-                ts=ts,
-            )
+
+    def balance(raw: msgspec.Raw) -> Balance:
+        r = _ACCOUNT.decode(raw)
+        check_finite(r.balance, r.locked, r.avg_buy_price)
+        return Balance(
+            venue=VENUE,
+            currency=r.currency.upper(),
+            total=add(r.balance, r.locked),
+            available=r.balance,
+            in_orders=r.locked,
+            avg_buy_price=r.avg_buy_price,
+            ts=ts,
         )
-    return Balances(venue=VENUE, rows=tuple(out), ts=ts, complete=True)
+
+    rows = each_row(_decode_rest(body, RAW_ROWS, "accounts"), balance, "Upbit accounts", skipped)
+    return Balances(venue=VENUE, rows=tuple(rows), ts=ts, complete=True)
 
 
-def _orders(rows: Iterable[_OrderRow], ts: int) -> list[Order]:
-    out = []
-    for r in rows:
-        try:
-            out.append(r.to_rest_order(ts))
-        except (BadNumber, ArithmeticError, ValueError) as exc:
-            raise BadBody(f"Upbit order {r.uuid}: {exc}") from None
-    return out
-
-
-def parse_order_rows(body: bytes | str, *, ts: int = 0) -> list[Order]:
-    """The rows of ``GET /v1/orders/open`` or ``/v1/orders/closed`` as Orders (one page).
+def parse_order_rows(
+    body: bytes | str, *, ts: int = 0, skipped: list[str] | None = None
+) -> list[Order]:
+    """The rows of ``GET /v1/orders/open``, ``/v1/orders/closed`` or ``/v1/orders/uuids``
+    as Orders (one page).
 
     ``ts`` (the request time, ms) becomes each order's ``updated_ms``. Raises
-    :class:`UpbitApiError` / :class:`BadBody`.
+    :class:`UpbitApiError` / :class:`BadBody` (a bad row too, unless ``skipped`` collects
+    it).
     """
-    rows = _decode_rest(body, _ORDERS, "orders")
-    return _orders(rows, ts)
+    rows = _decode_rest(body, RAW_ROWS, "orders")
+    return each_row(rows, lambda raw: _ORDER.decode(raw).to_rest_order(ts), "Upbit order", skipped)
 
 
 def parse_orders(
@@ -529,7 +522,10 @@ def parse_orders(
 def parse_order(body: bytes | str, *, ts: int = 0) -> Order:
     """``GET /v1/order`` (one order object) → an Order. Raises UpbitApiError / BadBody."""
     row = _decode_rest(body, _ORDER, "order")
-    return _orders([row], ts)[0]
+    try:
+        return row.to_rest_order(ts)
+    except (ArithmeticError, ValueError) as exc:
+        raise BadBody(f"Upbit order {row.uuid}: {exc}") from None
 
 
 def parse_order_fills(body: bytes | str) -> list[Fill]:

@@ -1,0 +1,108 @@
+"""Paced private REST calls for the seed and the gap catch-up.
+
+Every call waits for the venue's pace (under the documented rate), and a 429 (or Upbit's
+418 block) is waited out and retried: ``Retry-After`` seconds when the reply says so, else
+one second, up to :data:`TRIES` times. Upbit's ``Remaining-Req: ...; sec=0`` holds the
+next call until the second has passed. Each reply's ``Date`` header gives the server's
+clock (to a second), so times sent to the exchange never come from the local clock alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import httpx
+
+from mdtui.feed.rate_limiter import RateLimiter
+from mdtui.venues.private_common import AuthProblem
+
+TRIES = 5
+"""Attempts per call when the exchange says "too many requests"."""
+
+_SEC = re.compile(r"sec=(\d+)")
+
+
+class RestFailure(Exception):
+    """A private REST call failed; ``problem`` is set for authentication errors."""
+
+    def __init__(self, what: str, status: int, problem: AuthProblem | None) -> None:
+        super().__init__(f"{what}: HTTP {status}")
+        self.what = what
+        self.status = status
+        self.problem = problem
+
+
+def wall_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+@dataclass
+class PrivateRest:
+    """One venue's private GETs. ``sign(path, params)`` gives the URL and headers of a
+    signed request; ``problem_of(body)`` reads an authentication error from a refusal."""
+
+    venue: str
+    pace: RateLimiter
+    sign: Callable[[str, list[tuple[str, str]]], tuple[str, dict[str, str]]]
+    problem_of: Callable[[bytes], AuthProblem | None]
+    clock: Callable[[], int] = wall_ms
+    server_offset_ms: int = 0
+    """Server clock minus local clock, from the last reply's ``Date`` (0 until a reply)."""
+    calls: int = 0
+    _hold_until: float = field(default=0.0, repr=False)
+
+    def server_now(self) -> int:
+        """The server's time now, in ms (to about a second)."""
+        return self.clock() + self.server_offset_ms
+
+    async def get(
+        self, client: httpx.AsyncClient, path: str, params: list[tuple[str, str]], what: str
+    ) -> bytes:
+        status = 0
+        for _ in range(TRIES):
+            if (wait := self._hold_until - time.monotonic()) > 0:
+                await asyncio.sleep(wait)
+            await self.pace.acquire()
+            url, headers = self.sign(path, params)
+            sent = self.clock()
+            reply = await client.get(url, headers=headers)
+            self.calls += 1
+            self._read_clock(reply, sent)
+            status = reply.status_code
+            if status == 200:
+                self._read_remaining(reply)
+                return reply.content
+            if status not in (429, 418):
+                raise RestFailure(f"{self.venue} {what}", status, self.problem_of(reply.content))
+            self._hold_until = time.monotonic() + _retry_after(reply)
+        raise RestFailure(f"{self.venue} {what} (rate limited)", status, None)
+
+    def _read_clock(self, reply: httpx.Response, sent: int) -> None:
+        date = reply.headers.get("date")
+        if not date:
+            return
+        try:
+            server = int(email.utils.parsedate_to_datetime(date).timestamp() * 1000)
+        except (TypeError, ValueError):
+            return
+        # Date is floored to the second: the server's time was in [server, server + 1000).
+        self.server_offset_ms = server + 500 - (sent + self.clock()) // 2
+
+    def _read_remaining(self, reply: httpx.Response) -> None:
+        """Upbit: ``Remaining-Req: group=default; min=1800; sec=0`` means wait a second."""
+        remaining = reply.headers.get("remaining-req")
+        if remaining and (m := _SEC.search(remaining)) and m.group(1) == "0":
+            self._hold_until = time.monotonic() + 1.0
+
+
+def _retry_after(reply: httpx.Response) -> float:
+    raw = reply.headers.get("retry-after", "")
+    try:
+        return min(max(float(raw), 0.1), 60.0)
+    except ValueError:
+        return 1.0
