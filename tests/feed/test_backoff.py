@@ -61,6 +61,6 @@ async def test_black_holed_host_backs_off_to_the_cap_and_shows_down(settings, co
     assert all("timeout" in ev.reason for ev in states), states[0].reason
     assert backoff.delays[:4] == [0.05, 0.1, 0.2, 0.2]  # grows to the cap, never resets
     assert len(accepted) >= DOWN_AFTER_ATTEMPTS
-    model.apply(states[: DOWN_AFTER_ATTEMPTS], int(time.time() * 1000), "public")
+    model.apply(states[:DOWN_AFTER_ATTEMPTS], int(time.time() * 1000), "public")
     shown = feed_status_of(model.feeds[("korbit", "public")], "korbit", "public", time.time(), 5)
     assert shown.state == "down" and shown.stale
