@@ -87,6 +87,8 @@ class DemoOrder:
     state: State = "open"
     updated_at: int = 0
     fills: list[DemoFill] = field(default_factory=list)
+    client_id: str | None = None
+    """The placer's own id: Upbit's ``identifier``, Korbit's ``clientOrderId``."""
 
     @property
     def is_bid(self) -> bool:

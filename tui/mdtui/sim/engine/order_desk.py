@@ -16,6 +16,7 @@ Several own orders at one price fill in time order, each fill its own public tra
 from __future__ import annotations
 
 import random
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from mdtui.sim.engine.market_generator import Market, SimTrade, VenueMarkets
 from mdtui.sim.engine.ticks import is_on_tick
 
 EventKind = Literal["placed", "trade", "done", "cancel"]
+KORBIT_CLIENT_ID = re.compile(r"[0-9a-zA-Z.:_-]{1,36}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +73,7 @@ class OrderDesk:
         self._rng = random.Random(f"{seed}:{venue}:desk")
         self._number = self._rng.randrange(1_000_000_000, 2_000_000_000)
         self._by_market: dict[str, list[DemoOrder]] = {}
+        self._by_client_id: dict[str, DemoOrder] = {}
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -80,16 +83,29 @@ class OrderDesk:
             raise KeyError(f"no {self.venue} order {order_id}")
         return order
 
+    def by_client_id(self, client_id: str) -> DemoOrder | None:
+        """The order placed with ``client_id`` (Upbit ``identifier``, Korbit
+        ``clientOrderId``), if any."""
+        return self._by_client_id.get(client_id)
+
     def resting_codes(self) -> list[str]:
         """Markets with resting orders: the clock keeps stepping them so they can fill."""
         return [code for code, orders in self._by_market.items() if orders]
 
     # -- actions ---------------------------------------------------------------------------
 
-    def place(self, code: str, side: Side, price: Decimal, qty: Decimal) -> DemoOrder:
-        """Rest a limit order; it must not cross the spread (orders here only make)."""
+    def place(
+        self, code: str, side: Side, price: Decimal, qty: Decimal, client_id: str | None = None
+    ) -> DemoOrder:
+        """Rest a limit order; it must not cross the spread (orders here only make).
+        ``client_id`` must be unique on the account (and match Korbit's pattern there)."""
         if code not in self.markets:
             raise OrderError(f"unknown market {code}")
+        if client_id is not None:
+            if client_id in self._by_client_id:
+                raise OrderError(f"duplicate client order id {client_id!r}")
+            if self.venue == "korbit" and not KORBIT_CLIENT_ID.fullmatch(client_id):
+                raise OrderError(f"bad client order id {client_id!r}")
         market = self.markets[code]
         if side not in ("buy", "sell"):
             raise OrderError(f"side must be buy or sell, not {side!r}")
@@ -104,10 +120,13 @@ class OrderDesk:
         self._number += self._rng.randint(1, 40)
         order_id = self._new_id()
         order = DemoOrder(order_id, self._number, code, market.listing.base, side, price, qty, now)
+        order.client_id = client_id
         try:
             changed = self.account.place(order, now)
         except ValueError as error:
             raise OrderError(str(error)) from None
+        if client_id is not None:
+            self._by_client_id[client_id] = order
         self._by_market.setdefault(code, []).append(order)
         market.add_own(is_bid, price, qty, order.id)
         self._emit(OrderEvent("placed", order))

@@ -53,6 +53,8 @@ def order_row(order: DemoOrder, *, websocket: bool) -> Message:
     row["createdAt"] = order.created_at
     if order.last_fill_at is not None:
         row["lastFilledAt"] = order.last_fill_at
+    if order.client_id is not None:
+        row["clientOrderId"] = order.client_id
     return row
 
 

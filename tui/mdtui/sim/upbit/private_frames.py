@@ -85,7 +85,7 @@ def my_order(order: DemoOrder, state: str, fill: DemoFill | None, now: int) -> M
         "time_in_force": None,
         "trade_fee": num(fill.fee) if trade and fill else None,
         "is_maker": fill.maker if trade and fill else None,
-        "identifier": None,
+        "identifier": order.client_id,
         "smp_type": None,
         "prevented_volume": 0,
         "prevented_locked": 0,
@@ -164,6 +164,8 @@ def order_row(order: DemoOrder, *, with_trades: bool = False) -> Message:
         "prevented_locked": "0",
         "trades_count": len(order.fills),
     }
+    if order.client_id is not None:
+        row["identifier"] = order.client_id
     if with_trades:
         row["trades"] = [
             {
