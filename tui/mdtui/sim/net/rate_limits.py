@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -25,6 +26,18 @@ class Limits:
 
     Korbit documents no websocket limits, and the simulator enforces none
     (docs/protocols.md, 'Korbit: rate limits and keepalive').
+
+    Private REST (docs/protocols.md, 'Upbit: rate limits and keepalive' and 'Korbit: rate
+    limits and keepalive'), each a sliding one-second window per API key:
+
+    - Upbit's exchange calls share the ``default`` group, 30/s. Each reply carries
+      ``Remaining-Req: group=default; min=1800; sec=N`` (N = requests left in the window);
+      past the limit: HTTP 429 ``{"error":{"name":"too_many_requests","message":"Too many
+      requests"}}`` (the real body is unconfirmed: the simulator's choice);
+    - Korbit's "other private" calls, 50/s. Each signed reply carries ``Ratelimit: limit=50,
+      remaining=N, reset=1`` and ``Ratelimit-Policy: 50;w=1``; past the limit: HTTP 429,
+      ``Retry-After: 1``, ``{"success":false,"error":{"code":429,"message":
+      "TOO_MANY_REQUESTS"}}`` (body unconfirmed: the simulator's choice).
     """
 
     upbit_connections_per_second: int | None = 5
@@ -37,6 +50,10 @@ class Limits:
     korbit_ping_interval: float | None = 30.0
     """Seconds between the server's protocol pings (payload ``ping``) on Korbit sockets;
     Korbit's server was measured pinging every 30 s."""
+    upbit_rest_default_per_second: int | None = 30
+    """Upbit exchange REST calls (group ``default``) per second per access key."""
+    korbit_rest_private_per_second: int | None = 50
+    """Korbit private REST calls ("other private") per second per API key."""
 
 
 class SlidingWindow:
@@ -57,6 +74,10 @@ class SlidingWindow:
         times.append(now)
         return True
 
+    def remaining(self) -> int:
+        """Events the window still has room for (as of the last ``admit``)."""
+        return max(self.limit - len(self._times), 0)
+
 
 class RateGate:
     """Sliding windows that must all admit an event; ``None`` windows are switched off."""
@@ -68,3 +89,42 @@ class RateGate:
         """Record an event now in each window until one is full; report whether none was."""
         now = time.monotonic()
         return all(window.admit(now) for window in self._windows)
+
+
+@dataclass(frozen=True, slots=True)
+class Quota:
+    """One request's verdict: ``admitted``, and how many more the window takes now."""
+
+    admitted: bool
+    remaining: int
+
+
+class KeyedLimit:
+    """A sliding window of ``limit`` requests per ``seconds`` for each key (API key,
+    else client address). ``limit=None`` refuses nothing and reports ``shown - 1`` left,
+    so the headers keep their documented shape."""
+
+    def __init__(
+        self,
+        limit: int | None,
+        shown: int,
+        seconds: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.limit = limit
+        self.shown = shown
+        self.seconds = seconds
+        self.clock = clock
+        self._windows: dict[str, SlidingWindow] = {}
+
+    def take(self, key: str) -> Quota:
+        """Count one request of ``key`` if its window has room."""
+        if self.limit is None:
+            return Quota(True, self.shown - 1)
+        window = self._windows.get(key)
+        if window is None:
+            if len(self._windows) >= 10_000:  # tokens with made-up keys: forget them all
+                self._windows.clear()
+            window = self._windows[key] = SlidingWindow(self.limit, self.seconds)
+        admitted = window.admit(self.clock())
+        return Quota(admitted, window.remaining() if admitted else 0)

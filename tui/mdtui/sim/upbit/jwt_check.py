@@ -100,6 +100,21 @@ def _segment_json(segment: str) -> dict[str, Any]:
     return value
 
 
+def claimed_access_key(authorization: str | None) -> str | None:
+    """The ``access_key`` a bearer token claims, read without checking anything (the
+    rate limit counts requests per key before the token is verified)."""
+    if not authorization or not authorization.startswith("Bearer "):
+        return None
+    parts = authorization[len("Bearer ") :].strip().split(".")
+    if len(parts) != 3:
+        return None
+    try:
+        access_key = _segment_json(parts[1]).get("access_key")
+    except UpbitAuthError:
+        return None
+    return access_key if isinstance(access_key, str) else None
+
+
 def query_hash(raw_query: str) -> str:
     """The ``query_hash`` a request with this raw query must carry."""
     return hashlib.sha512(unquote(raw_query).encode("utf-8")).hexdigest()

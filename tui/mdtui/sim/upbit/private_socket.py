@@ -22,6 +22,8 @@ Choices where no source confirms what Upbit's server does (``UpbitPrivatePolicy`
   ``INVALID_AUTH`` error frame; ``codes`` on ``myAsset`` gets ``WRONG_FORMAT``; a public
   type on this path gets ``INVALID_PARAM``. A new request replaces the subscription set.
 - Errors keep the socket open; rate limits, idle timeout and ``PING`` as on the public path.
+- ``iso_time_fails`` belongs to the exchange REST (``exchange_rest``): an ISO-8601
+  ``start_time``/``end_time`` fails the JWT query check, as Upbit's notice warns.
 """
 
 from __future__ import annotations
@@ -59,6 +61,10 @@ class UpbitPrivatePolicy:
 
     reject_at_handshake: bool = True
     reject_reused_nonce: bool = False
+    iso_time_fails: bool = True
+    """Exchange REST: an ISO-8601 ``start_time``/``end_time`` on ``/v1/orders/closed`` fails
+    with 401 ``jwt_verification`` ("Failed to verify the query of Jwt"), as Upbit's
+    2024-12-18 notice warns; off, the simulator reads ISO-8601 times too."""
 
 
 @dataclass(eq=False, slots=True)
