@@ -1,13 +1,18 @@
 """The demo trader: keeps the demo accounts busy so the private panes move.
 
 Per venue, at random intervals (``actions_per_minute`` on average, exponential gaps), it
-either places a limit order on one of a few markets, or cancels one of its open orders
-(always when it has ``max_open_orders``, else with ``cancel_share``). A buy goes at or
-below the best bid, a sell at or above the best ask: at the touch, or up to
-``max_distance`` of the price away, so some orders fill at once and others rest on the
-ladder for a while. Orders never cross the spread; they fill from the simulated market's
-flow (see ``market_generator``). Sizes are about one typical public trade, so some orders
-fill in one trade and others in several partial fills. Decisions come from a
+either places a limit order on one of its markets, cancels one of its open orders (always
+when it has ``max_open_orders``, else with ``cancel_share``), or, with
+``partial_fill_share``, has a taker fill part (20-60 %) of one of its resting orders at once,
+so open orders get partial fills while they rest. Its markets are ``markets`` (on the
+default demo watchlist) and ``other_markets`` (listed but not on that watchlist: orders
+and fills there reach a client only through the private socket and REST, as orders made
+elsewhere would). A buy goes at or below the best bid, a sell at or above the best ask: at
+the touch, or up to ``max_distance`` of the price away, so some orders fill at once and
+others rest on the ladder for a while. Orders never cross the spread; they fill from the
+simulated market's flow (see ``market_generator``; markets with resting orders keep
+stepping even when no socket watches them). Sizes are about one typical public trade, so
+some orders fill in one trade and others in several partial fills. Decisions come from a
 ``random.Random`` seeded per venue; the timing follows the wall clock.
 """
 
@@ -17,10 +22,12 @@ import asyncio
 import contextlib
 import logging
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 
-from mdtui.sim.engine.demo_account import FEE_RATE, Side
+from mdtui.sim.engine.demo_account import FEE_RATE, DemoOrder, Side
+from mdtui.sim.engine.market_generator import Market
 from mdtui.sim.engine.order_desk import OrderDesk, OrderError
 from mdtui.sim.engine.ticks import floor_to_tick, step_up
 
@@ -35,6 +42,8 @@ class TraderConfig:
     """Average actions per minute per venue."""
     max_open_orders: int = 4
     cancel_share: float = 0.2
+    partial_fill_share: float = 0.15
+    """Share of actions (when it has open orders) that fill part of a resting order."""
     max_distance: float = 0.0005
     """How far from the touch an order may rest, as a fraction of the price."""
     markets: dict[str, tuple[str, ...]] = field(
@@ -43,14 +52,37 @@ class TraderConfig:
             "korbit": ("btc_krw", "eth_krw", "xrp_krw", "sol_krw"),
         }
     )
+    """Markets on the default demo watchlist."""
+    other_markets: dict[str, tuple[str, ...]] = field(
+        default_factory=lambda: {
+            "upbit": ("KRW-TRX", "KRW-LINK", "KRW-DOT"),
+            "korbit": ("trx_krw", "link_krw", "dot_krw"),
+        }
+    )
+    """Listed markets off the default demo watchlist."""
+
+    def all_markets(self, venue: str) -> tuple[str, ...]:
+        return self.markets.get(venue, ()) + self.other_markets.get(venue, ())
+
+
+FillHook = Callable[[str, str, Decimal], None]
+"""``fill(venue, order_id, qty)``: fill part of an order now and publish the public trade."""
 
 
 class DemoTrader:
-    """One task per venue, started and stopped with the simulator."""
+    """One task per venue, started and stopped with the simulator. ``fill`` publishes a
+    forced partial fill (the simulator's ``fill_order``); without it the desk fills alone."""
 
-    def __init__(self, desks: dict[str, OrderDesk], config: TraderConfig, seed: int) -> None:
+    def __init__(
+        self,
+        desks: dict[str, OrderDesk],
+        config: TraderConfig,
+        seed: int,
+        fill: FillHook | None = None,
+    ) -> None:
         self.desks = desks
         self.config = config
+        self.fill = fill
         self.paused = False
         self._rngs = {venue: random.Random(f"{seed}:{venue}:trader") for venue in desks}
         self._tasks: list[asyncio.Task[None]] = []
@@ -81,11 +113,20 @@ class DemoTrader:
                     log.exception("demo trader failed on %s", venue)
 
     def act(self, venue: str) -> str:
-        """One action on ``venue``: ``"placed"``, ``"canceled"`` or ``"idle"``."""
+        """One action on ``venue``: ``"placed"``, ``"canceled"``, ``"partial"`` (part of a
+        resting order filled) or ``"idle"``."""
         desk, rng = self.desks[venue], self._rngs[venue]
+        config = self.config
         mine = [o for o in desk.account.open_orders() if o.code in self._markets(venue)]
-        full = len(mine) >= self.config.max_open_orders
-        if mine and (full or rng.random() < self.config.cancel_share):
+        full = len(mine) >= config.max_open_orders
+        roll = rng.random()
+        if (
+            mine
+            and roll < config.partial_fill_share
+            and self._fill_part(venue, desk, rng, rng.choice(mine))
+        ):
+            return "partial"
+        if mine and (full or roll < config.partial_fill_share + config.cancel_share):
             desk.cancel(rng.choice(mine).id)
             return "canceled"
         if full:
@@ -93,7 +134,21 @@ class DemoTrader:
         return "placed" if self._place(venue, desk, rng) else "idle"
 
     def _markets(self, venue: str) -> tuple[str, ...]:
-        return self.config.markets.get(venue, ())
+        return self.config.all_markets(venue)
+
+    def _fill_part(self, venue: str, desk: OrderDesk, rng: random.Random, order: DemoOrder) -> bool:
+        """Fill 20-60 % of what ``order`` has left (never all of it)."""
+        quantum = _quantum(desk.markets[order.code])
+        size = (order.remaining * Decimal(repr(rng.uniform(0.2, 0.6)))).quantize(
+            quantum, rounding=ROUND_DOWN
+        )
+        if size <= 0 or size >= order.remaining:
+            return False
+        if self.fill is not None:
+            self.fill(venue, order.id, size)
+        else:
+            desk.force_fill(order.id, size)
+        return True
 
     def _place(self, venue: str, desk: OrderDesk, rng: random.Random) -> bool:
         codes = [c for c in self._markets(venue) if c in desk.markets and desk.markets[c].active]
@@ -101,9 +156,8 @@ class DemoTrader:
             return False
         market = desk.markets[rng.choice(codes)]
         ladder = desk.markets.ladder
-        lot = market.listing.daily_volume / 20_000 or Decimal(1)
-        qty = (lot * Decimal(repr(rng.uniform(0.02, 0.25)))).quantize(
-            Decimal("1E-4") if lot > 1 else Decimal("1E-6"), rounding=ROUND_DOWN
+        qty = (_lot(market) * Decimal(repr(rng.uniform(0.02, 0.25)))).quantize(
+            _quantum(market), rounding=ROUND_DOWN
         )
         distance = rng.uniform(0.0, self.config.max_distance) if rng.random() < 0.6 else 0.0
         sides: list[Side] = ["buy", "sell"]
@@ -129,3 +183,13 @@ class DemoTrader:
                 continue
             return True
         return False
+
+
+def _lot(market: Market) -> Decimal:
+    """About one typical public trade of ``market``."""
+    return market.listing.daily_volume / 20_000 or Decimal(1)
+
+
+def _quantum(market: Market) -> Decimal:
+    """The trader's size step on ``market``."""
+    return Decimal("1E-4") if _lot(market) > 1 else Decimal("1E-6")
