@@ -23,6 +23,7 @@ from mdtui.sim.engine.ticks import UPBIT_KRW, step_down, step_up
 from tests.support.sim_client import (
     FAST,
     FIXED_MS,
+    StartSim,
     bearer,
     kapi,
     korbit_query,
@@ -150,7 +151,7 @@ async def test_demo_trader_places_fills_and_cancels_and_rest_agrees() -> None:
             connect(f"{sim.korbit_private_ws_url}?{query}", additional_headers=kapi()) as kb,
         ):
             await up.send('[{"ticket":"t"},{"type":"myOrder"},{"type":"myAsset"}]')
-            symbols = list(config.markets["korbit"])
+            symbols = list(config.all_markets("korbit"))
             await kb.send(json.dumps([
                 {"method": "subscribe", "type": "myOrder", "symbols": symbols},
                 {"method": "subscribe", "type": "myTrade", "symbols": symbols},
@@ -226,3 +227,67 @@ async def test_demo_trader_places_fills_and_cancels_and_rest_agrees() -> None:
                     pushed["balance"],
                     pushed["available"],
                 )
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.ms = FIXED_MS
+
+    def __call__(self) -> int:
+        return self.ms
+
+
+async def _trader_run(start_sim: StartSim, seed: int) -> tuple[list[str], Simulator, list[str]]:
+    """The demo trader acting by hand on a frozen market stepped between actions; returns
+    its actions, the simulator, and what was wrong right after each partial fill."""
+    clock = _Clock()
+    config = TraderConfig(max_open_orders=6)
+    sim = await start_sim(seed=seed, realtime=False, clock=clock, trader=config)
+    actions: list[str] = []
+    problems: list[str] = []
+    for _ in range(250):
+        for venue in ("upbit", "korbit"):
+            action = sim.trader.act(venue)
+            actions.append(f"{venue}:{action}")
+            if action == "partial":
+                resting = sim.account(venue).open_orders()  # type: ignore[arg-type]
+                if not any(0 < o.filled < o.qty for o in resting):
+                    problems.append(f"{venue}: no resting order with a partial fill")
+        clock.ms += 100
+        sim.advance()
+    return actions, sim, problems
+
+
+async def test_demo_trader_trades_off_the_watchlist_and_fills_resting_orders_in_part(
+    start_sim: StartSim,
+) -> None:
+    actions, sim, problems = await _trader_run(start_sim, seed=7)
+    assert problems == []
+    config = sim.trader.config
+    for venue in ("upbit", "korbit"):
+        assert f"{venue}:partial" in actions and f"{venue}:placed" in actions
+        orders = list(sim.account(venue).orders.values())  # type: ignore[arg-type]
+        others = [o for o in orders if o.code in config.other_markets[venue]]
+        assert others and {o.code for o in others} <= set(config.other_markets[venue])
+        assert any(o.state == "filled" for o in others), "an order off the watchlist filled"
+        assert any(len(o.fills) > 1 for o in orders), "some order filled in parts"
+        assert all(o.code in config.all_markets(venue) for o in orders)
+    # the default demo watchlist (settings.DEFAULT_WATCHLIST) holds none of the others
+    assert not set(config.other_markets["upbit"]) & {
+        "KRW-BTC", "KRW-ETH", "KRW-XRP", "KRW-SOL", "KRW-DOGE", "KRW-ADA",
+    }  # fmt: skip
+    assert not set(config.other_markets["korbit"]) & {
+        "btc_krw", "eth_krw", "xrp_krw", "sol_krw", "usdt_krw",
+    }  # fmt: skip
+
+    again, twin, _ = await _trader_run(start_sim, seed=7)
+    assert again == actions  # seeded: the same decisions and the same orders
+
+    def orders_of(simulator: Simulator) -> list[tuple[Any, ...]]:
+        return [
+            (o.id, o.code, o.side, o.price, o.qty, o.filled, o.state)
+            for venue in ("upbit", "korbit")
+            for o in simulator.account(venue).orders.values()  # type: ignore[arg-type]
+        ]
+
+    assert orders_of(twin) == orders_of(sim)

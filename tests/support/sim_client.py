@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import quote, unquote, urlencode
 
+import httpx
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
@@ -81,6 +82,22 @@ def tamper(token: str) -> str:
     return f"{header}.{forged}.{signature}"
 
 
+async def upbit_rest(
+    sim: Simulator,
+    path: str,
+    query: str = "",
+    *,
+    access_key: str = demo_keys.UPBIT_ACCESS_KEY,
+    secret: str = demo_keys.UPBIT_SECRET_KEY,
+) -> httpx.Response:
+    """A signed exchange REST call: ``query`` is sent as is (encode it as a client would)
+    and hashed percent-decoded."""
+    url = f"{path}?{query}" if query else path
+    headers = bearer(upbit_jwt(access_key, secret, query=query or None))
+    async with httpx.AsyncClient(base_url=sim.http_url) as client:
+        return await client.get(url, headers=headers)
+
+
 async def upbit_frame(ws: ClientConnection, timeout: float = 2.0) -> Any:
     data = await recv(ws, timeout)
     assert isinstance(data, bytes), "Upbit sends binary frames"
@@ -111,6 +128,20 @@ def korbit_query(
 
 def kapi(api_key: str = demo_keys.KORBIT_HMAC_API_KEY) -> dict[str, str]:
     return {"X-KAPI-KEY": api_key}
+
+
+async def korbit_rest(
+    sim: Simulator,
+    path: str,
+    *params: tuple[str, str | int],
+    api_key: str = demo_keys.KORBIT_HMAC_API_KEY,
+    secret: str = demo_keys.KORBIT_HMAC_SECRET,
+) -> httpx.Response:
+    """A signed private REST call: ``params``, then ``timestamp`` (Korbit's server time),
+    then the signature."""
+    query = korbit_query([*params, ("timestamp", sim.server_time())], secret=secret)
+    async with httpx.AsyncClient(base_url=sim.http_url) as client:
+        return await client.get(f"{path}?{query}", headers=kapi(api_key))
 
 
 async def korbit_json(ws: ClientConnection, timeout: float = 2.0) -> Any:

@@ -12,8 +12,14 @@ The private side: ``/websocket/v1/private`` and ``/v2/private`` (``upbit.private
 ``korbit.private_socket``), the private REST reads (``upbit.exchange_rest``,
 ``korbit.private_rest``), a demo account per venue (``engine.order_desk``,
 ``engine.demo_account``; keys in ``engine.demo_keys``) and the demo trader
-(``engine.demo_trader``). The test hooks are ``place_order``, ``fill_order``,
-``cancel_order``, ``set_clock_skew`` and ``pause_trader``.
+(``engine.demo_trader``). The test hooks are ``place_order`` (any listed market, watched
+or not; a default price rests two ticks off the touch), ``fill_order`` (works on markets no
+socket watches), ``cancel_order``, ``set_clock_skew`` and ``pause_trader``.
+
+Private REST limits (``Limits.upbit_rest_default_per_second``,
+``Limits.korbit_rest_private_per_second``) and Korbit's history delay
+(``korbit_history_delay_ms``: ``allOrders``/``myTrades`` answer as of that long ago; 0 by
+default, ``DEMO_KORBIT_HISTORY_DELAY_MS`` in ``main``) are set per simulator.
 
 Every websocket path is a ``net.ws_services.WsService``: ``venue``, ``path``, ``admit()``,
 ``authenticate(connection, request)``, ``handle(ws)``, ``watched_codes()`` and
@@ -40,8 +46,8 @@ from mdtui.sim.engine.demo_account import DemoAccount, DemoOrder
 from mdtui.sim.engine.demo_trader import DemoTrader, TraderConfig
 from mdtui.sim.engine.listings import KORBIT_LISTINGS, UPBIT_LISTINGS
 from mdtui.sim.engine.market_generator import Rate, Update, VenueMarkets
-from mdtui.sim.engine.order_desk import OrderDesk
-from mdtui.sim.engine.ticks import KORBIT_KRW, UPBIT_KRW
+from mdtui.sim.engine.order_desk import OrderDesk, OrderError
+from mdtui.sim.engine.ticks import KORBIT_KRW, UPBIT_KRW, step_down, step_up
 from mdtui.sim.korbit.private_rest import KorbitPrivateRest
 from mdtui.sim.korbit.private_socket import KorbitPrivateService
 from mdtui.sim.korbit.public_rest import KorbitPublicRest
@@ -65,6 +71,8 @@ log = logging.getLogger("mdtui.sim")
 
 DEFAULT_TRADER = TraderConfig()
 """A few actions per minute per venue (see ``engine.demo_trader``)."""
+DEMO_KORBIT_HISTORY_DELAY_MS = 2000
+"""Korbit's ``allOrders``/``myTrades`` lag in ``main`` (the docs: "a delay of a few seconds")."""
 
 
 def wall_clock_ms() -> int:
@@ -77,7 +85,9 @@ class Simulator:
     ``realtime=False`` gives a frozen market (no clock task, no demo trader): with a fixed
     ``clock`` every snapshot and REST reply is deterministic for a seed; ``advance()``
     steps it by hand. ``trader=None`` turns the demo trader off; ``upbit_policy`` and
-    ``korbit_statuses`` set the private behaviour the docs leave open.
+    ``korbit_statuses`` set the private behaviour the docs leave open;
+    ``korbit_history_delay_ms`` makes Korbit's ``allOrders`` and ``myTrades`` answer as of
+    that many ms ago (``/v2/orders`` stays current).
     """
 
     def __init__(
@@ -93,6 +103,7 @@ class Simulator:
         trader: TraderConfig | None = DEFAULT_TRADER,
         upbit_policy: UpbitPrivatePolicy | None = None,
         korbit_statuses: AuthStatuses | None = None,
+        korbit_history_delay_ms: int = 0,
     ) -> None:
         self.host = host
         self.port = port
@@ -128,9 +139,10 @@ class Simulator:
             )
         }
         statuses = korbit_statuses or AuthStatuses()
+        policy = upbit_policy or UpbitPrivatePolicy()
         self.upbit_private = UpbitPrivateService(
             self.upbit_markets, self.desks["upbit"], self.sessions, self.limits, self.clock,
-            seed, upbit_policy,
+            seed, policy,
         )  # fmt: skip
         self.korbit_private = KorbitPrivateService(
             self.korbit_markets, self.desks["korbit"], self.sessions, self.limits, self.clock,
@@ -147,9 +159,13 @@ class Simulator:
         KorbitPublicRest(self.korbit_markets, self.server_time, self._refresher("korbit")).register(
             self.http
         )
-        UpbitExchangeRest(self.desks["upbit"], NonceLog(), self.clock).register(self.http)
-        KorbitPrivateRest(self.desks["korbit"], self.server_time, statuses).register(self.http)
-        self.trader = DemoTrader(self.desks, trader or DEFAULT_TRADER, seed)
+        UpbitExchangeRest(
+            self.desks["upbit"], NonceLog(), self.clock, policy, self.limits
+        ).register(self.http)
+        KorbitPrivateRest(
+            self.desks["korbit"], self.server_time, statuses, self.limits, korbit_history_delay_ms
+        ).register(self.http)
+        self.trader = DemoTrader(self.desks, trader or DEFAULT_TRADER, seed, self._trader_fill)
         self._trader_on = trader is not None
         self._server: Server | None = None
         self._clock_task: asyncio.Task[None] | None = None
@@ -234,17 +250,39 @@ class Simulator:
         venue: Venue,
         market: str,
         side: Literal["buy", "sell"],
-        price: Decimal | str | int,
+        price: Decimal | str | int | None,
         qty: Decimal | str | int,
+        *,
+        client_order_id: str | None = None,
     ) -> str | int:
         """Rest a demo-account limit order on ``market`` (venue code: ``KRW-BTC`` or
-        ``btc_krw``) and push it to subscribed private sockets. Returns the venue's order
-        id: a uuid string on Upbit, an int on Korbit. Raises ``OrderError`` (a
-        ``ValueError``) for an unknown market, an off-tick price, a price that would cross
-        the spread, or missing funds."""
-        order = self.desks[venue].place(market, side, Decimal(str(price)), Decimal(str(qty)))
+        ``btc_krw``; any listed market, whether a socket watches it or not) and push it to
+        subscribed private sockets. ``price=None`` rests it two ticks below the best bid (a
+        buy) or above the best ask (a sell). ``client_order_id`` sets Upbit's
+        ``identifier`` / Korbit's ``clientOrderId`` (unique per account). Returns the
+        venue's order id: a uuid string on Upbit, an int on Korbit. Raises ``OrderError``
+        (a ``ValueError``) for an unknown market, an off-tick price, a price that would
+        cross the spread, missing funds or a reused client order id."""
+        desk = self.desks[venue]
+        if market not in desk.markets:
+            raise OrderError(f"unknown market {market}")
+        if price is None:
+            price = self._resting_price(venue, market, side)
+        order = desk.place(
+            market, side, Decimal(str(price)), Decimal(str(qty)), client_id=client_order_id
+        )
         self._book_changed(venue, order)
         return order.number if venue == "korbit" else order.id
+
+    def _resting_price(self, venue: Venue, market: str, side: Literal["buy", "sell"]) -> Decimal:
+        """Two ticks off the touch on ``side``'s own side of the book."""
+        markets = self.markets[venue]
+        book = markets[market]
+        if not book.active or not book.bids or not book.asks:
+            raise OrderError(f"{market} has no book to rest an order on")
+        if side == "buy":
+            return step_down(markets.ladder, step_down(markets.ladder, book.bids[0].price))
+        return step_up(markets.ladder, step_up(markets.ladder, book.asks[0].price))
 
     def fill_order(
         self, venue: Venue, order_id: str | int, qty: Decimal | str | int | None = None
@@ -258,6 +296,10 @@ class Simulator:
         market = self.markets[venue][order.code]
         market.book_dirty = False
         self._publish_public(venue, [Update(market, [trade], True)], now)
+
+    def _trader_fill(self, venue: str, order_id: str, qty: Decimal) -> None:
+        """The demo trader's partial fills go out like ``fill_order``'s."""
+        self.fill_order("upbit" if venue == "upbit" else "korbit", order_id, qty)
 
     def cancel_order(self, venue: Venue, order_id: str | int) -> None:
         """Cancel an open order of the demo account."""
@@ -441,7 +483,9 @@ def main(host: str = "127.0.0.1", port: int = 0, seed: int = 1) -> int:
     """
 
     async def run() -> None:
-        async with Simulator(host, port, seed) as sim:
+        async with Simulator(
+            host, port, seed, korbit_history_delay_ms=DEMO_KORBIT_HISTORY_DELAY_MS
+        ) as sim:
             print(f"mdtui simulator listening on {sim.http_url}", flush=True)
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
