@@ -178,7 +178,7 @@ class UpbitPrivate(_PrivateBase):
 
     def __post_init__(self) -> None:
         self.rest = PrivateRest("Upbit", RateLimiter(*UPBIT_PACE), self._sign, _upbit_problem)
-        self.rest.clock = self.clock
+        self.rest.clock = lambda: self.clock()  # follows a clock set later (tests)
 
     def _rest(self) -> PrivateRest:
         return self.rest
@@ -312,7 +312,7 @@ class KorbitPrivate(_PrivateBase):
 
     def __post_init__(self) -> None:
         self.rest = PrivateRest("Korbit", RateLimiter(*KORBIT_PACE), self._sign, _korbit_problem)
-        self.rest.clock = self.clock
+        self.rest.clock = lambda: self.clock()  # follows a clock set later (tests)
 
     def _rest(self) -> PrivateRest:
         return self.rest

@@ -179,12 +179,10 @@ class FeedWorker:
                     log.debug("%s %s feed failure", p.venue, p.channel, exc_info=True)
                 if self._stopping:
                     break
-                if (
-                    self._live_since is not None
-                    and time.monotonic() - self._live_since >= self.stable_after
-                ):
-                    attempt = 0
-                    clock_retry = True
+                if self._live_since is not None:
+                    clock_retry = True  # the last resync worked: a new skew gets one too
+                    if time.monotonic() - self._live_since >= self.stable_after:
+                        attempt = 0
                 attempt += 1
                 self.stats.last_error = reason
                 log.warning(
