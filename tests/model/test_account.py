@@ -331,8 +331,12 @@ def test_a_balance_change_after_the_seed_applies_whatever_the_clocks(seed_clock_
     the seed was dropped as older than it."""
     acc = Account()
     seed_ts = 10_000 + seed_clock_ahead_ms
-    acc.apply([Balances(venue="upbit", rows=(bal("BTC", "1", ts=seed_ts),), ts=seed_ts, complete=True)])
-    acc.apply([Balances(venue="upbit", rows=(bal("BTC", "3", ts=10_500),), ts=10_500, complete=False)])
+    acc.apply(
+        [Balances(venue="upbit", rows=(bal("BTC", "1", ts=seed_ts),), ts=seed_ts, complete=True)]
+    )
+    acc.apply(
+        [Balances(venue="upbit", rows=(bal("BTC", "3", ts=10_500),), ts=10_500, complete=False)]
+    )
     assert acc.balances[("upbit", "BTC")].total == D(3)
 
 
