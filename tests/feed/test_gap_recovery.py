@@ -145,3 +145,31 @@ async def test_korbit_order_on_an_unwatched_pair_during_the_gap(
     assert order is not None and order.state == "filled"
     assert fills_of(account, "korbit", placed[0]) == Decimal(100)
     assert account.balances[("korbit", "TRX")].total == Decimal(100)
+
+
+@pytest.mark.parametrize("venue", ["upbit", "korbit"])
+async def test_gap_is_searched_in_server_time_when_the_clocks_disagree(
+    venue, gap_sim, clock, base_settings, collector
+) -> None:
+    """Issue: the catch-up window came from the local clock. With the exchange's clock ten
+    minutes behind ours, an order created and filled during the gap was outside it. The
+    window now comes from the exchange's own clock (each reply's ``Date``)."""
+    clock.shift = -10 * 60_000
+    account, sink = with_account(collector)
+    settings = point_at(base_settings, gap_sim.http_url, demo_keys=True)
+    worker = private_workers(settings, sink).workers[venue]
+    worker.backoff.base = 2.0
+    market = MARKET[venue]
+    placed: list[str] = []
+    async with running(worker):
+        await collector.wait_for(is_live, timeout=20)
+
+        def gap() -> None:
+            price = price_below(gap_sim, venue, market)
+            placed.append(str(gap_sim.place_order(venue, market, "buy", price, "6")))
+            gap_sim.fill_order(venue, placed[0])
+
+        await drop_and_act(gap_sim, venue, worker, collector, gap)
+    order = account.order(venue, placed[0])
+    assert order is not None and order.state == "filled"
+    assert fills_of(account, venue, placed[0]) == Decimal(6)

@@ -435,3 +435,20 @@ async def test_orders_on_unwatched_markets_fill_by_hook_and_by_flow(start_sim: S
     await wait_until(lambda: order.filled > 0, 30.0, "a fill from the market's flow")
     (trade, *_) = await korbit_ok(sim, "/v2/myTrades", ("symbol", "link_krw"))
     assert trade["orderId"] == number
+
+
+async def test_date_header_is_the_exchange_clock(frozen) -> None:
+    """Clients read the server's time from ``Date``: it follows the simulator's clock (and
+    Korbit's skew), not the machine's."""
+    import email.utils
+
+    import httpx
+
+    frozen.set_clock_skew(-5000)
+    async with httpx.AsyncClient() as client:
+        upbit = await client.get(frozen.http_url + "/v1/market/all")
+        korbit = await client.get(frozen.http_url + "/v2/time")
+    assert upbit.headers["date"] == email.utils.formatdate(frozen.clock() / 1000, usegmt=True)
+    assert korbit.headers["date"] == email.utils.formatdate(
+        (frozen.clock() - 5000) / 1000, usegmt=True
+    )

@@ -440,7 +440,10 @@ class Simulator:
                 del request.headers["Sec-WebSocket-Extensions"]
             return None
         try:
-            return self.http.dispatch(http_request).to_websockets()
+            # Date is the answering exchange's clock: Korbit's runs ``set_clock_skew`` off.
+            korbit = http_request.path.startswith("/v2/")
+            now = self.server_time() if korbit else self.clock()
+            return self.http.dispatch(http_request).to_websockets(now)
         except Exception:
             log.exception("REST handler failed: %s", request.path)
             return HttpReply(500, b'{"error":"internal"}').to_websockets()

@@ -78,11 +78,14 @@ class HttpReply:
     headers: list[tuple[str, str]] = field(default_factory=list)
     content_type: str = "application/json; charset=utf-8"
 
-    def to_websockets(self) -> Response:
+    def to_websockets(self, now_ms: int | None = None) -> Response:
+        """The reply; its ``Date`` header is the server's clock ``now_ms`` (the wall clock
+        when None), to the second as HTTP dates are."""
         status = http.HTTPStatus(self.status)
+        date = None if now_ms is None else now_ms / 1000
         headers = Headers(
             [
-                ("Date", email.utils.formatdate(usegmt=True)),
+                ("Date", email.utils.formatdate(date, usegmt=True)),
                 ("Connection", "close"),
                 ("Content-Type", self.content_type),
                 ("Content-Length", str(len(self.body))),
