@@ -13,10 +13,12 @@ from decimal import Decimal
 import pytest
 
 from mdtui.demo import point_at
+from mdtui.feed import private_feeds
 from mdtui.feed.private_feeds import private_workers
 from mdtui.model.account import Account
-from mdtui.model.events import FeedState, Order
+from mdtui.model.events import FeedState, Order, OrdersSnapshot
 from mdtui.sim import Simulator
+from mdtui.sim.net.rate_limits import Limits
 from tests.support.feeds import Collector, running
 
 MARKET = {"upbit": "KRW-XRP", "korbit": "xrp_krw"}
@@ -173,3 +175,109 @@ async def test_gap_is_searched_in_server_time_when_the_clocks_disagree(
     order = account.order(venue, placed[0])
     assert order is not None and order.state == "filled"
     assert fills_of(account, venue, placed[0]) == Decimal(6)
+
+
+@pytest.fixture
+async def tight_sim(start_sim, clock) -> Simulator:
+    """The exchanges' REST limits cut to 4 requests/s, so the catch-up meets 429s."""
+    limits = Limits(upbit_rest_default_per_second=4, korbit_rest_private_per_second=4)
+    simulator = await start_sim(seed=3, clock=clock, limits=limits)
+    simulator.pause_trader()
+    return simulator
+
+
+@pytest.mark.parametrize("venue", ["upbit", "korbit"])
+async def test_catch_up_is_paced_and_waits_out_429(
+    venue, tight_sim, base_settings, collector
+) -> None:
+    """Issue: the per-order calls were not paced and one 429 failed the whole seed, again on
+    every retry. Now a 429 is waited out (Retry-After, or a second) and the call retried."""
+    account, sink = with_account(collector)
+    settings = point_at(base_settings, tight_sim.http_url, demo_keys=True)
+    worker = private_workers(settings, sink).workers[venue]
+    worker.backoff.base = 2.0
+    market = MARKET[venue]
+    price = price_below(tight_sim, venue, market)
+    async with running(worker):
+        await collector.wait_for(is_live, timeout=30)
+        ids = [str(tight_sim.place_order(venue, market, "buy", price, "2")) for _ in range(8)]
+        for oid in ids:
+            await collector.wait_for(lambda ev, oid=oid: type(ev) is Order and ev.order_id == oid)
+
+        def gap() -> None:
+            for oid in ids:
+                tight_sim.fill_order(venue, oid)
+
+        await drop_and_act(tight_sim, venue, worker, collector, gap)
+    assert all(account.order(venue, oid).state == "filled" for oid in ids)
+    assert all(fills_of(account, venue, oid) == Decimal(2) for oid in ids)
+    assert not any(type(ev) is FeedState and "HTTP 429" in ev.reason for ev in collector.events)
+
+
+@pytest.mark.parametrize("venue", ["upbit", "korbit"])
+async def test_history_past_one_page_is_paged_back(
+    venue, gap_sim, clock, base_settings, collector, monkeypatch
+) -> None:
+    """Issue: Upbit orders/closed and Korbit allOrders/myTrades were read as one page; rows
+    past ``limit`` were dropped. (The page size is cut to 2 here to make it show.)"""
+    monkeypatch.setattr(private_feeds, "UPBIT_CLOSED_LIMIT", 2)
+    monkeypatch.setattr(private_feeds, "KORBIT_HISTORY_LIMIT", 2)
+    account, sink = with_account(collector)
+    settings = point_at(base_settings, gap_sim.http_url, demo_keys=True)
+    worker = private_workers(settings, sink).workers[venue]
+    worker.backoff.base = 2.0
+    market = MARKET[venue]
+    placed: list[str] = []
+    async with running(worker):
+        await collector.wait_for(is_live)
+
+        def gap() -> None:  # five orders created and filled in the gap, a second apart
+            price = price_below(gap_sim, venue, market)
+            for k in range(5):
+                clock.shift = (k - 5) * 1000
+                placed.append(str(gap_sim.place_order(venue, market, "buy", price, "3")))
+                gap_sim.fill_order(venue, placed[-1], "1")
+                clock.shift += 500
+                gap_sim.fill_order(venue, placed[-1])
+            clock.shift = 0
+
+        await drop_and_act(gap_sim, venue, worker, collector, gap)
+    for oid in placed:
+        assert account.order(venue, oid).state == "filled", oid
+        assert fills_of(account, venue, oid) == Decimal(3), oid
+
+
+async def test_open_orders_read_again_when_an_order_leaves_between_pages(
+    gap_sim, base_settings, collector
+) -> None:
+    """Issue: Upbit's open orders were paged newest first while the set could change
+    between pages, so a live order could be skipped (and then marked closed). An order
+    leaving the book between pages shifts the rest up: the pages are read again."""
+    account, sink = with_account(collector)
+    settings = point_at(base_settings, gap_sim.http_url, demo_keys=True)
+    worker = private_workers(settings, sink).workers["upbit"]
+    worker.backoff.base = 2.0
+    market = MARKET["upbit"]
+    price = price_below(gap_sim, "upbit", market)
+    ids = [str(gap_sim.place_order("upbit", market, "buy", price, "1")) for _ in range(130)]
+    rest = worker.protocol.rest
+    real_get = rest.get
+    reads: list[str] = []
+
+    async def get(client, path, params, what):
+        body = await real_get(client, path, params, what)
+        if path == "/v1/orders/open":
+            reads.append(dict(params)["page"])
+            if reads == ["1"]:  # the oldest order fills between page 1 and page 2
+                gap_sim.fill_order("upbit", ids[0])
+        return body
+
+    rest.get = get
+    async with running(worker):
+        await collector.wait_for(is_live, timeout=30)
+        await collector.wait_for(lambda ev: type(ev) is Order and ev.order_id == ids[0])
+    assert reads == ["1", "2"] * 3  # the first read changed; the next two agree
+    snapshot = next(ev for ev in collector.events if type(ev) is OrdersSnapshot)
+    assert {o.order_id for o in snapshot.orders} == set(ids[1:])
+    assert account.order("upbit", ids[0]).state == "filled"
+    assert all(account.order("upbit", oid).state == "open" for oid in ids[1:])

@@ -46,6 +46,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import httpx
+import msgspec
 from httpx_ws import WebSocketUpgradeError
 
 from mdtui.feed.buffered_session import Frame
@@ -55,6 +56,7 @@ from mdtui.feed.public_feeds import korbit_endpoints, upbit_endpoints
 from mdtui.feed.rate_limiter import RateLimiter
 from mdtui.feed.worker import FeedWorker, SeedIncomplete, Sink, Tap
 from mdtui.model.events import (
+    ACTIVE_STATES,
     AnyEvent,
     Balances,
     Fill,
@@ -77,6 +79,9 @@ GAP_MARGIN_MS = 60_000
 flight when the socket dropped, and the server clock read to a second)."""
 UPBIT_CLOSED_LIMIT = 1000
 """Rows per ``orders/closed`` call (Upbit's maximum); a full page is paged back."""
+OPEN_READS = 3
+"""Reads of a multi-page open-order list until two agree (the by-id lookups of the
+catch-up cover what a list that never settles may miss)."""
 UPBIT_CLOSED_WINDOW_MS = 7 * 86_400_000
 """Upbit's widest ``orders/closed`` window; a longer gap is searched from its last 7 days."""
 KORBIT_HISTORY_LIMIT = 1000
@@ -133,6 +138,20 @@ class _PrivateBase:
 
     async def _catch_up(self, client: httpx.AsyncClient, events: list[AnyEvent]) -> None:
         raise NotImplementedError
+
+    @staticmethod
+    def _by_id(events: list[AnyEvent], order: Order) -> None:
+        """Add a by-id answer: a final state as an update; an order still active although
+        the open list missed it (the list changed while it was read) joins that list's
+        snapshot, so the store does not close it."""
+        if order.state not in ACTIVE_STATES:
+            events.append(order)
+            return
+        for i, ev in enumerate(events):
+            if type(ev) is OrdersSnapshot and (ev.markets is None or order.market in ev.markets):
+                events[i] = msgspec.structs.replace(ev, orders=(*ev.orders, order))
+                return
+        events.append(order)
 
     def _skipped(self, reasons: list[str]) -> list[AnyEvent]:
         """Malformed REST rows, counted like malformed frames."""
@@ -218,19 +237,36 @@ class UpbitPrivate(_PrivateBase):
             upbit_private.parse_accounts(body, ts=self.clock(), skipped=skipped)
         ]
         events += self._skipped(skipped)
-        orders: dict[str, Order] = {}
-        page = 1
-        while True:  # every page, oldest first: an order placed meanwhile joins the end
-            params = [("states[]", "wait"), ("states[]", "watch")]
-            params += [("limit", "100"), ("page", str(page)), ("order_by", "asc")]
-            rows, bad = await self._rows(client, "/v1/orders/open", params, "open orders")
-            events += bad
-            orders.update((o.order_id, o) for o in rows)
-            if len(rows) + len(bad) < 100:
-                break
-            page += 1
+        orders, bad = await self._open_orders(client)
+        events += bad
         events.append(OrdersSnapshot("upbit", tuple(orders.values()), self.clock(), None, True))
         return events
+
+    async def _open_orders(
+        self, client: httpx.AsyncClient
+    ) -> tuple[dict[str, Order], list[AnyEvent]]:
+        """Every open order, all pages, oldest first (an order placed meanwhile joins the
+        last page). An order that leaves the book while the pages are read shifts the
+        later ones up a page, so more than one page is read again until two reads agree
+        (at most :data:`OPEN_READS` times)."""
+        previous: list[str] | None = None
+        for _ in range(OPEN_READS):
+            orders: dict[str, Order] = {}
+            bad: list[AnyEvent] = []
+            page = 1
+            while True:
+                params = [("states[]", "wait"), ("states[]", "watch")]
+                params += [("limit", "100"), ("page", str(page)), ("order_by", "asc")]
+                rows, skipped = await self._rows(client, "/v1/orders/open", params, "open orders")
+                bad += skipped
+                orders.update((o.order_id, o) for o in rows)
+                if len(rows) + len(skipped) < 100:
+                    break
+                page += 1
+            if page == 1 or list(orders) == previous:
+                break
+            previous = list(orders)
+        return orders, bad
 
     async def _catch_up(self, client: httpx.AsyncClient, events: list[AnyEvent]) -> None:
         ledger = self.ledger
@@ -243,7 +279,8 @@ class UpbitPrivate(_PrivateBase):
         for i in range(0, len(gone), 100):
             params = [("uuids[]", oid) for oid in gone[i : i + 100]]
             rows, bad = await self._rows(client, "/v1/orders/uuids", params, "orders by id")
-            events += rows
+            for order in rows:
+                self._by_id(events, order)
             events += bad
             found.update((o.order_id, o) for o in rows)
         # 2. Orders created during the gap that are no longer open (creation-time filter).
@@ -261,8 +298,10 @@ class UpbitPrivate(_PrivateBase):
             if len(rows) + len(bad) < UPBIT_CLOSED_LIMIT:
                 break
             if not fresh:
-                raise RestFailure("Upbit closed orders (more than a page in one second)", 200, None)
-            end = min(o.created_ms for o in rows)  # inclusive: the second is read again
+                raise RestFailure("Upbit closed orders: more than a page in one second", 0, None)
+            # Upbit's created_at has whole seconds: end at the last ms of the oldest row's
+            # second (end_time is inclusive), so that second is read again, not skipped.
+            end = min(o.created_ms for o in rows) + 999
         # 3. Fills the socket did not deliver, partial fills of open orders included.
         for order in found.values():
             if ledger.missing_fills(order):
@@ -434,7 +473,7 @@ class KorbitPrivate(_PrivateBase):
                     if len(rows) < KORBIT_HISTORY_LIMIT:
                         break
                     if not fresh:
-                        raise RestFailure(f"Korbit {what} (more than a page in 1 ms)", 200, None)
+                        raise RestFailure(f"Korbit {what}: more than a page in one ms", 0, None)
                     end = min(key[1] for key in keys) + 1  # exclusive end: re-read that ms
         events += self._skipped(skipped)
 

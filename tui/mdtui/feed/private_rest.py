@@ -28,10 +28,11 @@ _SEC = re.compile(r"sec=(\d+)")
 
 
 class RestFailure(Exception):
-    """A private REST call failed; ``problem`` is set for authentication errors."""
+    """A private REST call failed (``status`` 0: the answers could not be completed);
+    ``problem`` is set for authentication errors."""
 
     def __init__(self, what: str, status: int, problem: AuthProblem | None) -> None:
-        super().__init__(f"{what}: HTTP {status}")
+        super().__init__(f"{what}: HTTP {status}" if status else what)
         self.what = what
         self.status = status
         self.problem = problem
