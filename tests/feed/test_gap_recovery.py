@@ -15,6 +15,7 @@ import pytest
 from mdtui.demo import point_at
 from mdtui.feed import private_feeds
 from mdtui.feed.private_feeds import private_workers
+from mdtui.feed.worker import FeedWorker
 from mdtui.model.account import Account
 from mdtui.model.events import FeedState, Order, OrdersSnapshot
 from mdtui.sim import Simulator
@@ -66,14 +67,19 @@ async def drop_and_act(sim, venue, worker, collector, act) -> None:
     assert "secret" not in down.reason
 
 
-def with_account(collector: Collector) -> tuple[Account, object]:
+def private_feed(sim, venue, base_settings, collector: Collector) -> tuple[Account, FeedWorker]:
+    """The real private feed of ``venue`` at ``sim`` (demo keys) into a real account; its
+    first reconnect waits 1-2 s, the window in which a test acts."""
     account = Account()
 
     def sink(events) -> None:
         collector(events)
         account.apply(events)
 
-    return account, sink
+    settings = point_at(base_settings, sim.http_url, demo_keys=True)
+    worker = private_workers(settings, sink).workers[venue]
+    worker.backoff.base = 2.0
+    return account, worker
 
 
 def price_below(sim, venue, market, depth=3) -> Decimal:
@@ -91,10 +97,7 @@ async def test_orders_placed_long_before_the_gap_end_filled_or_cancelled(
     """Issue: orders created more than a minute before the gap and filled or cancelled
     during it stayed open or became "closed"; their fills never arrived; partial fills of
     an order still open were lost. (Upbit: the ISO start_time also failed JWT checks.)"""
-    account, sink = with_account(collector)
-    settings = point_at(base_settings, gap_sim.http_url, demo_keys=True)
-    worker = private_workers(settings, sink).workers[venue]
-    worker.backoff.base = 2.0
+    account, worker = private_feed(gap_sim, venue, base_settings, collector)
     market = MARKET[venue]
     async with running(worker):
         await collector.wait_for(is_live)
@@ -129,10 +132,7 @@ async def test_korbit_order_on_an_unwatched_pair_during_the_gap(
     """Issue: Korbit's catch-up covered only markets the app had seen; an order placed and
     filled during a gap on another pair (from the phone, say) was never seen. Its pair is
     found from the balance that changed across the gap."""
-    account, sink = with_account(collector)
-    settings = point_at(base_settings, gap_sim.http_url, demo_keys=True)
-    worker = private_workers(settings, sink).workers["korbit"]
-    worker.backoff.base = 2.0
+    account, worker = private_feed(gap_sim, "korbit", base_settings, collector)
     placed: list[str] = []
     async with running(worker):
         await collector.wait_for(is_live)
@@ -157,10 +157,7 @@ async def test_gap_is_searched_in_server_time_when_the_clocks_disagree(
     minutes behind ours, an order created and filled during the gap was outside it. The
     window now comes from the exchange's own clock (each reply's ``Date``)."""
     clock.shift = -10 * 60_000
-    account, sink = with_account(collector)
-    settings = point_at(base_settings, gap_sim.http_url, demo_keys=True)
-    worker = private_workers(settings, sink).workers[venue]
-    worker.backoff.base = 2.0
+    account, worker = private_feed(gap_sim, venue, base_settings, collector)
     market = MARKET[venue]
     placed: list[str] = []
     async with running(worker):
@@ -192,10 +189,7 @@ async def test_catch_up_is_paced_and_waits_out_429(
 ) -> None:
     """Issue: the per-order calls were not paced and one 429 failed the whole seed, again on
     every retry. Now a 429 is waited out (Retry-After, or a second) and the call retried."""
-    account, sink = with_account(collector)
-    settings = point_at(base_settings, tight_sim.http_url, demo_keys=True)
-    worker = private_workers(settings, sink).workers[venue]
-    worker.backoff.base = 2.0
+    account, worker = private_feed(tight_sim, venue, base_settings, collector)
     market = MARKET[venue]
     price = price_below(tight_sim, venue, market)
     async with running(worker):
@@ -222,10 +216,7 @@ async def test_history_past_one_page_is_paged_back(
     past ``limit`` were dropped. (The page size is cut to 2 here to make it show.)"""
     monkeypatch.setattr(private_feeds, "UPBIT_CLOSED_LIMIT", 2)
     monkeypatch.setattr(private_feeds, "KORBIT_HISTORY_LIMIT", 2)
-    account, sink = with_account(collector)
-    settings = point_at(base_settings, gap_sim.http_url, demo_keys=True)
-    worker = private_workers(settings, sink).workers[venue]
-    worker.backoff.base = 2.0
+    account, worker = private_feed(gap_sim, venue, base_settings, collector)
     market = MARKET[venue]
     placed: list[str] = []
     async with running(worker):
@@ -253,10 +244,7 @@ async def test_open_orders_read_again_when_an_order_leaves_between_pages(
     """Issue: Upbit's open orders were paged newest first while the set could change
     between pages, so a live order could be skipped (and then marked closed). An order
     leaving the book between pages shifts the rest up: the pages are read again."""
-    account, sink = with_account(collector)
-    settings = point_at(base_settings, gap_sim.http_url, demo_keys=True)
-    worker = private_workers(settings, sink).workers["upbit"]
-    worker.backoff.base = 2.0
+    account, worker = private_feed(gap_sim, "upbit", base_settings, collector)
     market = MARKET["upbit"]
     price = price_below(gap_sim, "upbit", market)
     ids = [str(gap_sim.place_order("upbit", market, "buy", price, "1")) for _ in range(130)]

@@ -127,7 +127,8 @@ class _PrivateBase:
         except RestFailure as exc:
             if exc.problem is not None or not events:
                 raise
-            self.ledger.note(events)
+            # Balances stay as they were before the gap: the retry compares them again.
+            self.ledger.note([ev for ev in events if type(ev) is not Balances])
             raise SeedIncomplete(events, f"{part} incomplete ({exc})") from exc
         self.ledger.note(events)
         self.ledger.heard(self._rest().server_now())
