@@ -269,3 +269,38 @@ async def test_open_orders_read_again_when_an_order_leaves_between_pages(
     assert {o.order_id for o in snapshot.orders} == set(ids[1:])
     assert account.order("upbit", ids[0]).state == "filled"
     assert all(account.order("upbit", oid).state == "open" for oid in ids[1:])
+
+
+@pytest.mark.parametrize(
+    ("venue", "path"), [("upbit", "/v1/orders/uuids"), ("korbit", "/v2/orders")]
+)
+async def test_incomplete_catch_up_says_so_and_is_retried(
+    venue, path, gap_sim, base_settings, collector
+) -> None:
+    """A catch-up the exchange cannot answer delivers what it has (fresh balances, the open
+    list), names the missing part on the status line, and is retried over the same gap
+    until the order's outcome and fills arrive."""
+    account, worker = private_feed(gap_sim, venue, base_settings, collector)
+    worker.backoff.cap = 2.0
+    market = MARKET[venue]
+    async with running(worker):
+        await collector.wait_for(is_live)
+        price = price_below(gap_sim, venue, market)
+        oid = str(gap_sim.place_order(venue, market, "buy", price, "4"))
+        await collector.wait_for(lambda ev: type(ev) is Order and ev.order_id == oid)
+
+        def gap() -> None:
+            gap_sim.fill_order(venue, oid)
+            gap_sim.refuse_rest(path, count=2)
+
+        mark = len(collector.events)
+        await drop_and_act(gap_sim, venue, worker, collector, gap)
+    incomplete = [
+        ev
+        for ev in collector.events[mark:]
+        if type(ev) is FeedState and "catch-up incomplete" in ev.reason
+    ]
+    assert len(incomplete) == 2, [ev.reason for ev in collector.events if type(ev) is FeedState]
+    assert "HTTP 503" in incomplete[0].reason
+    assert account.order(venue, oid).state == "filled"
+    assert fills_of(account, venue, oid) == Decimal(4)

@@ -14,7 +14,8 @@ The private side: ``/websocket/v1/private`` and ``/v2/private`` (``upbit.private
 ``engine.demo_account``; keys in ``engine.demo_keys``) and the demo trader
 (``engine.demo_trader``). The test hooks are ``place_order`` (any listed market, watched
 or not; a default price rests two ticks off the touch), ``fill_order`` (works on markets no
-socket watches), ``cancel_order``, ``set_clock_skew`` and ``pause_trader``.
+socket watches), ``cancel_order``, ``set_clock_skew`` and ``pause_trader``; ``refuse_rest``
+fails the next REST calls to a path.
 
 Private REST limits (``Limits.upbit_rest_default_per_second``,
 ``Limits.korbit_rest_private_per_second``) and Korbit's history delay
@@ -169,6 +170,7 @@ class Simulator:
         self._trader_on = trader is not None
         self._server: Server | None = None
         self._clock_task: asyncio.Task[None] | None = None
+        self._refusals: dict[str, tuple[int, int]] = {}
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -355,6 +357,11 @@ class Simulator:
         await asyncio.sleep(0)
         return len(sessions)
 
+    def refuse_rest(self, path: str, count: int = 1, status: int = 503) -> None:
+        """Answer the next ``count`` REST requests to ``path`` with HTTP ``status`` and an
+        empty JSON object (an exchange having a bad moment)."""
+        self._refusals[path] = (count, status)
+
     def stall(self, seconds: float) -> None:
         """Send no data frames for ``seconds`` (0 resumes). Markets keep moving; replies to
         requests are dropped too; protocol pings are still answered."""
@@ -443,6 +450,10 @@ class Simulator:
             # Date is the answering exchange's clock: Korbit's runs ``set_clock_skew`` off.
             korbit = http_request.path.startswith("/v2/")
             now = self.server_time() if korbit else self.clock()
+            refused = self._refusals.get(http_request.path)
+            if refused is not None and refused[0] > 0:
+                self._refusals[http_request.path] = (refused[0] - 1, refused[1])
+                return HttpReply(refused[1], b"{}").to_websockets(now)
             return self.http.dispatch(http_request).to_websockets(now)
         except Exception:
             log.exception("REST handler failed: %s", request.path)
