@@ -450,10 +450,10 @@ class Simulator:
             # Date is the answering exchange's clock: Korbit's runs ``set_clock_skew`` off.
             korbit = http_request.path.startswith("/v2/")
             now = self.server_time() if korbit else self.clock()
-            refused = self._refusals.get(http_request.path)
-            if refused is not None and refused[0] > 0:
-                self._refusals[http_request.path] = (refused[0] - 1, refused[1])
-                return HttpReply(refused[1], b"{}").to_websockets(now)
+            count, status = self._refusals.get(http_request.path, (0, 0))
+            if count > 0:
+                self._refusals[http_request.path] = (count - 1, status)
+                return HttpReply(status, b"{}").to_websockets(now)
             return self.http.dispatch(http_request).to_websockets(now)
         except Exception:
             log.exception("REST handler failed: %s", request.path)
