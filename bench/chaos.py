@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from mdtui.settings import Settings
 
 
 async def main(rounds: int, seed: int, delay_ms: int) -> int:
+    logging.disable(logging.WARNING)  # every cut logs a reconnect warning
     sim, clock = await start_chaos_sim(history_delay_ms=delay_ms)
     try:
         settings = chaos_settings(Settings(_env_file=None), sim)
