@@ -41,6 +41,7 @@ async def main(rounds: int, seed: int, delay_ms: int) -> int:
     print(f"fills                 {report.fills}")
     print(f"actions during gaps   {report.gap_actions}")
     print(f"seconds               {report.seconds:.0f}")
+    print(f"blind spot            {report.blind_spot} (Korbit: never seen, cancelled unfilled)")
     print(f"mismatches            {len(report.mismatches)}")
     for line in report.mismatches:
         print("  " + line)

@@ -28,6 +28,7 @@ from mdtui.model.account import Account
 from mdtui.model.events import AnyEvent, FeedState
 from mdtui.settings import Settings
 from mdtui.sim import Simulator
+from mdtui.sim.engine.demo_account import DemoOrder
 from mdtui.sim.engine.order_desk import OrderError
 
 from .waiting import wait_until
@@ -63,6 +64,8 @@ class ChaosReport:
     fills: int = 0
     gap_actions: int = 0
     mismatches: list[str] = field(default_factory=list)
+    blind_spot: int = 0
+    """Korbit orders in the documented blind spot (see ``Chaos._unsearchable``)."""
     seconds: float = 0.0
 
 
@@ -148,13 +151,24 @@ class Chaos:
         else:
             self.sim.cancel_order(venue, order_id)
 
-    def trade_connected(self) -> None:
+    async def trade_connected(self) -> None:
+        """Place and act while connected. An order placed "five minutes ago" had its frame
+        delivered long ago: wait until the client has it, as it would have."""
+        old: list[tuple[str, str]] = []
         for venue in VENUES:
             for _ in range(self.rng.randint(0, 2)):
                 market = self.rng.choice(WATCHED[venue] + UNWATCHED[venue])
-                self.place(venue, market, minutes_ago=self.rng.choice((0, 0, 5)))
+                minutes_ago = self.rng.choice((0, 0, 5))
+                order_id = self.place(venue, market, minutes_ago=minutes_ago)
+                if order_id is not None and minutes_ago:
+                    old.append((venue, order_id))
             if self.rng.random() < 0.5:
                 self.act_on_open(venue)
+        await wait_until(
+            lambda: all(self.account.order(v, oid) is not None for v, oid in old),
+            30,
+            "the client to see the orders placed minutes ago",
+        )
 
     def trade_in_gap(self, venue: str) -> None:
         for _ in range(self.rng.randint(1, 3)):
@@ -176,12 +190,23 @@ class Chaos:
     async def round(self, index: int, rounds: int) -> None:
         rng = self.rng
         self.client_clock.shift = 3000 if index < rounds // 2 else -3000
-        self.trade_connected()
+        await self.trade_connected()
         await asyncio.sleep(rng.uniform(0.0, 0.3))  # a random moment, not a wait for state
         venues = rng.choice((("upbit",), ("korbit",), VENUES))
         abrupt = rng.random() < 0.5
-        mark = len(self.events)
+        marks: dict[str, int] = {}
         for venue in venues:
+            # The socket of this venue may itself be reconnecting (cut while seeding in the
+            # last round): cut the next one, so every round is a real gap.
+            await wait_until(
+                lambda venue=venue: (
+                    self.state(venue) == "live" and self.sim.open_connections(venue) > 0
+                ),
+                30,
+                f"a live {venue} socket",
+                every=0.005,
+            )
+            marks[venue] = len(self.events)
             await self.sim.drop_connections(venue, channel="private", abrupt=abrupt)
             self.report.disconnects[venue] += 1
         self.report.abrupt += abrupt
@@ -189,7 +214,7 @@ class Chaos:
             lambda: all(
                 any(
                     type(ev) is FeedState and ev.venue == v and ev.state == "reconnecting"
-                    for ev in self.events[mark:]
+                    for ev in self.events[marks[v] :]
                 )
                 for v in venues
             ),
@@ -211,6 +236,17 @@ class Chaos:
             self.report.during_seed += 1
         await self.wait_live(VENUES)
 
+    def _unsearchable(self, venue: str, order: DemoOrder) -> bool:
+        """The one documented blind spot (``docs/protocols.md``, Korbit private REST): a
+        Korbit order whose frames were lost in a cut, cancelled in the gap without a fill
+        on a pair outside the watchlist, changed nothing the catch-up can see."""
+        return (
+            venue == "korbit"
+            and order.state == "canceled"
+            and not order.fills
+            and order.code not in WATCHED[venue]
+        )
+
     def mismatches(self) -> list[str]:
         out: list[str] = []
         for venue in VENUES:
@@ -218,6 +254,8 @@ class Chaos:
             sim_fills = set()
             for order in account.orders.values():
                 mine = self.account.order(venue, order.id)
+                if mine is None and self._unsearchable(venue, order):
+                    continue
                 if mine is None:
                     out.append(f"{venue} order {order.id} ({order.code}) never seen")
                     continue
@@ -249,6 +287,12 @@ class Chaos:
             with contextlib.suppress(AssertionError):
                 await wait_until(lambda: not self.mismatches(), settle, "the client to settle")
             self.report.mismatches = self.mismatches()
+            self.report.blind_spot = sum(
+                1
+                for order in self.sim.account("korbit").orders.values()
+                if self.account.order("korbit", order.id) is None
+                and self._unsearchable("korbit", order)
+            )
         finally:
             for worker in self.workers.values():
                 worker.stop()

@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -419,7 +420,7 @@ class KorbitPrivate(_PrivateBase):
 
     async def _catch_up(self, client: httpx.AsyncClient, events: list[AnyEvent]) -> None:
         ledger = self.ledger
-        started = self.clock()
+        started = time.monotonic()  # the lag is a duration: no wall clock in it
         listed = {o.order_id for ev in events if type(ev) is OrdersSnapshot for o in ev.orders}
         pairs = self._pairs_to_search(events)
         # 1. Orders known open before the gap and no longer open: their outcome, by id.
@@ -442,9 +443,9 @@ class KorbitPrivate(_PrivateBase):
             except BadBody as exc:
                 events += self._skipped([str(exc)])
         # 2. History (created during the gap; fills) once the history lag has passed.
-        wait_ms = started + self.history_lag_ms - self.clock()
-        if wait_ms > 0:
-            await asyncio.sleep(wait_ms / 1000)
+        wait = started + self.history_lag_ms / 1000 - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
         start = self._gap_start(KORBIT_HISTORY_WINDOW_MS)
         skipped: list[str] = []
         for symbol in pairs:
