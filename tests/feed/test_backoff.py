@@ -8,8 +8,9 @@ import time
 import httpx
 
 from mdtui.display.feed_status import DOWN_AFTER_ATTEMPTS, feed_status_of
+from mdtui.feed.private_feeds import private_workers
 from mdtui.feed.public_feeds import public_workers
-from mdtui.feed.rate_limiter import Backoff
+from mdtui.feed.rate_limiter import Backoff, RateLimiter
 from mdtui.model.events import FeedState
 from mdtui.model.market_store import MarketStore
 from tests.support.feeds import running
@@ -64,3 +65,33 @@ async def test_black_holed_host_backs_off_to_the_cap_and_shows_down(settings, co
     model.apply(states[:DOWN_AFTER_ATTEMPTS], int(time.time() * 1000), "public")
     shown = feed_status_of(model.feeds[("korbit", "public")], "korbit", "public", time.time(), 5)
     assert shown.state == "down" and shown.stale
+
+
+async def test_korbit_seed_is_not_restarted_faster_than_the_backoff(
+    quiet_sim, demo_settings, collector
+) -> None:
+    """Issue: a failure right after a long Korbit seed (one openOrders call per launched
+    pair, about 200 on the real exchange) counted as the end of a stable connection, so
+    every such failure started another full seed at once. Seeding time does not count now:
+    only time live does."""
+    worker = private_workers(demo_settings, collector).workers["korbit"]
+    worker.protocol.rest.pace = RateLimiter(10, 1.0)  # a seed of 14 pairs takes ~1.5 s
+    worker.stable_after = 0.5  # shorter than the seed: the old rule reset here
+    worker.backoff = backoff = RecordingBackoff(base=0.05, cap=1.0)
+    async with running(worker):
+        for _ in range(3):
+            mark = len(collector.events)
+            await collector.wait_for(
+                lambda ev: type(ev) is FeedState and ev.state == "live", start=mark, timeout=30
+            )
+            await quiet_sim.drop_connections("korbit", channel="private")
+            await collector.wait_for(
+                lambda ev: type(ev) is FeedState and ev.state == "reconnecting", start=mark
+            )
+    attempts = [
+        ev.attempt
+        for ev in collector.events
+        if type(ev) is FeedState and ev.state == "reconnecting"
+    ]
+    assert attempts == [1, 2, 3]
+    assert backoff.delays == [0.05, 0.1, 0.2]
