@@ -20,6 +20,7 @@ from mdtui.model.account import Account
 from mdtui.model.events import FeedState, Order, OrdersSnapshot
 from mdtui.sim import Simulator
 from mdtui.sim.net.rate_limits import Limits
+from tests.support.events import order as make_order
 from tests.support.feeds import Collector, running
 
 MARKET = {"upbit": "KRW-XRP", "korbit": "xrp_krw"}
@@ -304,3 +305,21 @@ async def test_incomplete_catch_up_says_so_and_is_retried(
     assert "HTTP 503" in incomplete[0].reason
     assert account.order(venue, oid).state == "filled"
     assert fills_of(account, venue, oid) == Decimal(4)
+
+
+def test_a_by_id_answer_that_an_order_is_open_keeps_it_in_the_snapshot() -> None:
+    """An open list can miss an order (it changed while the pages were read, a full
+    page, a skipped row): the by-id answer that it is still open joins the snapshot, so the
+    store does not close it; a final answer is an update of its own."""
+    still = make_order("korbit", "xrp_krw", "7", "buy", "100", "3", filled="1", state="partial")
+    done = make_order("korbit", "xrp_krw", "8", "buy", "100", "2", filled="2", state="filled")
+    snapshot = OrdersSnapshot("korbit", (), 0, ("xrp_krw",), True)
+    other = OrdersSnapshot("korbit", (), 0, ("btc_krw",), True)
+    events: list = [other, snapshot]
+    private_feeds.KorbitPrivate._by_id(events, still)
+    private_feeds.KorbitPrivate._by_id(events, done)
+    assert events[0] is other
+    assert events[1].orders == (still,) and events[2] is done
+    account = Account()
+    account.apply([make_order("korbit", "xrp_krw", "7", "buy", "100", "3"), *events])
+    assert account.order("korbit", "7").state == "partial"

@@ -45,6 +45,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import httpx
 import msgspec
@@ -86,6 +87,9 @@ catch-up cover what a list that never settles may miss)."""
 UPBIT_CLOSED_WINDOW_MS = 7 * 86_400_000
 """Upbit's widest ``orders/closed`` window; a longer gap is searched from its last 7 days."""
 KORBIT_HISTORY_LIMIT = 1000
+"""Rows per ``allOrders``/``myTrades`` call (Korbit's maximum); a full page is paged back."""
+KORBIT_OPEN_LIMIT = 1000
+"""Rows per ``openOrders`` call (its maximum); a full page makes the snapshot incomplete."""
 KORBIT_HISTORY_WINDOW_MS = 36 * 3_600_000
 """Korbit keeps ``allOrders``/``myTrades`` history for 36 hours."""
 UPBIT_PACE = (25, 1.0)
@@ -96,7 +100,8 @@ KORBIT_PACE = (40, 1.0)
 
 @dataclass
 class _PrivateBase:
-    """Bookkeeping shared by both private feeds."""
+    """What both private feeds share: the ledger, the paced REST client, the seed and the
+    catch-up's frame (each venue fills in its calls)."""
 
     endpoints: Endpoints
     channel: str = "private"
@@ -104,13 +109,44 @@ class _PrivateBase:
     """Local Unix ms (tests skew it)."""
     ledger: GapLedger = field(default_factory=GapLedger)
     venue: str = ""
+    rest: PrivateRest = field(init=False)
 
-    def _rest(self) -> PrivateRest:
+    LABEL: ClassVar[str] = ""
+    PACE: ClassVar[tuple[int, float]] = (1, 1.0)
+
+    def __post_init__(self) -> None:
+        self.rest = PrivateRest(
+            self.LABEL, RateLimiter(*self.PACE), self._sign, self._error_of, self._problem_of
+        )
+        self.rest.clock = lambda: self.clock()  # follows a clock set later (tests)
+
+    # -- what each venue provides --------------------------------------------------------------
+
+    def _sign(self, path: str, params: list[tuple[str, str]]) -> tuple[str, dict[str, str]]:
         raise NotImplementedError
+
+    @staticmethod
+    def _error_of(body: bytes) -> str | None:
+        raise NotImplementedError
+
+    @staticmethod
+    def _problem_of(error: str) -> AuthProblem | None:
+        raise NotImplementedError
+
+    async def _seed(self, client: httpx.AsyncClient) -> list[AnyEvent]:
+        raise NotImplementedError
+
+    async def _catch_up(self, client: httpx.AsyncClient, events: list[AnyEvent]) -> None:
+        raise NotImplementedError
+
+    def _upgrade_problem(self, exc: WebSocketUpgradeError) -> AuthProblem | None:
+        raise NotImplementedError
+
+    # -- shared ----------------------------------------------------------------------------------
 
     def _decoded(self, events: list[AnyEvent]) -> list[AnyEvent]:
         self.ledger.note(events)
-        self.ledger.heard(self._rest().server_now())
+        self.ledger.heard()
         return events
 
     async def prepare(self, client: httpx.AsyncClient) -> None:
@@ -118,11 +154,12 @@ class _PrivateBase:
 
     async def seed(self, client: httpx.AsyncClient, reconnect: bool) -> list[AnyEvent]:
         """The seed, then (after a gap) the catch-up; see the module docstring."""
+        subscribed = time.monotonic()
         events: list[AnyEvent] = []
-        part = "balances and open orders"
+        part = "open orders and balances"
         try:
             events += await self._seed(client)
-            if reconnect and self.ledger.heard_ms:
+            if reconnect and self.ledger.heard_at is not None:
                 part = "catch-up"
                 await self._catch_up(client, events)
         except RestFailure as exc:
@@ -132,20 +169,27 @@ class _PrivateBase:
             self.ledger.note([ev for ev in events if type(ev) is not Balances])
             raise SeedIncomplete(events, f"{part} incomplete ({exc})") from exc
         self.ledger.note(events)
-        self.ledger.heard(self._rest().server_now())
+        self.ledger.heard(subscribed)
         return events
 
-    async def _seed(self, client: httpx.AsyncClient) -> list[AnyEvent]:
-        raise NotImplementedError
+    def _skipped(self, reasons: list[str]) -> list[AnyEvent]:
+        """Malformed REST rows, counted like malformed frames."""
+        for reason in reasons:
+            log.warning("%s private: malformed REST row skipped: %s", self.venue, reason)
+        return [Malformed(self.venue, reason, "") for reason in reasons]
 
-    async def _catch_up(self, client: httpx.AsyncClient, events: list[AnyEvent]) -> None:
-        raise NotImplementedError
+    def _gap_start(self, window_ms: int) -> int:
+        """Exchange ms from which to search for orders created during the gap: when the
+        socket last delivered, less a margin; at most ``window_ms`` back."""
+        now = self.rest.server_now()
+        heard = self.ledger.heard_server_ms(now)
+        return max(heard - GAP_MARGIN_MS, now - window_ms + GAP_MARGIN_MS)
 
     @staticmethod
     def _by_id(events: list[AnyEvent], order: Order) -> None:
         """Add a by-id answer: a final state as an update; an order still active although
-        the open list missed it (the list changed while it was read) joins that list's
-        snapshot, so the store does not close it."""
+        the open list missed it (it changed while it was read) joins that list's snapshot,
+        so the store does not close it."""
         if order.state not in ACTIVE_STATES:
             events.append(order)
             return
@@ -155,36 +199,35 @@ class _PrivateBase:
                 return
         events.append(order)
 
-    def _skipped(self, reasons: list[str]) -> list[AnyEvent]:
-        """Malformed REST rows, counted like malformed frames."""
-        for reason in reasons:
-            log.warning("%s private: malformed REST row skipped: %s", self.venue, reason)
-        return [Malformed(self.venue, reason, "") for reason in reasons]
-
-    def _gap_start(self, window_ms: int) -> int:
-        """Server ms from which to search for orders created during the gap."""
-        now = self._rest().server_now()
-        return max(self.ledger.heard_ms - GAP_MARGIN_MS, now - window_ms + GAP_MARGIN_MS)
+    def _not_found(self, exc: RestFailure, order_id: str) -> bool:
+        """Whether ``exc`` says the exchange no longer knows the order (then it is left as
+        it is, and not asked for again)."""
+        if exc.error not in NOT_FOUND:
+            return False
+        log.warning("%s: order %s is no longer found by id", self.venue, order_id)
+        return True
 
     def diagnose(self, exc: BaseException) -> AuthProblem | None:
         exc = _first(exc)
-        if isinstance(exc, RestFailure | SeedIncomplete):
-            cause = exc.__cause__ if isinstance(exc, SeedIncomplete) else exc
-            return cause.problem if isinstance(cause, RestFailure) else None
+        if isinstance(exc, SeedIncomplete):
+            exc = exc.__cause__ or exc
+        if isinstance(exc, RestFailure):
+            return exc.problem
         if isinstance(exc, WebSocketUpgradeError):
             return self._upgrade_problem(exc)
         return None
-
-    def _upgrade_problem(self, exc: WebSocketUpgradeError) -> AuthProblem | None:
-        raise NotImplementedError
 
     async def resync_clock(self, client: httpx.AsyncClient) -> None:
         return None
 
 
-def _upbit_problem(body: bytes) -> AuthProblem | None:
-    error = upbit_private.parse_error(body)
-    return upbit_private.auth_problem(error[0]) if error else None
+NOT_FOUND = frozenset({"order_not_found", "ORDER_NOT_FOUND"})
+"""The exchanges' "no such order" (Upbit ``error.name``, Korbit ``error.message``)."""
+
+
+def _listed(events: list[AnyEvent]) -> dict[str, Order]:
+    """The orders of the open-order snapshots among ``events``, by id."""
+    return {o.order_id: o for ev in events if type(ev) is OrdersSnapshot for o in ev.orders}
 
 
 @dataclass
@@ -195,20 +238,24 @@ class UpbitPrivate(_PrivateBase):
     venue: str = "upbit"
     ping_interval: float | None = 30.0
     ping_timeout: float | None = 20.0
-    rest: PrivateRest = field(init=False)
 
-    def __post_init__(self) -> None:
-        self.rest = PrivateRest("Upbit", RateLimiter(*UPBIT_PACE), self._sign, _upbit_problem)
-        self.rest.clock = lambda: self.clock()  # follows a clock set later (tests)
-
-    def _rest(self) -> PrivateRest:
-        return self.rest
+    LABEL: ClassVar[str] = "Upbit"
+    PACE: ClassVar[tuple[int, float]] = UPBIT_PACE
 
     def _sign(self, path: str, params: list[tuple[str, str]]) -> tuple[str, dict[str, str]]:
         assert self.key is not None
         query = encode_query(params) if params else None
         url = self.endpoints.rest + path + (f"?{query}" if query else "")
         return url, self.key.headers(query)
+
+    @staticmethod
+    def _error_of(body: bytes) -> str | None:
+        error = upbit_private.parse_error(body)
+        return error[0] if error else None
+
+    @staticmethod
+    def _problem_of(error: str) -> AuthProblem | None:
+        return upbit_private.auth_problem(error)
 
     def url(self) -> str:
         return self.endpoints.private_ws
@@ -225,78 +272,79 @@ class UpbitPrivate(_PrivateBase):
 
     async def _rows(
         self, client: httpx.AsyncClient, path: str, params: list[tuple[str, str]], what: str
-    ) -> tuple[list[Order], list[AnyEvent]]:
+    ) -> tuple[list[Order], list[str]]:
         """Orders of one list call, and the malformed rows it skipped."""
         body = await self.rest.get(client, path, params, what)
         skipped: list[str] = []
-        now = self.clock()
-        return upbit_private.parse_order_rows(body, ts=now, skipped=skipped), self._skipped(skipped)
+        return upbit_private.parse_order_rows(body, ts=self.clock(), skipped=skipped), skipped
 
     async def _seed(self, client: httpx.AsyncClient) -> list[AnyEvent]:
-        skipped: list[str] = []
+        orders, skipped, settled = await self._open_orders(client)
+        snapshot = OrdersSnapshot(
+            "upbit", tuple(orders.values()), self.clock(), None, not skipped and settled
+        )
         body = await self.rest.get(client, "/v1/accounts", [], "balances")
-        events: list[AnyEvent] = [
-            upbit_private.parse_accounts(body, ts=self.clock(), skipped=skipped)
-        ]
-        events += self._skipped(skipped)
-        orders, bad = await self._open_orders(client)
-        events += bad
-        events.append(OrdersSnapshot("upbit", tuple(orders.values()), self.clock(), None, True))
-        return events
+        bad: list[str] = []
+        balances = upbit_private.parse_accounts(body, ts=self.clock(), skipped=bad)
+        if bad:  # a partial list must not remove the currencies it could not read
+            balances = msgspec.structs.replace(balances, complete=False)
+        return [snapshot, balances, *self._skipped(skipped + bad)]
 
     async def _open_orders(
         self, client: httpx.AsyncClient
-    ) -> tuple[dict[str, Order], list[AnyEvent]]:
+    ) -> tuple[dict[str, Order], list[str], bool]:
         """Every open order, all pages, oldest first (an order placed meanwhile joins the
-        last page). An order that leaves the book while the pages are read shifts the
-        later ones up a page, so more than one page is read again until two reads agree
-        (at most :data:`OPEN_READS` times)."""
+        last page). An order that leaves the book while the pages are read shifts the later
+        ones up a page, so a list of more than one page is read again until two reads agree
+        (at most :data:`OPEN_READS` times; ``settled`` says whether they did)."""
         previous: list[str] | None = None
         for _ in range(OPEN_READS):
             orders: dict[str, Order] = {}
-            bad: list[AnyEvent] = []
+            skipped: list[str] = []
             page = 1
             while True:
                 params = [("states[]", "wait"), ("states[]", "watch")]
                 params += [("limit", "100"), ("page", str(page)), ("order_by", "asc")]
-                rows, skipped = await self._rows(client, "/v1/orders/open", params, "open orders")
-                bad += skipped
+                rows, bad = await self._rows(client, "/v1/orders/open", params, "open orders")
+                skipped += bad
                 orders.update((o.order_id, o) for o in rows)
-                if len(rows) + len(skipped) < 100:
+                if len(rows) + len(bad) < 100:
                     break
                 page += 1
             if page == 1 or list(orders) == previous:
-                break
+                return orders, skipped, True
             previous = list(orders)
-        return orders, bad
+        return orders, skipped, False
 
     async def _catch_up(self, client: httpx.AsyncClient, events: list[AnyEvent]) -> None:
         ledger = self.ledger
-        listed = {o.order_id for ev in events if type(ev) is OrdersSnapshot for o in ev.orders}
-        found: dict[str, Order] = {
-            o.order_id: o for ev in events if type(ev) is OrdersSnapshot for o in ev.orders
-        }
-        # 1. Orders known open before the gap and no longer open: their outcome, by id.
-        gone = sorted(oid for oid in ledger.active if oid not in listed)
+        found = _listed(events)
+        skipped: list[str] = []
+        # 1. Orders known open before the gap and no longer listed open: by id.
+        gone = sorted(oid for oid in ledger.active if oid not in found)
         for i in range(0, len(gone), 100):
             params = [("uuids[]", oid) for oid in gone[i : i + 100]]
             rows, bad = await self._rows(client, "/v1/orders/uuids", params, "orders by id")
+            skipped += bad
             for order in rows:
                 self._by_id(events, order)
-            events += bad
-            found.update((o.order_id, o) for o in rows)
-        # 2. Orders created during the gap that are no longer open (creation-time filter).
+                found[order.order_id] = order
+        # 2. Orders created during the gap and no longer open (creation-time filter, ms).
         start = self._gap_start(UPBIT_CLOSED_WINDOW_MS)
         end: int | None = None
+        read: set[str] = set()
         while True:
             params = [("start_time", str(start)), ("limit", str(UPBIT_CLOSED_LIMIT))]
             if end is not None:
                 params.append(("end_time", str(end)))
             rows, bad = await self._rows(client, "/v1/orders/closed", params, "closed orders")
-            fresh = [o for o in rows if o.order_id not in found]
-            events += fresh
-            events += bad
-            found.update((o.order_id, o) for o in fresh)
+            skipped += bad
+            fresh = [o for o in rows if o.order_id not in read]
+            read.update(o.order_id for o in rows)
+            for order in fresh:
+                if order.order_id not in found:
+                    events.append(order)
+                    found[order.order_id] = order
             if len(rows) + len(bad) < UPBIT_CLOSED_LIMIT:
                 break
             if not fresh:
@@ -306,14 +354,26 @@ class UpbitPrivate(_PrivateBase):
             end = min(o.created_ms for o in rows) + 999
         # 3. Fills the socket did not deliver, partial fills of open orders included.
         for order in found.values():
-            if ledger.missing_fills(order):
+            if not ledger.missing_fills(order):
+                continue
+            try:
                 body = await self.rest.get(
                     client, "/v1/order", [("uuid", order.order_id)], "order fills"
                 )
-                try:
-                    events += upbit_private.parse_order_fills(body)
-                except BadBody as exc:
-                    events += self._skipped([str(exc)])
+            except RestFailure as exc:
+                if self._not_found(exc, order.order_id):
+                    continue
+                raise
+            try:
+                events += upbit_private.parse_order_fills(body)
+            except BadBody as exc:
+                skipped.append(str(exc))
+        events += self._skipped(skipped)
+        # Orders the exchange no longer knows by id: nothing more to learn about them.
+        for oid in gone:
+            if oid not in found:
+                log.warning("upbit: order %s is no longer found by id", oid)
+                ledger.active.pop(oid, None)
 
     def _upgrade_problem(self, exc: WebSocketUpgradeError) -> AuthProblem | None:
         error = upbit_private.parse_error(_body(exc))
@@ -322,11 +382,6 @@ class UpbitPrivate(_PrivateBase):
         if exc.response.status_code in (401, 403):
             return upbit_private.auth_problem("jwt_verification")
         return None
-
-
-def _korbit_problem(body: bytes) -> AuthProblem | None:
-    error = korbit_private.parse_error(body)
-    return korbit_private.auth_problem(error.message) if error else None
 
 
 @dataclass
@@ -349,14 +404,9 @@ class KorbitPrivate(_PrivateBase):
     symbols: list[str] = field(default_factory=list)
     watched: tuple[str, ...] = ()
     """The watchlist's Korbit pairs: always searched after a gap."""
-    rest: PrivateRest = field(init=False)
 
-    def __post_init__(self) -> None:
-        self.rest = PrivateRest("Korbit", RateLimiter(*KORBIT_PACE), self._sign, _korbit_problem)
-        self.rest.clock = lambda: self.clock()  # follows a clock set later (tests)
-
-    def _rest(self) -> PrivateRest:
-        return self.rest
+    LABEL: ClassVar[str] = "Korbit"
+    PACE: ClassVar[tuple[int, float]] = KORBIT_PACE
 
     def _signed(self, params: list[tuple[str, str]]) -> str:
         assert self.key is not None
@@ -365,6 +415,15 @@ class KorbitPrivate(_PrivateBase):
     def _sign(self, path: str, params: list[tuple[str, str]]) -> tuple[str, dict[str, str]]:
         assert self.key is not None
         return f"{self.endpoints.rest}{path}?{self._signed(params)}", self.key.headers()
+
+    @staticmethod
+    def _error_of(body: bytes) -> str | None:
+        error = korbit_private.parse_error(body)
+        return error.message if error is not None else None
+
+    @staticmethod
+    def _problem_of(error: str) -> AuthProblem | None:
+        return korbit_private.auth_problem(error)
 
     def url(self) -> str:
         return f"{self.endpoints.private_ws}?{self._signed([])}"
@@ -391,28 +450,32 @@ class KorbitPrivate(_PrivateBase):
         self.symbols = sorted(m.market for m in korbit.parse_markets(reply.content) if m.active)
 
     async def _seed(self, client: httpx.AsyncClient) -> list[AnyEvent]:
+        events: list[AnyEvent] = []
         skipped: list[str] = []
-        body = await self.rest.get(client, "/v2/balance", [], "balances")
-        events: list[AnyEvent] = [
-            korbit_private.parse_balance(body, ts=self.clock(), skipped=skipped)
-        ]
         for symbol in self.symbols:
-            body = await self.rest.get(
-                client, "/v2/openOrders", [("symbol", symbol)], "open orders"
+            params = [("symbol", symbol), ("limit", str(KORBIT_OPEN_LIMIT))]
+            body = await self.rest.get(client, "/v2/openOrders", params, "open orders")
+            bad: list[str] = []
+            rows = korbit_private.parse_order_rows(
+                body, ts=self.clock(), symbol=symbol, skipped=bad
             )
-            now = self.clock()
-            rows = korbit_private.parse_order_rows(body, ts=now, symbol=symbol, skipped=skipped)
-            events.append(OrdersSnapshot("korbit", tuple(rows), now, (symbol,), True))
-        return events + self._skipped(skipped)
+            complete = not bad and len(rows) < KORBIT_OPEN_LIMIT
+            events.append(OrdersSnapshot("korbit", tuple(rows), self.clock(), (symbol,), complete))
+            skipped += bad
+        body = await self.rest.get(client, "/v2/balance", [], "balances")
+        bad = []
+        balances = korbit_private.parse_balance(body, ts=self.clock(), skipped=bad)
+        if bad:  # a partial list must not remove the currencies it could not read
+            balances = msgspec.structs.replace(balances, complete=False)
+        return [*events, balances, *self._skipped(skipped + bad)]
 
     def _pairs_to_search(self, events: list[AnyEvent]) -> list[str]:
         """Pairs that can have had activity during the gap (see the module docstring)."""
         pairs = {o.market for o in self.ledger.active.values()}
         pairs.update(self.watched)
+        pairs.update(o.market for o in _listed(events).values())
         for ev in events:
-            if type(ev) is OrdersSnapshot:
-                pairs.update(o.market for o in ev.orders)
-            elif type(ev) is Balances and ev.complete:
+            if type(ev) is Balances:
                 for currency in self.ledger.balance_changed(ev):
                     pairs.add(f"{currency.lower()}_krw")
         known = set(self.symbols)
@@ -421,9 +484,10 @@ class KorbitPrivate(_PrivateBase):
     async def _catch_up(self, client: httpx.AsyncClient, events: list[AnyEvent]) -> None:
         ledger = self.ledger
         started = time.monotonic()  # the lag is a duration: no wall clock in it
-        listed = {o.order_id for ev in events if type(ev) is OrdersSnapshot for o in ev.orders}
+        listed = _listed(events)
         pairs = self._pairs_to_search(events)
-        # 1. Orders known open before the gap and no longer open: their outcome, by id.
+        skipped: list[str] = []
+        # 1. Orders known open before the gap and no longer listed open: by id.
         for order in sorted(ledger.active.values(), key=lambda o: o.order_id):
             if order.order_id in listed:
                 continue
@@ -431,53 +495,66 @@ class KorbitPrivate(_PrivateBase):
             try:
                 body = await self.rest.get(client, "/v2/orders", params, "order by id")
             except RestFailure as exc:
-                if exc.status != 404:
-                    raise
-                log.warning("korbit: order %s is no longer found by id", order.order_id)
-                ledger.active.pop(order.order_id, None)
-                continue
+                if self._not_found(exc, order.order_id):
+                    ledger.active.pop(order.order_id, None)
+                    continue
+                raise
             try:
-                events.append(
-                    korbit_private.parse_order(body, ts=self.clock(), symbol=order.market)
-                )
+                now = self.clock()
+                self._by_id(events, korbit_private.parse_order(body, ts=now, symbol=order.market))
             except BadBody as exc:
-                events += self._skipped([str(exc)])
+                skipped.append(str(exc))
         # 2. History (created during the gap; fills) once the history lag has passed.
         wait = started + self.history_lag_ms / 1000 - time.monotonic()
         if wait > 0:
             await asyncio.sleep(wait)
         start = self._gap_start(KORBIT_HISTORY_WINDOW_MS)
-        skipped: list[str] = []
         for symbol in pairs:
             for path, what in (("/v2/allOrders", "orders"), ("/v2/myTrades", "fills")):
-                end: int | None = None
-                seen: set[str] = set()
-                while True:
-                    params = [("symbol", symbol), ("startTime", str(start))]
-                    params.append(("limit", str(KORBIT_HISTORY_LIMIT)))
-                    if end is not None:
-                        params.append(("endTime", str(end)))
-                    body = await self.rest.get(client, path, params, what)
-                    if what == "orders":
-                        rows: list[AnyEvent] = list(
-                            korbit_private.parse_order_rows(
-                                body, ts=self.clock(), symbol=symbol, skipped=skipped
-                            )
-                        )
-                    else:
-                        rows = list(
-                            korbit_private.parse_my_trades(body, symbol=symbol, skipped=skipped)
-                        )
-                    keys = [_history_key(ev) for ev in rows]
-                    fresh = [ev for ev, key in zip(rows, keys, strict=True) if key[0] not in seen]
-                    seen.update(key[0] for key in keys)
-                    events += fresh
-                    if len(rows) < KORBIT_HISTORY_LIMIT:
-                        break
-                    if not fresh:
-                        raise RestFailure(f"Korbit {what}: more than a page in one ms", 0, None)
-                    end = min(key[1] for key in keys) + 1  # exclusive end: re-read that ms
+                events += await self._history(client, path, what, symbol, start, skipped)
         events += self._skipped(skipped)
+
+    async def _history(
+        self,
+        client: httpx.AsyncClient,
+        path: str,
+        what: str,
+        symbol: str,
+        start: int,
+        skipped: list[str],
+    ) -> list[AnyEvent]:
+        """Every row of ``allOrders`` (orders that ended: the open ones are listed, and a
+        history row may lag behind them) or ``myTrades`` since ``start``, paged back with
+        ``endTime`` (exclusive) when a page is full."""
+        out: list[AnyEvent] = []
+        end: int | None = None
+        read: set[str] = set()
+        while True:
+            params = [("symbol", symbol), ("startTime", str(start))]
+            params.append(("limit", str(KORBIT_HISTORY_LIMIT)))
+            if end is not None:
+                params.append(("endTime", str(end)))
+            body = await self.rest.get(client, path, params, what)
+            bad: list[str] = []
+            rows: list[Order | Fill] = []
+            if what == "orders":
+                rows += korbit_private.parse_order_rows(
+                    body, ts=self.clock(), symbol=symbol, skipped=bad
+                )
+            else:
+                rows += korbit_private.parse_my_trades(body, symbol=symbol, skipped=bad)
+            skipped += bad
+            keys = [_history_key(ev) for ev in rows]
+            fresh = [ev for ev, key in zip(rows, keys, strict=True) if key[0] not in read]
+            read.update(key[0] for key in keys)
+            for ev in fresh:
+                if isinstance(ev, Fill) or ev.state not in ACTIVE_STATES:
+                    out.append(ev)
+            if len(rows) + len(bad) < KORBIT_HISTORY_LIMIT:
+                return out
+            if not fresh:
+                raise RestFailure(f"Korbit {what}: more than a page in one ms", 0, None)
+            end = min(key[1] for key in keys) + 1  # exclusive end: re-read that ms
 
     def _upgrade_problem(self, exc: WebSocketUpgradeError) -> AuthProblem | None:
         error = korbit_private.parse_error(_body(exc))
@@ -492,7 +569,7 @@ class KorbitPrivate(_PrivateBase):
         log.warning("korbit: clock offset %d ms measured with /v2/time", self.clock_offset_ms)
 
 
-def _history_key(ev: AnyEvent) -> tuple[str, int]:
+def _history_key(ev: Order | Fill) -> tuple[str, int]:
     """(id, time) of an allOrders row (creation) or a myTrades row (trade time)."""
     if type(ev) is Order:
         return ev.order_id, ev.created_ms

@@ -1,9 +1,11 @@
 """Paced private REST calls for the seed and the gap catch-up.
 
-Every call waits for the venue's pace (under the documented rate), and a 429 (or Upbit's
-418 block) is waited out and retried: ``Retry-After`` seconds when the reply says so, else
-one second, up to :data:`TRIES` times. Upbit's ``Remaining-Req: ...; sec=0`` holds the
-next call until the second has passed. Each reply's ``Date`` header gives the server's
+Every call waits for the venue's pace (under the documented rate), and a 429 is waited out
+and retried: ``Retry-After`` seconds when the reply says so, else one second, up to
+:data:`TRIES` times. Upbit's ``Remaining-Req: ...; sec=0`` holds the next call until the
+second has passed; its 418 (a block that grows while requests keep coming) holds every call
+for :data:`BLOCK_HOLD` seconds. A network failure is a :class:`RestFailure` too, so a
+catch-up can deliver what it already has. Each reply's ``Date`` header gives the server's
 clock (to a second), so times sent to the exchange never come from the local clock alone.
 """
 
@@ -23,6 +25,9 @@ from mdtui.venues.private_common import AuthProblem
 
 TRIES = 5
 """Attempts per call when the exchange says "too many requests"."""
+BLOCK_HOLD = 60.0
+"""Seconds without calls after Upbit's 418 (temporarily blocked; the block time is not
+documented in a form we can read)."""
 
 _SEC = re.compile(r"sec=(\d+)")
 
@@ -31,11 +36,15 @@ class RestFailure(Exception):
     """A private REST call failed (``status`` 0: the answers could not be completed);
     ``problem`` is set for authentication errors."""
 
-    def __init__(self, what: str, status: int, problem: AuthProblem | None) -> None:
+    def __init__(
+        self, what: str, status: int, problem: AuthProblem | None, error: str | None = None
+    ) -> None:
         super().__init__(f"{what}: HTTP {status}" if status else what)
         self.what = what
         self.status = status
         self.problem = problem
+        self.error = error
+        """The exchange's error name (Upbit ``error.name``, Korbit ``error.message``)."""
 
 
 def wall_ms() -> int:
@@ -45,16 +54,17 @@ def wall_ms() -> int:
 @dataclass
 class PrivateRest:
     """One venue's private GETs. ``sign(path, params)`` gives the URL and headers of a
-    signed request; ``problem_of(body)`` reads an authentication error from a refusal."""
+    signed request; ``error_of(body)`` reads the exchange's error name from a refusal and
+    ``problem_of(name)`` what it means for the user, if it is an authentication error."""
 
     venue: str
     pace: RateLimiter
     sign: Callable[[str, list[tuple[str, str]]], tuple[str, dict[str, str]]]
-    problem_of: Callable[[bytes], AuthProblem | None]
+    error_of: Callable[[bytes], str | None]
+    problem_of: Callable[[str], AuthProblem | None]
     clock: Callable[[], int] = wall_ms
     server_offset_ms: int = 0
     """Server clock minus local clock, from the last reply's ``Date`` (0 until a reply)."""
-    calls: int = 0
     _hold_until: float = field(default=0.0, repr=False)
 
     def server_now(self) -> int:
@@ -71,15 +81,21 @@ class PrivateRest:
             await self.pace.acquire()
             url, headers = self.sign(path, params)
             sent = self.clock()
-            reply = await client.get(url, headers=headers)
-            self.calls += 1
+            try:
+                reply = await client.get(url, headers=headers)
+            except httpx.TransportError as exc:
+                raise RestFailure(f"{self.venue} {what}: {type(exc).__name__}", 0, None) from exc
             self._read_clock(reply, sent)
             status = reply.status_code
             if status == 200:
                 self._read_remaining(reply)
                 return reply.content
-            if status not in (429, 418):
-                raise RestFailure(f"{self.venue} {what}", status, self.problem_of(reply.content))
+            if status == 418:
+                self._hold_until = time.monotonic() + BLOCK_HOLD
+            if status != 429:
+                error = self.error_of(reply.content)
+                problem = self.problem_of(error) if error else None
+                raise RestFailure(f"{self.venue} {what}", status, problem, error)
             self._hold_until = time.monotonic() + _retry_after(reply)
         raise RestFailure(f"{self.venue} {what} (rate limited)", status, None)
 
