@@ -19,8 +19,10 @@ is further along, and otherwise if it arrived later:
    fee, remaining) only from a report with the same ``filled``.
 
 **Reconnect reconciliation**: on every (re)connect the feed subscribes, then applies a REST
-:class:`OrdersSnapshot` before any frame of the new socket, so every frame applied after
-the snapshot is at least as new as it (the protocol orders them, not the clocks). Its rows
+:class:`OrdersSnapshot` before any frame of the new socket. A frame buffered meanwhile may
+be older than the REST read, but every change after the subscription also arrives as a
+frame, in order, after the snapshot: the last word on each order and currency is the
+newest (the protocol orders them, not the clocks). Its rows
 merge by the rules above, so a seed never rolls back a fill the stream already reported.
 If the snapshot is ``complete`` (every active order of ``markets``), an active order of
 those markets that it does not list has left the book while we were away, and is marked

@@ -260,8 +260,8 @@ class OrdersSnapshot(Event, tag="orders", frozen=True):
     ``markets`` are the markets the call covered (None: every market of the venue).
     ``complete``: the list holds *every* active order of those markets (an open-orders
     seed, all pages), so an active order missing from it has left the book; False for
-    partial lists such as closed-order history. ``ts`` is the local time just before the
-    request was sent.
+    partial lists such as closed-order history. ``ts`` is the local time of the reply (for
+    display; never compared with an exchange's times).
     """
 
     venue: str

@@ -2,7 +2,7 @@
 
 Pure code: no I/O. Protocol reference: ``docs/protocols.md``, sections "Korbit: private
 websocket" (frames) and "Korbit: private REST" (envelope, error codes, ``GET /v2/balance``,
-``/v2/openOrders``, ``/v2/allOrders``, ``/v2/myTrades``).
+``/v2/openOrders``, ``/v2/orders``, ``/v2/allOrders``, ``/v2/myTrades``).
 
 :func:`decode_private` never raises: bad input becomes :class:`Malformed`. Private frames
 carry ``channelType``: myOrder → one :class:`Order` per ``order.orders`` row, myTrade → one

@@ -2,7 +2,7 @@
 
 Pure code: no I/O. Protocol reference: ``docs/protocols.md``, sections "Upbit: private
 websocket" (myOrder, myAsset) and "Upbit: exchange REST (private)" (``GET /v1/accounts``,
-``/v1/orders/open``, ``/v1/orders/closed``, ``/v1/order``, errors).
+``/v1/orders/open``, ``/v1/orders/closed``, ``/v1/orders/uuids``, ``/v1/order``, errors).
 
 :func:`decode_private` never raises: bad input becomes :class:`Malformed`. A ``myOrder``
 frame with ``state: trade`` gives an :class:`Order` update *and* a :class:`Fill`; other
@@ -10,7 +10,8 @@ states give an Order. ``myAsset`` gives a partial :class:`Balances` (complete=Fa
 Upbit's ``balance`` is the *orderable* amount and ``locked`` what orders (and withdrawals)
 hold, so ``total = balance + locked``. Status and error frames decode as on the public
 socket (Heartbeat, VenueError). The REST parsers raise :class:`UpbitApiError` for an error
-body and :class:`BadBody` for any other unexpected shape (both ValueError).
+body and :class:`BadBody` for any other unexpected shape (both ValueError); given a
+``skipped`` list, the list parsers leave a bad row out and describe it there instead.
 
 State mapping (exchange word → :data:`OrderState`): ``wait`` → open (partial once
 ``executed_volume > 0``), ``watch`` → pending (a stop order not yet on the book), ``trade``
