@@ -7,7 +7,6 @@ searched only markets it had seen) and checks it is recovered now.
 
 from __future__ import annotations
 
-import time
 from decimal import Decimal
 
 import pytest
@@ -20,21 +19,12 @@ from mdtui.model.account import Account
 from mdtui.model.events import FeedState, Order, OrdersSnapshot
 from mdtui.sim import Simulator
 from mdtui.sim.net.rate_limits import Limits
+from tests.support.chaos import ShiftedClock
 from tests.support.events import order as make_order
 from tests.support.feeds import Collector, running
 
 MARKET = {"upbit": "KRW-XRP", "korbit": "xrp_krw"}
 MINUTES_AGO = 5 * 60_000
-
-
-class ShiftedClock:
-    """The simulator's clock: wall time plus ``shift`` ms (orders placed "minutes ago")."""
-
-    def __init__(self) -> None:
-        self.shift = 0
-
-    def __call__(self) -> int:
-        return time.time_ns() // 1_000_000 + self.shift
 
 
 @pytest.fixture
