@@ -13,14 +13,12 @@ import sys
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
-import msgspec
-
 from mdtui.demo import point_at, simulator_process
 from mdtui.feed.recorder import Recorder
 from mdtui.feed.subscription_policy import by_venue
 from mdtui.feed.supervisor import FeedSupervisor
 from mdtui.feed.worker import Sink, Tap
-from mdtui.model.events import Ack, AnyEvent, FeedState, Heartbeat
+from mdtui.model.events import Ack, AnyEvent, FeedState, Heartbeat, event_json
 from mdtui.settings import Settings
 
 
@@ -65,7 +63,6 @@ async def watch(
 ) -> int:
     """Print events until ``count`` were printed (0: until interrupted or replay ends)."""
     done = asyncio.Event()
-    encode = msgspec.json.Encoder().encode
     wanted = set(markets)
     printed = 0
     out = sys.stdout.buffer
@@ -88,7 +85,7 @@ async def watch(
                 and (f"{ev.venue}:{market}" not in wanted)
             ):
                 continue
-            out.write(encode(ev) + b"\n")
+            out.write(event_json(ev) + b"\n")
             printed += 1
             if count and printed >= count:
                 done.set()

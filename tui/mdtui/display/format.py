@@ -1,8 +1,10 @@
 """Number and time formatting for the dashboard: pure functions, no Textual.
 
-Prices are shown in the market's tick precision with thousands separators; sizes with a
-precision that suits the price level; KRW values compactly (``1.2조``/``3,456억`` in the
-Korean number locale, ``1.2T``/``345.6B`` in the English one).
+Prices are shown with at least the market's tick precision and thousands separators; the
+tick sets the *minimum* decimals (so levels line up), never removes a digit the exchange
+sent: a value with more decimals shows them all (:func:`fmt_price`, :func:`fmt_exact`).
+KRW values are shown compactly (``1.2조``/``3,456억`` in the Korean number locale,
+``1.2T``/``345.6B`` in the English one): an approximation that says so by its unit.
 """
 
 from __future__ import annotations
@@ -12,6 +14,10 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 MAX_DECIMALS = 8
+"""Decimals of a *derived* precision (sizes for a price level, inferred price decimals)."""
+EXACT_DECIMALS = 30
+"""The most decimals a value's own digits may ask for (exchanges send 8 to 10; more is
+an absurd value, shown rounded rather than as a screen of zeros)."""
 
 _KO_UNITS = ((Decimal(10) ** 12, "조"), (Decimal(10) ** 8, "억"), (Decimal(10) ** 4, "만"))
 _EN_UNITS = (
@@ -24,11 +30,21 @@ _EN_UNITS = (
 
 def decimals_of(value: Decimal) -> int:
     """Digits after the decimal point that ``value`` needs (``1.2300`` -> 2, ``1E+3`` -> 0)."""
-    if not value.is_finite():
+    return min(_own_decimals(value), MAX_DECIMALS)
+
+
+def _own_decimals(value: Decimal) -> int:
+    if not value.is_finite() or not value:
         return 0
     exponent = value.normalize().as_tuple().exponent
     assert isinstance(exponent, int)
-    return min(max(-exponent, 0), MAX_DECIMALS)
+    return min(max(-exponent, 0), EXACT_DECIMALS)
+
+
+def fmt_exact(value: Decimal, decimals: int = 0) -> str:
+    """``value`` with thousands separators and at least ``decimals`` places, never fewer
+    than its own digits need: nothing is rounded away (no banker's rounding either)."""
+    return f"{value:,.{max(decimals, _own_decimals(value))}f}"
 
 
 def infer_decimals(prices: Iterable[Decimal]) -> int:
@@ -37,10 +53,11 @@ def infer_decimals(prices: Iterable[Decimal]) -> int:
 
 
 def fmt_price(price: Decimal | None, decimals: int) -> str:
-    """``145,200,000`` or ``0.01852``: fixed ``decimals`` with thousands separators."""
+    """``145,200,000`` or ``0.01852``: at least ``decimals`` places (the tick's), more when
+    the price has them (``99.5`` under a tick of 1 shows ``99.5``, not ``100``)."""
     if price is None:
         return "—"
-    return f"{price:,.{decimals}f}"
+    return fmt_exact(price, decimals)
 
 
 def size_decimals(price: Decimal | None) -> int:
@@ -62,23 +79,23 @@ def fmt_size(size: Decimal, decimals: int) -> str:
 
 
 def compact(value: Decimal | None, locale: str = "ko") -> str:
-    """Compact money: ``1.2조``, ``3,456억``, ``12만`` (ko) or ``1.2T``, ``345.6B`` (en)."""
+    """Compact money: ``1.2조``, ``3,456억``, ``10억``, ``12만`` (ko) or ``1.2T``, ``345.6B``
+    (en). One decimal below 10 units (100 for 조), none above; a trailing ``.0`` and a
+    sign on a value that rounds to zero are dropped."""
     if value is None:
         return "—"
     sign = "-" if value < 0 else ""
     value = abs(value)
-    if locale == "ko":
-        for unit, suffix in _KO_UNITS:
-            if value >= unit:
-                scaled = value / unit
-                if scaled < (100 if suffix == "조" else 10):
-                    return f"{sign}{scaled:,.1f}{suffix}"
-                return f"{sign}{scaled:,.0f}{suffix}"
-        return f"{sign}{value:,.0f}"
-    for unit, suffix in _EN_UNITS:
+    text = f"{value:,.0f}"
+    units = _KO_UNITS if locale == "ko" else _EN_UNITS
+    for unit, suffix in units:
         if value >= unit:
-            return f"{sign}{value / unit:,.1f}{suffix}"
-    return f"{sign}{value:,.0f}"
+            scaled = value / unit
+            small = scaled < (100 if suffix == "조" else 10) or locale != "ko"
+            text = f"{scaled:,.1f}" if small else f"{scaled:,.0f}"
+            text = (text[:-2] if text.endswith(".0") else text) + suffix
+            break
+    return "0" if text == "0" else sign + text
 
 
 def fmt_pct(pct: Decimal | None, places: int = 2) -> str:

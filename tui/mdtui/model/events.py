@@ -5,9 +5,9 @@ Money is always ``Decimal`` (prices, sizes, values); times are Unix milliseconds
 (``KRW-BTC`` on Upbit, ``btc_krw`` on Korbit). ``market_key(venue, market)`` joins them
 into the ``upbit:KRW-BTC`` form the settings and the UI use.
 
-Events are msgspec Structs: cheap to build on the hot path, and ``msgspec.json.encode``
-turns them into the JSON lines ``mdtui watch`` prints (Decimals as exact strings, the
-event kind under ``"type"``).
+Events are msgspec Structs: cheap to build on the hot path, and :func:`event_json` turns
+them into the JSON lines ``mdtui watch`` prints (Decimals as exact strings in plain
+notation, the event kind under ``"type"``).
 """
 
 from __future__ import annotations
@@ -287,3 +287,24 @@ AnyEvent = (
     | Balances
     | OrdersSnapshot
 )
+
+
+_JSON = msgspec.json.Encoder()
+
+
+def _plain(value: object) -> object:
+    kind = type(value)
+    if kind is Decimal:
+        return format(value, "f")
+    if kind is dict:
+        return {k: _plain(v) for k, v in value.items()}  # type: ignore[attr-defined]
+    if kind is list or kind is tuple:
+        return [_plain(v) for v in value]  # type: ignore[attr-defined]
+    return value
+
+
+def event_json(event: Event) -> bytes:
+    """One event as a JSON object: decimals as strings in plain notation with the
+    exchange's digits (``"0.00000001"``, never ``"1E-8"``; ``"12345000000"``, never
+    ``"1.2345E+10"``), so a script reading ``mdtui watch`` gets them as sent."""
+    return _JSON.encode(_plain(msgspec.to_builtins(event, builtin_types=(Decimal,))))

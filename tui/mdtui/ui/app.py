@@ -29,7 +29,7 @@ from textual.worker import Worker, WorkerState
 from mdtui import saved_watchlist
 from mdtui.display.catalog import VENUE_LABEL
 from mdtui.display.feed_status import feed_statuses, stale_reason
-from mdtui.display.format import fmt_price, fmt_size, size_decimals
+from mdtui.display.format import fmt_exact, fmt_price, size_decimals
 from mdtui.display.shared_state import SharedState
 from mdtui.feed.daemon_loop import daemon_loop
 from mdtui.feed.subscription_policy import VENUES
@@ -569,7 +569,7 @@ class MdtuiApp(App[int]):
         entry = self.shared.catalog.entry(market_key(fill.venue, fill.market))
         side = SIDE_LABEL.get(self.settings.names, SIDE_LABEL["english"])[fill.side]
         decimals = entry.price_decimals(fill.price)
-        size = fmt_size(fill.size, size_decimals(fill.price))
+        size = fmt_exact(fill.size, size_decimals(fill.price))
         return (
             f"{VENUE_LABEL.get(fill.venue, fill.venue)} {entry.symbol} {side} "
             f"{size} @ {fmt_price(fill.price, decimals)}"

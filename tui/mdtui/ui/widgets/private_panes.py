@@ -27,12 +27,11 @@ from textual.widgets import ContentSwitcher
 from mdtui.display.catalog import VENUE_LABEL
 from mdtui.display.format import (
     compact,
-    decimals_of,
     fmt_age,
     fmt_clock,
+    fmt_exact,
     fmt_pct,
     fmt_price,
-    fmt_size,
     size_decimals,
 )
 from mdtui.display.shared_state import SharedState
@@ -80,14 +79,13 @@ class Col:
 
 
 def fmt_amount(value: Decimal | None, currency: str, price: Decimal | None = None) -> str:
-    """A balance or quantity: KRW whole, a coin to the precision it has (at least what
-    its price level suggests, at most 8 decimals)."""
+    """A balance or quantity: KRW whole (and every decimal it has), a coin with at least
+    the decimals its price level suggests; never a digit rounded away."""
     if value is None:
         return "—"
     if currency == "KRW":
-        return f"{value:,.0f}"
-    places = max(decimals_of(value), size_decimals(price) if price else 4)
-    return f"{value:,.{min(places, 8)}f}"
+        return fmt_exact(value)
+    return fmt_exact(value, size_decimals(price) if price else 4)
 
 
 def fmt_money(value: Decimal | None, quote: str) -> str:
@@ -345,7 +343,7 @@ class OrdersPane(TablePane):
         if pct is None and o.amount and o.filled_value is not None:  # ordered by value
             pct = o.filled_value * 100 / o.amount
         if o.qty is not None:
-            qty = fmt_size(o.qty, sdec)
+            qty = fmt_exact(o.qty, sdec)
         elif o.amount is not None:
             qty = f"{compact(o.amount, self.shared.locale)} {entry.quote}"
         else:
@@ -416,7 +414,7 @@ class FillsPane(TablePane):
             entry.symbol,
             self.side_label(f.side),
             fmt_price(f.price, decimals),
-            fmt_size(f.size, max(size_decimals(f.price), decimals_of(f.size))),
+            fmt_exact(f.size, size_decimals(f.price)),
             fmt_money(f.value, quote),
             fee,
             role,
@@ -495,7 +493,7 @@ class BalancesPane(TablePane):
             fmt_amount(b.total, cur, price),
             fmt_amount(b.available, cur, price),
             fmt_amount(b.in_orders, cur, price),
-            "—" if is_quote or avg is None else fmt_price(avg, max(decimals, decimals_of(avg))),
+            "—" if is_quote or avg is None else fmt_price(avg, decimals),
             "" if is_quote else fmt_price(price, decimals),
             fmt_money(val.value, "KRW"),
             "" if is_quote else fmt_pct(pnl),
