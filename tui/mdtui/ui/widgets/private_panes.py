@@ -89,10 +89,11 @@ def fmt_amount(value: Decimal | None, currency: str, price: Decimal | None = Non
 
 
 def fmt_money(value: Decimal | None, quote: str) -> str:
-    """A value in the quote currency, exact to the won (or 4 decimals elsewhere)."""
+    """A value in the quote currency: every digit it has, at least whole won (or 4
+    decimals in another quote). A column too narrow for it cuts it with a visible ``…``."""
     if value is None:
         return "—"
-    return f"{value:,.0f}" if quote == "KRW" else f"{value:,.4f}"
+    return fmt_exact(value, 0 if quote == "KRW" else 4)
 
 
 class TablePane(LinePane):
