@@ -10,10 +10,10 @@ from mdtui.display.format import (
     compact,
     decimals_of,
     fmt_age,
+    fmt_exact,
     fmt_notional,
     fmt_pct,
     fmt_price,
-    fmt_size,
     infer_decimals,
     size_decimals,
     spread_text,
@@ -65,9 +65,9 @@ def test_size_precision_follows_price_level():
     assert size_decimals(D("5210000")) == 3
     assert size_decimals(D("3105")) == 0
     assert size_decimals(D("0.0185")) == 0
-    assert fmt_size(D("0.0123"), 5) == "0.01230"
-    assert fmt_size(D("1234.5"), 0) == "1,234"
-    assert fmt_size(D("0.5"), 0) == "0.5", "a tiny non-zero size never shows as 0"
+    assert fmt_exact(D("0.0123"), 5) == "0.01230"
+    assert fmt_exact(D("1234.5"), 0) == "1,234.5", "no digit rounded away (no half-even)"
+    assert fmt_exact(D("0.5"), 0) == "0.5", "a tiny non-zero size never shows as 0"
 
 
 def test_percent_is_signed():

@@ -6,9 +6,10 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
+from decimal import Decimal as D
 
 from mdtui.demo import point_at
-from mdtui.display.format import fmt_price, fmt_size
+from mdtui.display.format import fmt_price
 from mdtui.feed.public_feeds import decoder_for, public_workers
 from mdtui.feed.recorder import Recorder, read_capture
 from mdtui.feed.worker import Subscription
@@ -240,8 +241,9 @@ async def test_replay_shows_exactly_the_captured_book(settings, tmp_path):
         rows = [app.ladder.render_line(y).text.split() for y in range(1, 2 * n + 2)]
         asks = [r for r in rows[:n]][::-1]
         bids = rows[n + 1 :]
-        sdec = 3
         for (price, size), row in zip(last_book.asks[:n], asks, strict=True):
-            assert row[:2] == [f"{price:,.0f}", fmt_size(size, sdec)]
+            assert row[0] == f"{price:,.0f}" and D(row[1].replace(",", "")) == size
         for (price, size), row in zip(last_book.bids[:n], bids, strict=True):
-            assert row[:2] == [f"{price:,.0f}", fmt_size(size, sdec)]
+            assert row[0] == f"{price:,.0f}" and D(row[1].replace(",", "")) == size
+        # every digit, the column aligned: all sizes with as many decimals
+        assert len({len(row[1].partition(".")[2]) for row in asks + bids}) == 1

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 MAX_DECIMALS = 8
-"""Decimals of a *derived* precision (sizes for a price level, inferred price decimals)."""
+"""The most decimals a *derived* precision asks for (sizes for a price level)."""
 EXACT_DECIMALS = 30
 """The most decimals a value's own digits may ask for (exchanges send 8 to 10; more is
 an absurd value, shown rounded rather than as a screen of zeros)."""
@@ -30,10 +30,6 @@ _EN_UNITS = (
 
 def decimals_of(value: Decimal) -> int:
     """Digits after the decimal point that ``value`` needs (``1.2300`` -> 2, ``1E+3`` -> 0)."""
-    return min(_own_decimals(value), MAX_DECIMALS)
-
-
-def _own_decimals(value: Decimal) -> int:
     if not value.is_finite() or not value:
         return 0
     exponent = value.normalize().as_tuple().exponent
@@ -44,7 +40,7 @@ def _own_decimals(value: Decimal) -> int:
 def fmt_exact(value: Decimal, decimals: int = 0) -> str:
     """``value`` with thousands separators and at least ``decimals`` places, never fewer
     than its own digits need: nothing is rounded away (no banker's rounding either)."""
-    return f"{value:,.{max(decimals, _own_decimals(value))}f}"
+    return f"{value:,.{max(decimals, decimals_of(value))}f}"
 
 
 def infer_decimals(prices: Iterable[Decimal]) -> int:
@@ -61,7 +57,8 @@ def fmt_price(price: Decimal | None, decimals: int) -> str:
 
 
 def size_decimals(price: Decimal | None) -> int:
-    """Decimals for sizes of a market trading at ``price``: about 1,000 KRW resolution.
+    """The least decimals for sizes of a market trading at ``price`` (about 1,000 KRW
+    resolution); a size with more digits shows them all (:func:`fmt_exact`).
 
     BTC at 145M shows 5, ETH at 5M 3, XRP at 3,000 none.
     """
@@ -69,13 +66,6 @@ def size_decimals(price: Decimal | None) -> int:
         return 4
     magnitude = price.adjusted()  # floor(log10(price))
     return min(max(magnitude - 3, 0), MAX_DECIMALS)
-
-
-def fmt_size(size: Decimal, decimals: int) -> str:
-    """A size with ``decimals`` places; tiny non-zero sizes keep their significant digits."""
-    if size and abs(size) < Decimal(1).scaleb(-decimals):
-        return f"{size:,.{decimals_of(size)}f}"
-    return f"{size:,.{decimals}f}"
 
 
 def compact(value: Decimal | None, locale: str = "ko") -> str:

@@ -19,7 +19,14 @@ from rich.style import Style
 from textual import events
 from textual.strip import Strip
 
-from mdtui.display.format import fmt_notional, fmt_price, fmt_size, size_decimals, spread_text
+from mdtui.display.format import (
+    decimals_of,
+    fmt_exact,
+    fmt_notional,
+    fmt_price,
+    size_decimals,
+    spread_text,
+)
 from mdtui.display.shared_state import SharedState
 from mdtui.model.events import Book, Side, split_key
 from mdtui.model.market_store import MarketState
@@ -155,7 +162,9 @@ class Ladder(LinePane):
         bids = book.bids[:n]
         best = (bids[0][0] if bids else None) or (asks[0][0] if asks else None)
         decimals = entry.price_decimals(best, (p for p, _ in (*asks[:5], *bids[:5])))
-        sdec = size_decimals(best)
+        # Every size with all its digits, the column aligned on the most any level has.
+        sdec = max((decimals_of(s) for _, s in (*asks, *bids)), default=0)
+        sdec = max(sdec, size_decimals(best))
         largest = max((s for _, s in (*asks, *bids)), default=Decimal(0))
         quote = entry.quote
         locale = self.shared.locale
@@ -174,12 +183,12 @@ class Ladder(LinePane):
                     (
                         side,
                         fmt_price(price, decimals),
-                        fmt_size(size, sdec),
+                        fmt_exact(size, sdec),
                         fmt_notional(price * size, quote, locale),
-                        fmt_size(cum, sdec),
+                        fmt_exact(cum, sdec),
                         share,
                         stale_flag,
-                        "" if mine is None else f"{OWN_SIDE[own_side]} {fmt_size(mine, sdec)}",
+                        "" if mine is None else f"{OWN_SIDE[own_side]} {fmt_exact(mine, sdec)}",
                     )
                 )
             return out[::-1] if reverse else out

@@ -14,7 +14,14 @@ from rich.style import Style
 from textual import events
 from textual.strip import Strip
 
-from mdtui.display.format import fmt_clock, fmt_notional, fmt_price, fmt_size, size_decimals
+from mdtui.display.format import (
+    decimals_of,
+    fmt_clock,
+    fmt_exact,
+    fmt_notional,
+    fmt_price,
+    size_decimals,
+)
 from mdtui.display.shared_state import SharedState
 from mdtui.model.events import Trade
 from mdtui.model.market_store import MarketState
@@ -24,6 +31,10 @@ SIDE_LABEL = {
     "ko": {"buy": "매수", "sell": "매도"},
     "en": {"buy": "BUY", "sell": "SELL"},
 }
+
+
+SIZE_WIDTH = 12
+"""The size column's least width; it grows to the widest size shown."""
 
 
 class Tape(LinePane):
@@ -43,6 +54,7 @@ class Tape(LinePane):
         self._price_w = 0
         self._decimals: int | None = None
         self._size_dec = 4
+        self._size_w = SIZE_WIDTH
 
     def show(self, key: str | None) -> None:
         self.key = key
@@ -52,6 +64,7 @@ class Tape(LinePane):
         self._seq = 0
         self._price_w = 0
         self._decimals = None
+        self._size_w = SIZE_WIDTH
         self.clear_cache()
         self.scroll_to(y=0, animate=False)
         self.flush(0.0)
@@ -113,6 +126,17 @@ class Tape(LinePane):
         if width > self._price_w:
             self._price_w = max(width, 7)
             self.clear_cache()
+        # Sizes show every digit, aligned on the most any trade so far had (rows drawn
+        # with fewer are drawn again).
+        if decimals_of(trade.size) > self._size_dec:
+            self._size_dec = decimals_of(trade.size)
+            self.clear_cache()
+            self.refresh()
+        width = len(fmt_exact(trade.size, self._size_dec))
+        if width > self._size_w:
+            self._size_w = width
+            self.clear_cache()
+            self.refresh()
 
     def render_line(self, y: int) -> Strip:
         width = self.line_width
@@ -153,7 +177,7 @@ class Tape(LinePane):
             (" ", p.header),
             (fit("PRICE", max(self._price_w, 7), True), p.header),
             (" ", p.header),
-            (fit("SIZE", 12, True), p.header),
+            (fit("SIZE", self._size_w, True), p.header),
             (" ", p.header),
             (fit(quote or "VALUE", 8, True), p.header),
             (" ", p.header),
@@ -182,7 +206,7 @@ class Tape(LinePane):
             (" ", text),
             (fit(fmt_price(trade.price, self._decimals or 0), self._price_w, True), side),
             (" ", text),
-            (fit(fmt_size(trade.size, self._size_dec), 12, True), text),
+            (fit(fmt_exact(trade.size, self._size_dec), self._size_w, True), text),
             (" ", text),
             (fit(fmt_notional(notional, entry.quote, self.shared.locale), 8, True), muted),
             (" ", text),
