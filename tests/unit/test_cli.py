@@ -90,3 +90,33 @@ def test_record_then_watch_replay(home, tmp_path) -> None:
 def test_missing_replay_file(home) -> None:
     result = mdtui("watch", "--replay", str(Path("no-such-capture.jsonl")), env=home)
     assert result.returncode == 2 and "does not exist" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "field"),
+    [
+        ("MDTUI_WATCHLIST", '["upbit:KRW-BTC"', "watchlist"),
+        ("MDTUI_WATCHLIST", "upbit:KRW-BTC", "watchlist"),
+        ("MDTUI_KEYS", "quit=x", "keys"),
+    ],
+)
+def test_environment_value_that_is_not_json_is_one_line(home, name, value, field) -> None:
+    """Issue: a list or table in the environment that is not JSON ended in about 30 lines
+    of pydantic-settings traceback."""
+    result = mdtui("watch", "--count", "1", env={**home, name: value})
+    assert result.returncode == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"mdtui: invalid setting {field}: {name} must be JSON")
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("content", [b"\x00\x01\xffbinary", b'{"t": 1, "venue": "upbit", "ch'])
+def test_watch_replay_of_a_bad_capture_is_one_line(home, tmp_path, content) -> None:
+    """Issue: ``watch --replay`` of a binary file, or of a capture cut mid-line, ended in
+    a CaptureError traceback."""
+    capture = tmp_path / "bad.jsonl"
+    capture.write_bytes(content)
+    result = mdtui("watch", "--replay", str(capture), env=home)
+    assert result.returncode == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"mdtui: {capture}:1: ") and "Traceback" not in result.stderr

@@ -175,6 +175,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
 
     from mdtui.demo import DemoError
+    from mdtui.feed.recorder import CaptureError
 
     try:
         if args.command == "watch":
@@ -209,7 +210,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_dashboard(
             settings, demo=args.demo, replay=replay, speed=args.speed, seed=args.seed
         )
-    except DemoError as exc:
+    except (DemoError, CaptureError) as exc:
         print(f"mdtui: {exc}", file=sys.stderr)
         return 1
 

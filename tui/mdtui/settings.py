@@ -30,6 +30,7 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+from pydantic_settings import SettingsError as SourceError
 
 if TYPE_CHECKING:
     from pydantic_core import ErrorDetails
@@ -236,5 +237,24 @@ def load_settings(config: Path | None = None, **overrides: object) -> Settings:
     except ValidationError as exc:
         lines = [_describe(e) for e in exc.errors(include_url=False)]
         raise SettingsError("invalid setting " + "; ".join(lines)) from None
+    except SourceError as exc:  # a list or table in the environment that is not JSON
+        raise SettingsError(_source_problem(str(exc))) from None
     finally:
         _toml_path.reset(token)
+
+
+def _source_problem(message: str) -> str:
+    """One line for a value pydantic-settings could not parse (never the value itself:
+    it may hold a key)."""
+    field = re.search(r'field "([^"]+)"', message)
+    name = field.group(1) if field else "a setting"
+    var = f"MDTUI_{name.upper()}"
+    example = _JSON_EXAMPLES.get(name)
+    hint = f", e.g. {var}='{example}'" if example else ""
+    return f"invalid setting {name}: {var} must be JSON (a list or a table){hint}"
+
+
+_JSON_EXAMPLES = {
+    "watchlist": '["upbit:KRW-BTC", "korbit:btc_krw"]',
+    "keys": '{"quit": "q", "theme.cycle": "t"}',
+}
