@@ -352,3 +352,20 @@ async def test_watchlist_edits_are_saved_for_live_sessions(base_settings, tmp_pa
     assert len(again.watchlist) == len(base_settings.watchlist) - 1
     fresh = make_app(base_settings, start_feeds=False, clock=lambda: NOW)
     assert removed in fresh.watchlist, "tests and demos do not read the saved list"
+
+
+async def test_warnings_from_before_the_screen_are_shown_as_toasts(base_settings):
+    """Issue: "config file readable by others" and "cannot write log file" went to stderr
+    just before the screen took over, invisible for the whole session. The [keys] notice
+    lost "[keys]" to markup."""
+    keys = {**base_settings.keys, "no.such.binding": "z"}
+    settings = base_settings.model_copy(update={"keys": keys})
+    warning = "config file /x/config.toml is readable by others: it may hold API keys"
+    app = app_for(settings, warnings=[warning])
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(lambda: len(app._notifications) >= 2, 5.0, "the notices", pilot=pilot)
+        notes = [str(n.message) for n in app._notifications]
+        assert warning in notes
+        (keys_note,) = [n for n in app._notifications if "in [keys]:" in str(n.message)]
+        assert not keys_note.markup, "[keys] must be shown, not read as markup"
+        assert "no.such.binding" in str(keys_note.message)

@@ -119,25 +119,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def setup_logging(settings: Settings) -> None:
-    """Log to the configured file only: never to the terminal the UI draws on."""
+def setup_logging(settings: Settings) -> str | None:
+    """Log to the configured file only: never to the terminal the UI draws on. Returns a
+    warning when the log file cannot be written (logging is then off)."""
     root = logging.getLogger()
     root.setLevel(logging.INFO)
     for old in list(root.handlers):
         root.removeHandler(old)
+    warning = None
     try:
         settings.log_file.parent.mkdir(parents=True, exist_ok=True)
         handler: logging.Handler = logging.FileHandler(settings.log_file, encoding="utf-8")
     except OSError as exc:
-        print(
-            f"mdtui: cannot write log file {settings.log_file}: {exc.strerror}; logging is off",
-            file=sys.stderr,
-        )
+        warning = f"cannot write log file {settings.log_file}: {exc.strerror}; logging is off"
+        print(f"mdtui: {warning}", file=sys.stderr)
         handler = logging.NullHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(handler)
     for noisy in ("httpx", "httpcore", "websockets"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    return warning
 
 
 def _exit_when_stdin_closes() -> None:
@@ -164,11 +165,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"mdtui: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    setup_logging(settings)
+    warnings = [w for w in (setup_logging(settings),) if w]
     warning = config_permission_warning(args.config)
     if warning:
         logging.getLogger("mdtui").warning(warning)
         print(f"mdtui: warning: {warning}", file=sys.stderr)
+        warnings.append(warning)
     replay: Path | None = args.replay
     if replay is not None and not replay.is_file():
         print(f"mdtui: capture file {replay} does not exist", file=sys.stderr)
@@ -208,7 +210,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from mdtui.ui.app import run_dashboard
 
         return run_dashboard(
-            settings, demo=args.demo, replay=replay, speed=args.speed, seed=args.seed
+            settings,
+            demo=args.demo,
+            replay=replay,
+            speed=args.speed,
+            seed=args.seed,
+            warnings=warnings,
         )
     except (DemoError, CaptureError) as exc:
         print(f"mdtui: {exc}", file=sys.stderr)

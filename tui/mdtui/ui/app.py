@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -178,8 +178,12 @@ class MdtuiApp(App[int]):
         mode: str = "live",
         start_feeds: bool = True,
         save_watchlist: bool = False,
+        warnings: Sequence[str] = (),
     ) -> None:
         self.settings = settings
+        self.startup_warnings = list(warnings)
+        """Said before the screen took over (config file readable by others, no log
+        file): shown again as toasts, or nobody would see them."""
         super().__init__()
         self.replay_path = replay
         self.speed = speed
@@ -303,7 +307,10 @@ class MdtuiApp(App[int]):
                 title="config",
                 severity="warning",
                 timeout=10,
+                markup=False,
             )
+        for warning in self.startup_warnings:
+            self.notify(warning, title="config", severity="warning", timeout=15, markup=False)
         self.shared.live_book = self._live_book
         self.board.set_keys(self.watchlist, self.selected)
         self.board.focus()
@@ -630,6 +637,7 @@ def make_app(
     mode: str = "live",
     start_feeds: bool = True,
     save_watchlist: bool = False,
+    warnings: Sequence[str] = (),
 ) -> MdtuiApp:
     """The one factory the CLI, the tests and the screenshot script use."""
     return MdtuiApp(
@@ -640,6 +648,7 @@ def make_app(
         mode=mode,
         start_feeds=start_feeds,
         save_watchlist=save_watchlist,
+        warnings=warnings,
     )
 
 
@@ -650,8 +659,10 @@ def run_dashboard(
     replay: Path | None = None,
     speed: float = 1.0,
     seed: int = 1,
+    warnings: Sequence[str] = (),
 ) -> int:
-    """Run the dashboard in this terminal until the user quits; return the exit status."""
+    """Run the dashboard in this terminal until the user quits; return the exit status.
+    ``warnings`` (printed before the screen took over) are shown again as toasts."""
     with contextlib.ExitStack() as stack:
         mode = "live"
         if demo:
@@ -666,6 +677,7 @@ def run_dashboard(
             speed=speed,
             mode=mode,
             save_watchlist=not demo and replay is None,
+            warnings=warnings,
         )
         with daemon_loop() as loop:
             result = app.run(loop=loop)
