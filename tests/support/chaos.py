@@ -17,12 +17,12 @@ import asyncio
 import contextlib
 import random
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from mdtui.demo import point_at
 from mdtui.feed.private_feeds import private_workers
+from mdtui.feed.private_rest import wall_ms
 from mdtui.feed.worker import FeedWorker
 from mdtui.model.account import Account
 from mdtui.model.events import AnyEvent, FeedState
@@ -39,10 +39,6 @@ UNWATCHED = {"upbit": ("KRW-TRX", "KRW-ADA"), "korbit": ("trx_krw", "doge_krw")}
 """Not in the chaos watchlist: orders there are found only by the catch-up's search."""
 QTY = ("3", "5", "8", "13", "21")
 STATES = {"open": ("open", "partial"), "filled": ("filled",), "canceled": ("cancelled",)}
-
-
-def wall_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 class ShiftedClock:
@@ -306,9 +302,7 @@ class Chaos:
         return self.report
 
 
-async def start_chaos_sim(
-    start: Callable[..., object] | None = None, *, history_delay_ms: int = 1000
-) -> tuple[Simulator, ShiftedClock]:
+async def start_chaos_sim(*, history_delay_ms: int = 1000) -> tuple[Simulator, ShiftedClock]:
     """A realtime simulator on a shiftable clock with its demo trader paused."""
     clock = ShiftedClock()
     sim = Simulator(seed=11, clock=clock, korbit_history_delay_ms=history_delay_ms)
