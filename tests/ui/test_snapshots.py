@@ -90,3 +90,22 @@ def test_help_screen(snap_compare, app, frozen_market):
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+@pytest.mark.parametrize(
+    "size", [(120, 36), (80, 24), (60, 18), (40, 10)], ids=lambda s: f"{s[0]}x{s[1]}"
+)
+def test_main_screen_at_smaller_sizes(snap_compare, app, frozen_market, size):
+    """160x48 is test_main_screen; smaller terminals get the smaller layouts."""
+    assert snap_compare(app, terminal_size=size, run_before=prepare(frozen_market))
+
+
+def test_short_screen_with_the_orders_on_their_key(snap_compare, app, frozen_market):
+    before = prepare(frozen_market)
+
+    async def run_before(pilot) -> None:
+        await before(pilot)
+        await pilot.press("o")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

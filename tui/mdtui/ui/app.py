@@ -18,12 +18,12 @@ from collections.abc import Callable, Coroutine, Iterator, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
 from mdtui import saved_watchlist
@@ -63,13 +63,42 @@ FILL_TOASTS = 4
 """At most this many fill toasts within :data:`FILL_TOAST_WINDOW` seconds; fills beyond
 that are summed up in one toast (every fill is still in the Fills pane)."""
 FILL_TOAST_WINDOW = 3.0
+MIN_WIDTH, MIN_HEIGHT = 60, 18
+"""Below this the screen shows only a line saying what size it needs."""
+WIDE_FROM = 76
+"""Columns from which the ladder (at least 40) and the tape (at least 36) fit side by side."""
+TALL_FROM = 36
+"""Rows from which the private panes stay on screen under the ladder and tape."""
+LADDER_ROWS = 14
+"""Rows that give the ladder five levels a side (borders, header, spread line)."""
+BOARD_MIN_ROWS = 5
+CHROME_ROWS = 2
+"""The status line and the key hints."""
 
 Clock = Callable[[], float]
 
 
 class MainScreen(Screen[None]):
     """Board on top; ladder and tape below; the private panes (orders, fills, balances)
-    under them; status line and key hints at the bottom."""
+    under them; status line and key hints at the bottom.
+
+    Smaller terminals get a smaller layout (classes set by Textual's breakpoints, rules in
+    ``app.tcss``): below :data:`TALL_FROM` rows the private panes leave the screen and come
+    back on their keys in place of the ladder and tape; below :data:`WIDE_FROM` columns the
+    ladder and the tape take turns (``w``); below :data:`MIN_WIDTH` x :data:`MIN_HEIGHT` one
+    centred line says what size the screen needs."""
+
+    # Typed by Textual as an instance variable, hence no ClassVar here.
+    HORIZONTAL_BREAKPOINTS = [  # noqa: RUF012
+        (0, "-w-tiny"),
+        (MIN_WIDTH, "-w-narrow"),
+        (WIDE_FROM, "-w-wide"),
+    ]
+    VERTICAL_BREAKPOINTS = [  # noqa: RUF012
+        (0, "-h-tiny"),
+        (MIN_HEIGHT, "-h-short"),
+        (TALL_FROM, "-h-tall"),
+    ]
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("tab", "app.focus_next", "Next pane", show=False, id="pane.next"),
@@ -89,6 +118,32 @@ class MainScreen(Screen[None]):
         yield PrivatePanes(self.shared, self.clock, id="private")
         yield StatusLine(id="status")
         yield Footer()
+        yield Static(id="too-small")
+
+    def on_resize(self, event: events.Resize) -> None:
+        width, height = event.size
+        self.query_one("#too-small", Static).update(
+            f"mdtui needs at least {MIN_WIDTH}x{MIN_HEIGHT}\n(this terminal is {width}x{height})"
+        )
+        # Short screens: the board gives up rows until the ladder has LADDER_ROWS.
+        board = self.query_one("#board")
+        board.styles.max_height = (
+            max(BOARD_MIN_ROWS, height - CHROME_ROWS - LADDER_ROWS) if height < TALL_FROM else None
+        )
+        # Where the ladder and the tape take turns, each one's bottom border names the key.
+        narrow = width < WIDE_FROM
+        self.query_one(Ladder).border_subtitle = "w trades" if narrow else None
+        self.query_one(Tape).border_subtitle = "w book" if narrow else None
+
+    @property
+    def short(self) -> bool:
+        """Too few rows for the private panes beside the ladder and tape."""
+        return self.size.height < TALL_FROM
+
+    @property
+    def narrow(self) -> bool:
+        """Too few columns for the ladder and the tape side by side."""
+        return self.size.width < WIDE_FROM
 
     def on_mount(self) -> None:
         app = self.app
@@ -128,14 +183,6 @@ class MdtuiApp(App[int]):
             tooltip="Next market (from any pane)",
         ),
         Binding(
-            "d",
-            "remove",
-            "Remove",
-            id="watchlist.remove",
-            tooltip="Remove the selected market from the watchlist",
-        ),
-        Binding("t", "cycle_theme", "Theme", id="theme.cycle", tooltip="Next theme"),
-        Binding(
             "o",
             "private('orders')",
             "Orders",
@@ -150,6 +197,21 @@ class MdtuiApp(App[int]):
             id="private.balances",
             tooltip="Show your balances, valued at the last price",
         ),
+        Binding(
+            "w",
+            "swap_lower",
+            "Ladder/Trades",
+            id="lower.swap",
+            tooltip="Narrow screens: show the trade tape in place of the order book, or back",
+        ),
+        Binding(
+            "d",
+            "remove",
+            "Remove",
+            id="watchlist.remove",
+            tooltip="Remove the selected market from the watchlist",
+        ),
+        Binding("t", "cycle_theme", "Theme", id="theme.cycle", tooltip="Next theme"),
         Binding(
             "a",
             "private_scope",
@@ -521,8 +583,27 @@ class MdtuiApp(App[int]):
     # -- private panes ------------------------------------------------------------------
 
     def action_private(self, name: str) -> None:
-        """Show the Orders, Fills or Balances pane."""
+        """Show the Orders, Fills or Balances pane. On a short screen the panes take the
+        place of the ladder and tape; the key of the pane already shown puts them back."""
+        screen = self.screen
+        if isinstance(screen, MainScreen) and screen.short:
+            close = screen.has_class("-private-open") and self.private.current == name
+            screen.set_class(not close, "-private-open")
         self.private.show(name)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The ladder/trades key is shown (and works) only where the two take turns."""
+        if action == "swap_lower":
+            screen = self.screen
+            return isinstance(screen, MainScreen) and screen.narrow
+        return True
+
+    def action_swap_lower(self) -> None:
+        """On a narrow screen, show the tape in place of the ladder, or back."""
+        screen = self.screen
+        if isinstance(screen, MainScreen):
+            screen.toggle_class("-show-tape")
+            self._flush_panes()
 
     def action_private_scope(self) -> None:
         """Toggle the private panes between all markets and the selected market."""
