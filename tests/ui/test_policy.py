@@ -67,3 +67,13 @@ def test_views_list_private_feeds_and_why_one_is_missing():
     bad = {"korbit": "korbit: cannot read the Korbit private key file /nowhere.pem"}
     views = feed_statuses(MarketStore(), ["upbit", "korbit"], 2.0, 5, off=bad)
     assert views[-1].state == "stopped" and "cannot read" in views[-1].label
+
+
+def test_all_markets_board_streams_tickers_only_in_the_same_subscription():
+    board = ["upbit:KRW-BTC", "upbit:KRW-SUI", "upbit:KRW-PEPE", "korbit:sol_krw"]
+    subs = dashboard_subscriptions(WATCH, "upbit:KRW-ETH", board=board)
+    assert subs["upbit"].tickers == {"KRW-BTC", "KRW-ETH", "KRW-SUI", "KRW-PEPE"}
+    # best bid and ask (a one-level book on Upbit) only for the watchlist and selection
+    assert subs["upbit"].tops == {"KRW-BTC", "KRW-ETH"}
+    assert subs["upbit"].books == {"KRW-ETH"}
+    assert subs["korbit"].tickers == {"btc_krw", "sol_krw"}

@@ -26,11 +26,22 @@ def by_venue(markets: Iterable[str]) -> dict[str, list[str]]:
 
 
 def dashboard_subscriptions(
-    watchlist: Iterable[str], selected: str | None, venues: Sequence[str] = VENUES
+    watchlist: Iterable[str],
+    selected: str | None,
+    venues: Sequence[str] = VENUES,
+    board: Iterable[str] = (),
 ) -> dict[str, Subscription]:
-    """The subscription each venue's public socket should have."""
+    """The subscription each venue's public socket should have. ``board``: the markets of
+    the all-markets board, streamed as tickers only (no best bid and ask), in the same one
+    subscription per venue."""
     tickers: dict[str, list[str]] = {v: [] for v in venues}
+    tops: dict[str, list[str]] = {v: [] for v in venues}
     for key in watchlist:
+        venue, market = split_key(key)
+        if venue in tickers and market not in tickers[venue]:
+            tickers[venue].append(market)
+            tops[venue].append(market)
+    for key in board:
         venue, market = split_key(key)
         if venue in tickers and market not in tickers[venue]:
             tickers[venue].append(market)
@@ -38,8 +49,10 @@ def dashboard_subscriptions(
     sel_venue, sel_market = split_key(selected) if selected else ("", "")
     for venue in venues:
         detail = [sel_market] if venue == sel_venue else []
-        codes = tickers[venue]
+        codes, top = tickers[venue], tops[venue]
         if detail and sel_market not in codes:
             codes = [*codes, sel_market]
-        out[venue] = Subscription.of(tickers=codes, books=detail, trades=detail, tops=codes)
+        if detail and sel_market not in top:
+            top = [*top, sel_market]
+        out[venue] = Subscription.of(tickers=codes, books=detail, trades=detail, tops=top)
     return out

@@ -134,10 +134,13 @@ class FeedSupervisor:
 
     # -- subscriptions ------------------------------------------------------------------
 
-    def want(self, watchlist: Sequence[str], selected: str | None) -> None:
+    def want(
+        self, watchlist: Sequence[str], selected: str | None, board: Sequence[str] = ()
+    ) -> None:
         """The dashboard's policy: tickers (and best bid/ask) for ``watchlist``, book and
-        trades for ``selected`` (see :func:`dashboard_subscriptions`)."""
-        self._change(dashboard_subscriptions(watchlist, selected, self.venues))
+        trades for ``selected``, tickers for the all-markets ``board`` (see
+        :func:`dashboard_subscriptions`)."""
+        self._change(dashboard_subscriptions(watchlist, selected, self.venues, board))
 
     def want_everything(self, markets: Sequence[str]) -> None:
         """Tickers, books and trades of every one of ``markets`` (``watch``, ``record``)."""

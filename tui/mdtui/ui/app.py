@@ -15,6 +15,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Coroutine, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -23,10 +24,11 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
 from mdtui import saved_watchlist
+from mdtui.display import all_markets
 from mdtui.display.catalog import VENUE_LABEL
 from mdtui.display.feed_status import feed_statuses, stale_reason
 from mdtui.display.format import fmt_exact, fmt_price, size_decimals
@@ -48,6 +50,7 @@ from mdtui.ui.theming import (
     load_themes,
 )
 from mdtui.ui.widgets.board import Board
+from mdtui.ui.widgets.board_filter import BoardFilter
 from mdtui.ui.widgets.ladder import Ladder
 from mdtui.ui.widgets.private_panes import SIDE_LABEL, PrivatePanes
 from mdtui.ui.widgets.status import StatusLine
@@ -111,6 +114,7 @@ class MainScreen(Screen[None]):
         self.clock = clock
 
     def compose(self) -> ComposeResult:
+        yield BoardFilter(id="board-filter")
         yield Board(self.shared, id="board")
         with Horizontal(id="lower"):
             yield Ladder(self.shared, id="ladder")
@@ -196,6 +200,34 @@ class MdtuiApp(App[int]):
             "Balances",
             id="private.balances",
             tooltip="Show your balances, valued at the last price",
+        ),
+        Binding(
+            "m",
+            "board_mode",
+            "Markets",
+            id="board.mode",
+            tooltip="The board: your watchlist, or every market of a quote currency",
+        ),
+        Binding(
+            "e",
+            "board_exchange",
+            "Exchange",
+            id="board.exchange",
+            tooltip="All-markets board: Upbit and Korbit, Upbit only, Korbit only",
+        ),
+        Binding(
+            "u",
+            "board_quote",
+            "Quote",
+            id="board.quote",
+            tooltip="All-markets board: next quote currency (KRW, BTC, USDT, ...)",
+        ),
+        Binding(
+            "plus",
+            "watch",
+            "Add",
+            id="watchlist.add",
+            tooltip="All-markets board: add the highlighted market to the watchlist",
         ),
         Binding(
             "w",
@@ -285,6 +317,10 @@ class MdtuiApp(App[int]):
         self._toasts: list[float] = []
         self._held_fills: list[Fill] = []
         self._known_markets = 0
+        self._board_listed: list[str] = []
+        """The all-markets board's markets before the typed filter (what it streams)."""
+        self._watch_selected: str | None = None
+        """The watchlist's selection while the all-markets board is shown."""
         self._load_themes()
 
     # -- themes -------------------------------------------------------------------------
@@ -426,12 +462,15 @@ class MdtuiApp(App[int]):
         for venue, infos in lists.items():
             self.shared.catalog.add_infos(venue, infos)
         if self._is_main():
-            self.board.clear_cache()
-            self.board.refresh()
+            if self.board.mode == "all":
+                self._show_all_markets()
+            else:
+                self.board.set_keys(self.watchlist, self.selected)
             self._update_titles()
 
     def _resubscribe(self) -> None:
-        self.feeds.want(self.watchlist, self.selected)
+        board = self._board_listed if self._is_main() and self.board.mode == "all" else ()
+        self.feeds.want(self.watchlist, self.selected, board)
 
     @on(Worker.StateChanged)
     def _worker_state(self, event: Worker.StateChanged) -> None:
@@ -519,7 +558,15 @@ class MdtuiApp(App[int]):
     def _update_titles(self) -> None:
         if not self._is_main():
             return
-        self.board.border_title = f"Watchlist · {len(self.watchlist)}"
+        board = self.board
+        if board.mode == "all":
+            view = board.view
+            shown, listed = len(board.keys), len(self._board_listed)
+            count = f"{shown} of {listed}" if view.text else f"{listed}"
+            typed = f" · “{view.text}”" if view.text else ""
+            board.border_title = f"All markets · {view.label()} · {count}{typed}"
+        else:
+            board.border_title = f"Watchlist · {len(self.watchlist)}"
         if self.selected is None:
             self.ladder.border_title = "Order book"
             self.tape.border_title = "Trades"
@@ -538,18 +585,103 @@ class MdtuiApp(App[int]):
         """Select ``key``, adding it to the watchlist first when needed (search, palette)."""
         if key is None:
             return
-        if key not in self.watchlist:
-            self.watchlist.append(key)
-            self.board.set_keys(self.watchlist, self.selected)
-            self._watchlist_changed()
-            self.notify(
-                f"added {self.shared.catalog.entry(key).symbol} "
-                f"({VENUE_LABEL.get(key.partition(':')[0], '')})",
-                timeout=2,
-            )
+        self._add_to_watchlist(key)
         self.select_market(key)
         self._resubscribe()
         self._update_titles()
+
+    def _add_to_watchlist(self, key: str) -> None:
+        if key in self.watchlist:
+            return
+        self.watchlist.append(key)
+        if self.board.mode == "watchlist":
+            self.board.set_keys(self.watchlist, self.selected)
+        self._watchlist_changed()
+        self.notify(
+            f"added {self.shared.catalog.entry(key).symbol} "
+            f"({VENUE_LABEL.get(key.partition(':')[0], '')}) to the watchlist",
+            timeout=2,
+        )
+
+    # -- the all-markets board ----------------------------------------------------------
+
+    def action_board_mode(self) -> None:
+        """Show the all-markets board, or the watchlist again."""
+        board = self.board
+        if board.mode == "watchlist":
+            self._watch_selected = self.selected
+            board.set_mode("all")
+            self._show_all_markets()
+        else:
+            board.set_mode("watchlist")
+            self._board_listed = []
+            self._close_filter()
+            board.set_keys(self.watchlist, self.selected)
+            back = self._watch_selected
+            if self.selected not in self.watchlist and (back in self.watchlist or self.watchlist):
+                self.select_market(back if back in self.watchlist else self.watchlist[0])
+        self._resubscribe()
+        self._update_titles()
+        self.refresh_bindings()
+        board.focus()
+
+    def _show_all_markets(self) -> None:
+        """List (again) the markets of the board's view: after a change of view, filter or
+        market list."""
+        board, catalog = self.board, self.shared.catalog
+        quotes = all_markets.quotes(catalog, board.view.exchange)
+        if quotes and board.view.quote not in quotes:
+            board.view = board.view.next_quote(quotes)
+        listed = all_markets.listed(catalog, board.view)
+        streamed = listed != self._board_listed
+        self._board_listed = listed
+        board.set_keys(all_markets.matching(catalog, listed, board.view.text), self.selected)
+        if streamed:
+            self._resubscribe()
+        self._update_titles()
+
+    def action_board_exchange(self) -> None:
+        self.board.view = self.board.view.next_exchange()
+        self._show_all_markets()
+
+    def action_board_quote(self) -> None:
+        board = self.board
+        board.view = board.view.next_quote(
+            all_markets.quotes(self.shared.catalog, board.view.exchange)
+        )
+        self._show_all_markets()
+
+    def action_watch(self) -> None:
+        """Add the highlighted market of the all-markets board to the watchlist."""
+        if self.selected is not None:
+            self._add_to_watchlist(self.selected)
+
+    def _open_filter(self) -> None:
+        field = self.screen.query_one(BoardFilter)
+        field.display = True
+        field.focus()
+
+    def _close_filter(self) -> None:
+        if self._is_main():
+            field = self.screen.query_one(BoardFilter)
+            field.display = False
+
+    @on(Input.Changed, "#board-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        board = self.board
+        board.view = replace(board.view, text=event.value)
+        self._show_all_markets()
+
+    @on(Input.Submitted, "#board-filter")
+    def _filter_done(self, event: Input.Submitted) -> None:
+        if not event.value:
+            self._close_filter()
+        self.board.focus()
+
+    @on(BoardFilter.Cleared)
+    def _filter_cleared(self) -> None:
+        self._close_filter()
+        self.board.focus()
 
     def _watchlist_changed(self) -> None:
         """Keep the user's edit for the next run (live sessions only)."""
@@ -596,6 +728,10 @@ class MdtuiApp(App[int]):
         if action == "swap_lower":
             screen = self.screen
             return isinstance(screen, MainScreen) and screen.narrow
+        if action in ("board_exchange", "board_quote", "watch"):
+            return self._is_main() and self.board.mode == "all"
+        if action == "remove":
+            return not self._is_main() or self.board.mode == "watchlist"
         return True
 
     def action_swap_lower(self) -> None:
@@ -664,6 +800,10 @@ class MdtuiApp(App[int]):
         )
 
     def action_search(self) -> None:
+        """Search every market (overlay); on the all-markets board, filter its rows."""
+        if self._is_main() and self.board.mode == "all":
+            self._open_filter()
+            return
         self.push_screen(SearchScreen(self.shared.catalog, self.watchlist), self.goto_market)
 
     def action_help(self) -> None:

@@ -55,7 +55,8 @@ class MarketInfo(msgspec.Struct, frozen=True, gc=False):
     ``market`` is the exchange's own code (``KRW-BTC``, ``btc_krw``); ``base`` and ``quote``
     are upper-cased currency codes on both exchanges (``BTC``, ``KRW``). ``tick_bands`` is
     the price-tick rule when it can be derived (empty when unknown); the exchange's
-    per-market tick endpoint stays the authority.
+    per-market tick endpoint stays the authority. ``warning`` and ``caution`` are Upbit's
+    유의 (designated for review) and 주의 (any caution alert) flags.
     """
 
     venue: str
@@ -66,6 +67,7 @@ class MarketInfo(msgspec.Struct, frozen=True, gc=False):
     english_name: str | None = None
     active: bool = True
     warning: bool = False
+    caution: bool = False
     min_order_value: Decimal | None = None
     max_order_value: Decimal | None = None
     tick_bands: TickBands = ()

@@ -394,6 +394,7 @@ def _error(value: object, _: object) -> list[AnyEvent]:
 
 class _MarketEvent(msgspec.Struct):
     warning: bool = False
+    caution: dict[str, bool] | None = None
 
 
 class _MarketRow(msgspec.Struct):
@@ -410,7 +411,9 @@ def parse_markets(body: bytes | str) -> list[MarketInfo]:
     """Parse ``GET /v1/market/all`` (with or without ``is_details``) into MarketInfo rows.
 
     Upbit lists only tradable markets, so every row is ``active``; ``warning`` is the
-    ``market_event.warning`` flag (only sent with ``is_details=true``). Raises ValueError
+    ``market_event.warning`` flag (유의 종목), ``caution`` whether any of the
+    ``market_event.caution`` flags is set (주의), both only sent with ``is_details=true``.
+    Raises ValueError
     (msgspec.DecodeError) on a body of the wrong shape or a code not of the form
     ``QUOTE-BASE``.
     """
@@ -428,6 +431,7 @@ def parse_markets(body: bytes | str) -> list[MarketInfo]:
                 korean_name=row.korean_name,
                 english_name=row.english_name,
                 warning=bool(row.market_event and row.market_event.warning),
+                caution=bool(row.market_event and any((row.market_event.caution or {}).values())),
                 tick_bands=TICK_BANDS.get(quote.upper(), ()),
             )
         )

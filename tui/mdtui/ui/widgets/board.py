@@ -1,9 +1,12 @@
-"""The ticker board: the watchlist, one row per market, both exchanges mixed.
+"""The ticker board: the watchlist, one row per market, both exchanges mixed; or, in its
+all-markets mode, every listed market of a quote currency (rows chosen and sorted by
+:mod:`mdtui.display.all_markets`).
 
 A Line-API pane with a fixed header row. Each row's Strip is cached with a signature
 (ticker sequence, selection, flash, staleness, width); a flush compares signatures and
 repaints only the rows that changed. A changed last price flashes for a few frames, at
-most once per :data:`FLASH_EVERY` seconds per row.
+most once per :data:`FLASH_EVERY` seconds per row. Only the rows on screen are looked at,
+formatted and painted, so a board of hundreds of markets costs what its visible rows cost.
 """
 
 from __future__ import annotations
@@ -18,10 +21,13 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.strip import Strip
 
+from mdtui.display import all_markets
+from mdtui.display.all_markets import View
 from mdtui.display.catalog import VENUE_LABEL
 from mdtui.display.format import compact, fmt_pct, fmt_price
 from mdtui.display.shared_state import SharedState
 from mdtui.model.events import Ticker, split_key
+from mdtui.model.market_store import MarketState
 from mdtui.ui.widgets.lines import LinePane, Part, fit, strip_of
 
 FLASH_FOR = 0.25
@@ -32,6 +38,8 @@ RESORT_EVERY = 1.0
 """A sorted board reorders at most once per second, so rows do not jump on every tick."""
 
 SORTS = ("watchlist", "change", "value", "name")
+"""The watchlist's sorts; the all-markets board's are :data:`all_markets.SORTS`."""
+SORT_TITLE = {"change": "change", "value": "value", "name": "name", "gap": "gap"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,22 +53,27 @@ class Column:
 COLUMNS = (
     Column("venue", "EXCH", 6, False),
     Column("market", "MARKET", 10, False),
+    Column("flag", "", 4, False),
     Column("name", "NAME", 14, False),
     Column("last", "LAST", 15),
     Column("change", "CHG%", 8),
-    Column("value", "VALUE 24H", 9),
+    Column("value", "VALUE 24H", 10),
+    Column("gap", "GAP%", 7),
     Column("bid", "BID", 15),
     Column("ask", "ASK", 15),
     Column("high", "HIGH", 15),
     Column("low", "LOW", 15),
 )
-DROP_ORDER = ("low", "high", "ask", "bid", "name", "venue")
+DROP_ORDER = ("low", "high", "ask", "bid", "name", "venue", "gap", "flag")
 """Columns dropped, in this order, when the pane is too narrow."""
+FLAGS = {"korean": ("유의", "주의"), "english": ("WARN", "CAUT")}
+"""Upbit's market_event badges: warning (유의, designated for review), caution (주의)."""
 
 
-def layout(width: int) -> list[Column]:
-    """The columns that fit ``width`` cells; spare width goes to the name."""
-    cols = list(COLUMNS)
+def layout(width: int, skip: frozenset[str] = frozenset()) -> list[Column]:
+    """The columns that fit ``width`` cells, without those in ``skip``; spare width goes
+    to the name."""
+    cols = [c for c in COLUMNS if c.key not in skip]
     drop = list(DROP_ORDER)
 
     def total(cs: list[Column]) -> int:
@@ -128,7 +141,14 @@ class Board(LinePane):
         self.order: list[str] = []
         """Rows in display order (the sort applied)."""
         self.selected: str | None = None
+        self.mode = "watchlist"
+        """``watchlist``, or ``all``: every listed market of :attr:`view`."""
+        self.view = View()
         self.sort = "watchlist"
+        self._watch_sort = "watchlist"
+        self._all_sort = "value"
+        self._skip: frozenset[str] = frozenset()
+        self._twin_map: tuple[int, dict[str, str]] = (-1, {})
         self._sorted_at = 0.0
         self._rows: dict[str, tuple[tuple, Strip]] = {}
         self._header: tuple[int, Strip] | None = None
@@ -143,13 +163,52 @@ class Board(LinePane):
     # -- data -------------------------------------------------------------------------
 
     def set_keys(self, keys: list[str], selected: str | None) -> None:
-        """Show ``keys`` (watchlist order) with ``selected`` under the cursor."""
+        """Show ``keys`` (watchlist order, or the all-markets rows) with ``selected`` under
+        the cursor."""
         self.keys = list(keys)
         self.selected = selected
+        self._skip = self._skipped_columns()
+        self._cols = []
+        self._header = None
+        self._rows.clear()
         self._resort(force=True)
         self.set_rows(len(self.order) + 1)
         self.scroll_to_selected()
         self.refresh()
+
+    def set_mode(self, mode: str) -> None:
+        """Switch between the watchlist and the all-markets board; each keeps its sort."""
+        if mode == self.mode:
+            return
+        if self.mode == "all":
+            self._all_sort = self.sort
+        else:
+            self._watch_sort = self.sort
+        self.mode = mode
+        self.sort = self._all_sort if mode == "all" else self._watch_sort
+
+    @property
+    def sorts(self) -> tuple[str, ...]:
+        return all_markets.SORTS if self.mode == "all" else SORTS
+
+    def _skipped_columns(self) -> frozenset[str]:
+        catalog = self.shared.catalog
+        skip = set()
+        if self.mode == "all":
+            skip |= {"bid", "ask"}  # tickers only: Upbit's carry no bid and ask
+            if self.view.exchange != "both":
+                skip.add("venue")
+        else:
+            skip.add("gap")
+        flagged = False
+        for key in self.keys:
+            info = catalog.entry(key).info
+            if info is not None and (info.warning or info.caution):
+                flagged = True
+                break
+        if not flagged:
+            skip.add("flag")
+        return frozenset(skip)
 
     def select(self, key: str | None) -> None:
         if key != self.selected:
@@ -164,23 +223,18 @@ class Board(LinePane):
         if not force and self._now - self._sorted_at < RESORT_EVERY:
             return
         self._sorted_at = self._now
-        markets = self.shared.model.markets
         catalog = self.shared.catalog
-
-        def ticker(key: str) -> Ticker | None:
-            state = markets.get(key)
-            return state.ticker if state else None
-
-        if self.sort == "name":
-            names = self.shared.names
-            order = sorted(self.keys, key=lambda k: catalog.entry(k).name(names).casefold())
-        elif self.sort == "change":
-            order = sorted(self.keys, key=lambda k: -(t.change_pct if (t := ticker(k)) else -999))
-        else:
-            order = sorted(self.keys, key=lambda k: -(t.value_24h if (t := ticker(k)) else -1))
+        twins = all_markets.twins(catalog) if self.sort == "gap" else {}
+        order = all_markets.sort_rows(
+            self.keys, self.sort, catalog, self._ticker, self.shared.names, twins
+        )
         if order != self.order:
             self.order = order
             self.refresh()
+
+    def _ticker(self, key: str) -> Ticker | None:
+        state = self.shared.model.markets.get(key)
+        return state.ticker if state else None
 
     # -- the flush ----------------------------------------------------------------------
 
@@ -196,7 +250,10 @@ class Board(LinePane):
         if self.sort != "watchlist":
             self._resort()
         markets = self.shared.model.markets
-        for key in self.keys:
+        scroll_y = int(self.scroll_offset.y)
+        height = self.size.height
+        visible = self.order[scroll_y : scroll_y + max(height - 1, 0)]
+        for key in visible:
             state = markets.get(key)
             if state is None:
                 continue
@@ -212,8 +269,6 @@ class Board(LinePane):
         for key, until in list(self._flash_until.items()):
             if until <= now:
                 del self._flash_until[key]
-        scroll_y = int(self.scroll_offset.y)
-        height = self.size.height
         for y in range(1, height):
             index = scroll_y + y - 1
             if index >= len(self.order):
@@ -227,6 +282,7 @@ class Board(LinePane):
         state = self.shared.model.markets.get(key)
         venue = key.partition(":")[0]
         selected = key == self.selected
+        twin = self._twin(key) if "gap" not in self._skip else None
         return (
             state.ticker_seq if state else -1,
             selected,
@@ -235,7 +291,19 @@ class Board(LinePane):
             self._width,
             self.shared.names,
             state.book_seq if state and state.ticker and state.ticker.best_bid is None else -1,
+            twin.ticker_seq if twin else -1,
         )
+
+    def _twin(self, key: str) -> MarketState | None:
+        """The market state of ``key``'s coin on the other exchange (for the gap)."""
+        other = self._twins().get(key)
+        return self.shared.model.markets.get(other) if other else None
+
+    def _twins(self) -> dict[str, str]:
+        count = len(self.shared.catalog.entries)
+        if self._twin_map[0] != count:
+            self._twin_map = (count, all_markets.twins(self.shared.catalog))
+        return self._twin_map[1]
 
     # -- rendering ----------------------------------------------------------------------
 
@@ -252,7 +320,7 @@ class Board(LinePane):
     def _columns(self) -> list[Column]:
         width = self.line_width
         if not self._cols or sum(c.width for c in self._cols) + len(self._cols) != width:
-            self._cols = layout(width)
+            self._cols = layout(width, self._skip)
         return self._cols
 
     def render_line(self, y: int) -> Strip:
@@ -278,7 +346,7 @@ class Board(LinePane):
         parts: list[Part] = []
         for col in self._columns():
             title = col.title
-            if col.key == {"change": "change", "value": "value", "name": "name"}.get(self.sort):
+            if col.key == SORT_TITLE.get(self.sort):
                 title += "▼" if self.sort != "name" else "▲"
             parts += [(" ", p.header), (fit(title, col.width, col.right), p.header)]
         return strip_of(parts, width, p.header)
@@ -307,6 +375,15 @@ class Board(LinePane):
             "market": (entry.symbol, base),
             "name": (entry.name(self.shared.names), base if not stale else p.stale),
         }
+        info = entry.info
+        if info is not None and (info.warning or info.caution):
+            warn, caution = FLAGS.get(self.shared.names, FLAGS["korean"])
+            cells["flag"] = (warn, p.error) if info.warning else (caution, p.warn)
+        if "gap" not in self._skip:
+            twin = self._twin(key)
+            gap = all_markets.gap_between(ticker, twin.ticker if twin else None)
+            if gap is not None:
+                cells["gap"] = (fmt_pct(gap), p.up if gap > 0 else p.down if gap < 0 else base)
         if ticker is None:
             cells["last"] = ("no data", p.stale) if stale else ("loading…", p.muted)
         else:
@@ -370,7 +447,10 @@ class Board(LinePane):
         self._move_to(self._index() + direction * max(self.size.height - 2, 1))
 
     def action_sort(self) -> None:
-        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+        sorts = self.sorts
+        self.sort = (
+            sorts[(sorts.index(self.sort) + 1) % len(sorts)] if self.sort in sorts else sorts[0]
+        )
         self._header = None
         self._resort(force=True)
         self.scroll_to_selected()
