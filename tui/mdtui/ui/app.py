@@ -40,6 +40,8 @@ from mdtui.feed.worker import FeedWorker
 from mdtui.model.events import AnyEvent, Book, Fill, market_key
 from mdtui.settings import Settings
 from mdtui.ui.commands import MarketCommands
+from mdtui.ui.key_contexts import dashboard_contexts
+from mdtui.ui.keymap_check import check_keymap
 from mdtui.ui.screens.help import HelpScreen, binding_rows
 from mdtui.ui.screens.search import SearchScreen
 from mdtui.ui.theming import (
@@ -79,6 +81,9 @@ CHROME_ROWS = 2
 """The status line and the key hints."""
 
 Clock = Callable[[], float]
+
+PROTECTED_KEYS = {"quit": "quit", "help": "open help"}
+"""Binding ids a ``[keys]`` remap may not leave without a key (the remap is refused)."""
 
 
 class MainScreen(Screen[None]):
@@ -279,6 +284,12 @@ class MdtuiApp(App[int]):
         """Said before the screen took over (config file readable by others, no log
         file): shown again as toasts, or nobody would see them."""
         super().__init__()
+        checked = check_keymap(
+            settings.keys, *dashboard_contexts(type(self), MainScreen), PROTECTED_KEYS
+        )
+        self.keymap = checked.keymap
+        """The ``[keys]`` remaps applied: known ids, the refused ones left out."""
+        self.startup_warnings += checked.notices
         self.replay_path = replay
         self.speed = speed
         self.clock: Clock = clock or time.time
@@ -396,17 +407,9 @@ class MdtuiApp(App[int]):
             screen.query_one(StatusLine),
             screen.query_one(PrivatePanes),
         )
-        unknown = self._apply_keymap()
+        self.set_keymap(self.keymap)
         for error in self.theme_errors:
             self.notify(error, title="theme", severity="warning", timeout=10)
-        if unknown:
-            self.notify(
-                f"unknown binding id(s) in [keys]: {', '.join(unknown)}",
-                title="config",
-                severity="warning",
-                timeout=10,
-                markup=False,
-            )
         for warning in self.startup_warnings:
             self.notify(warning, title="config", severity="warning", timeout=15, markup=False)
         self.shared.live_book = self._live_book
@@ -419,12 +422,6 @@ class MdtuiApp(App[int]):
             self.shared.private_missing = self.feeds.private_missing
         self.set_interval(1 / FLUSH_HZ, self._flush_panes, name="flush")
         self._flush_panes()
-
-    def _apply_keymap(self) -> list[str]:
-        keymap = dict(self.settings.keys)
-        known = {row[3] for row in self.help_rows()}
-        self.set_keymap(keymap)
-        return sorted(set(keymap) - known)
 
     def _live_book(self, key: str) -> Book | None:
         if self.ladder.key == key:
@@ -815,7 +812,7 @@ class MdtuiApp(App[int]):
         self.push_screen(HelpScreen(self.help_rows(), notes))
 
     def help_rows(self) -> list[tuple[str, str, str, str]]:
-        keymap = dict(self.settings.keys)
+        keymap = self.keymap
         rows = binding_rows("app", self.BINDINGS, keymap)
         rows += binding_rows("screen", MainScreen.BINDINGS, keymap)
         rows += binding_rows("board", Board.BINDINGS, keymap)

@@ -45,7 +45,7 @@ class HelpScreen(ModalScreen[None]):
         table.add_column("action")
         table.add_column("binding id", style="dim", no_wrap=True)
         for where, keys, what, bid in self.rows:
-            table.add_row(where, _pretty(keys), what, bid)
+            table.add_row(where, pretty_keys(keys), what, bid)
         with VerticalScroll(id="help-box"):
             yield Static("mdtui — keys", id="help-title")
             yield Static(table)
@@ -65,5 +65,6 @@ _NAMES = {
 }
 
 
-def _pretty(keys: str) -> str:
+def pretty_keys(keys: str) -> str:
+    """``question_mark,slash`` -> ``?, /``: keys as the help screen shows them."""
     return ", ".join(_NAMES.get(k.strip(), k.strip()) for k in keys.split(","))
