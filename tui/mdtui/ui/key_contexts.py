@@ -17,6 +17,7 @@ from mdtui.ui.keymap_check import Bound, Chain, Context
 from mdtui.ui.screens.help import HelpScreen
 from mdtui.ui.screens.search import SearchScreen
 from mdtui.ui.widgets.board import Board
+from mdtui.ui.widgets.board_filter import BoardFilter
 from mdtui.ui.widgets.ladder import Ladder
 from mdtui.ui.widgets.private_panes import TablePane
 from mdtui.ui.widgets.tape import Tape
@@ -54,6 +55,7 @@ def dashboard_contexts(
         context("ladder", Ladder),
         context("tape", Tape),
         context("private panes", TablePane),
+        context("board filter", BoardFilter, typing=True),
         context("search", SearchScreen),
         context("search input", Input, typing=True),
         context("search results", OptionList),
@@ -66,6 +68,9 @@ def dashboard_contexts(
         Chain(("ladder", *on_main)),
         Chain(("tape", *on_main)),
         Chain(("private panes", *on_main)),
+        # While the filter line has focus, typed keys are text (as in any input); only
+        # its own keys are checked.
+        Chain(("board filter",)),
         Chain(("search input", "search"), above=("app",)),
         Chain(("search results", "search"), above=("app",)),
         Chain(("help text", "help"), above=("app",)),
