@@ -464,10 +464,10 @@ def test_balances_view_and_valuation() -> None:
         return prices.get((venue, market))
 
     krw, btc, eth = acc.balances_view()
-    assert valuation(krw, last) == (D(1), D(1000), None)
+    assert valuation(krw, last) == (D(1), D(1000), None, ())
     v = valuation(btc, last)
     assert (v.price, v.value, v.pnl_pct) == (D("110000000"), D("55000000.0"), D(10))
-    assert valuation(eth, last) == (None, None, None)  # no price known
+    assert valuation(eth, last) == (None, None, None, ())  # no price known
     assert quote_market("korbit", "BTC") == "btc_krw"
     assert quote_market("upbit", "btc") == "KRW-BTC"
     assert quote_market("nowhere", "BTC") is None
@@ -555,3 +555,37 @@ def test_private_events_round_trip_as_json() -> None:
     assert json.loads(msgspec.json.encode(events[0]))["type"] == "order"
     assert json.loads(msgspec.json.encode(events[0]))["filled"] == "0.5"  # exact strings
     assert events[0].filled_pct == D(50) and events[0].active
+
+
+def test_holdings_of_other_quote_markets_are_valued_through_a_bridge():
+    """A coin traded only against BTC is priced as BTC-XYZ x KRW-BTC, exactly; a USDT
+    balance through KRW-USDT; P&L only where the average price is in the home currency."""
+    prices = {
+        ("upbit", "BTC-XYZ"): D("0.00000123"),
+        ("upbit", "KRW-BTC"): D("145000000"),
+        ("upbit", "KRW-USDT"): D("1375.5"),
+        ("upbit", "USDT-ABC"): D("0.0421"),
+    }
+
+    def last(venue: str, market: str) -> Decimal | None:
+        return prices.get((venue, market))
+
+    xyz = Balance("upbit", "XYZ", D("1000.5"), D("1000.5"), D(0), D("150"), 1)
+    v = valuation(xyz, last)
+    assert v.price == D("178.35") and v.via == ("BTC-XYZ", "KRW-BTC")
+    assert v.value == D("178439.175")  # 1000.5 x 178.35, every digit
+    assert v.pnl_pct == (D("178.35") - 150) * 100 / 150
+    abc = Balance("upbit", "ABC", D("10"), D("10"), D(0), None, 1)
+    v = valuation(abc, last)  # no BTC route: through USDT
+    assert v.via == ("USDT-ABC", "KRW-USDT") and v.value == D("579.0855")
+    usdt = Balance("upbit", "USDT", D("2"), D("2"), D(0), D("1300"), 1)
+    assert valuation(usdt, last).value == D("2751.0")
+    # valued in USDT instead: the KRW average price says nothing about a USDT P&L
+    v = valuation(abc, last, home="USDT")
+    assert v.value == D("0.4210") and v.pnl_pct is None
+    assert valuation(usdt, last, home="USDT").value == D("2")
+    # SGD account on Upbit Singapore
+    sgd = Balance("upbit", "XRP", D("3"), D("3"), D(0), D("0.6"), 1)
+    prices[("upbit", "SGD-XRP")] = D("0.75")
+    v = valuation(sgd, last, home="SGD", avg_currency="SGD")
+    assert v.value == D("2.25") and v.pnl_pct == 25

@@ -85,6 +85,19 @@ def _check_url(url: str | None) -> str | None:
 Url = Annotated[str | None, AfterValidator(_check_url)]
 
 
+BIG_TRADE_DEFAULTS: dict[str, Decimal] = {
+    "KRW": Decimal(10_000_000),
+    "BTC": Decimal("0.1"),
+    "USDT": Decimal(10_000),
+    "SGD": Decimal(10_000),
+    "IDR": Decimal(100_000_000),
+    "THB": Decimal(250_000),
+}
+"""A trade this big (in its quote currency) is highlighted on the tape: about 10M KRW."""
+REGION_CURRENCY = {"kr": "KRW", "sg": "SGD", "id": "IDR", "th": "THB"}
+"""The account currency of each Upbit region."""
+
+
 class UpbitSettings(BaseModel):
     """Upbit (Korea) or Upbit Global. ``url`` overrides the region's host for REST and
     websockets (e.g. a simulator at ``http://127.0.0.1:8765``); ``ws_url``/``rest_url``
@@ -161,11 +174,27 @@ class Settings(BaseSettings):
     names: Literal["korean", "english"] = "korean"
     number_locale: Literal["ko", "en"] = "ko"
     big_trade_krw: Decimal = Field(Decimal(10_000_000), ge=0)
+    big_trade: dict[str, Annotated[Decimal, Field(ge=0)]] = Field(default_factory=dict)
+    """Big-trade thresholds per quote currency (``{BTC = 0.5}``); unset quotes keep
+    :data:`BIG_TRADE_DEFAULTS` (KRW: ``big_trade_krw``)."""
+    home_currency: str | None = Field(None, pattern=r"^[A-Za-z]{2,10}$")
+    """The currency balances are valued in; default: KRW, or the Upbit Global region's."""
     stale_after: float = Field(5.0, gt=0)
     bell_on_fill: bool = False
     """Ring the terminal bell when one of the user's orders fills (a toast always shows)."""
     log_file: Path = Field(default_factory=_default_log_file)
     keys: dict[str, str] = Field(default_factory=dict)
+
+    @property
+    def home(self) -> str:
+        """The currency balances are valued in (upper case)."""
+        return (self.home_currency or REGION_CURRENCY[self.upbit.region]).upper()
+
+    def big_trades(self) -> dict[str, Decimal]:
+        """Big-trade thresholds for every quote the settings or the defaults name."""
+        out = {**BIG_TRADE_DEFAULTS, "KRW": self.big_trade_krw}
+        out.update({quote.upper(): value for quote, value in self.big_trade.items()})
+        return out
 
     @classmethod
     def settings_customise_sources(

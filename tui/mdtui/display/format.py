@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 MAX_DECIMALS = 8
 """The most decimals a *derived* precision asks for (sizes for a price level)."""
@@ -96,11 +96,26 @@ def fmt_pct(pct: Decimal | None, places: int = 2) -> str:
     return text[1:] if text[1:].strip("0.%") == "" else text
 
 
+QUOTE_DECIMALS = {"KRW": 0, "IDR": 0, "BTC": 8, "USDT": 2, "SGD": 2, "THB": 2}
+"""The least decimals of a value in each quote currency (its usual unit); a value with
+more digits shows them all."""
+NOTIONAL_DIGITS = 4
+"""Significant digits of a *derived* value (price x size) in a non-KRW quote."""
+
+
 def fmt_notional(value: Decimal, quote: str, locale: str) -> str:
-    """Trade or level value in the quote currency: compact for KRW, plain otherwise."""
+    """A derived value (price x size) in its quote currency, as short as a column needs:
+    compact 조/억 (or T/B) for KRW; in another quote four significant digits, with K/M/B/T
+    from a thousand up (``0.01235`` BTC, ``12.35`` USDT, ``1.2M`` IDR). An approximation
+    that says so by its form; the exchange's own numbers are never shown this way."""
     if quote == "KRW":
         return compact(value, locale)
-    return f"{value:,.4f}" if value < 1000 else f"{value:,.0f}"
+    if abs(value) >= 1000:
+        return compact(value, "en")
+    if not value:
+        return "0"
+    step = Decimal(1).scaleb(value.adjusted() - NOTIONAL_DIGITS + 1)
+    return fmt_exact(value.quantize(step, ROUND_HALF_UP))
 
 
 def fmt_clock(ts_ms: int) -> str:

@@ -28,7 +28,12 @@ class SharedState:
     """Market names in ``korean`` or ``english``."""
     locale: str = "ko"
     """Number locale for compact values: ``ko`` (조/억) or ``en`` (T/B)."""
-    big_trade: Decimal = Decimal(10_000_000)
+    big_trade: dict[str, Decimal] = field(default_factory=lambda: {"KRW": Decimal(10_000_000)})
+    """Big-trade threshold per quote currency (a quote not listed has none)."""
+    home: str = "KRW"
+    """The currency balances are valued in."""
+    account_currency: dict[str, str] = field(default_factory=dict)
+    """venue -> the currency its average buy prices are in (KRW unless Upbit Global)."""
     stale: dict[str, str | None] = field(default_factory=dict)
     """venue -> banner text while its data is stale, None when current."""
     stale_seq: int = 0

@@ -135,12 +135,19 @@ def merge_orders(old: Order, new: Order) -> Order:
 
 
 class Valuation(NamedTuple):
-    """A balance at the last price: its value in the quote currency and the unrealised
-    P&L in percent against ``avg_buy_price`` (None when unknown)."""
+    """A balance at the last price: the price of one unit and its value in the home
+    currency, and the unrealised P&L in percent against ``avg_buy_price`` (None when
+    unknown). ``via``: the markets that priced it (one, or two through a bridge)."""
 
     price: Decimal | None
     value: Decimal | None
     pnl_pct: Decimal | None
+    via: tuple[str, ...] = ()
+
+
+BRIDGES = ("BTC", "USDT")
+"""Currencies a holding is priced through when no market quotes it in the home currency
+directly (an Upbit BTC-market coin: ``BTC-XYZ`` times ``KRW-BTC``)."""
 
 
 def quote_market(venue: str, currency: str, quote: str = "KRW") -> str | None:
@@ -153,26 +160,56 @@ def quote_market(venue: str, currency: str, quote: str = "KRW") -> str | None:
     return None
 
 
+def pricing_routes(
+    venue: str, currency: str, home: str = "KRW", bridges: tuple[str, ...] = BRIDGES
+) -> list[tuple[str, ...]]:
+    """The ways to price ``currency`` in ``home`` on ``venue``, best first: the direct
+    market, then through each bridge currency (two markets). Empty for ``home`` itself."""
+    cur, home = currency.upper(), home.upper()
+    if cur == home:
+        return []
+    direct = quote_market(venue, cur, home)
+    if direct is None:
+        return []
+    routes: list[tuple[str, ...]] = [(direct,)]
+    for bridge in bridges:
+        if bridge not in (cur, home):
+            first, second = quote_market(venue, cur, bridge), quote_market(venue, bridge, home)
+            assert first is not None and second is not None
+            routes.append((first, second))
+    return routes
+
+
 def valuation(
     balance: Balance,
     last_price: Callable[[str, str], Decimal | None],
-    quote: str = "KRW",
+    home: str = "KRW",
+    avg_currency: str = "KRW",
 ) -> Valuation:
-    """Value ``balance`` with ``last_price(venue, market)`` (e.g. from ``MarketStore``).
+    """Value ``balance`` in ``home`` with ``last_price(venue, market)`` (e.g. from the
+    ``MarketStore``), through the first of :func:`pricing_routes` whose prices are known.
 
-    The quote currency itself is worth its total. ``value`` is exact; ``pnl_pct`` is
-    ``(price - avg) / avg * 100`` (28 significant digits), None without an average price.
+    The home currency itself is worth its total. ``price`` and ``value`` are exact (a
+    price through a bridge is the exact product of the two). ``pnl_pct`` is
+    ``(price - avg) / avg * 100`` (28 significant digits), only when the exchange's
+    average price is in the home currency (``avg_currency``: the account's currency, KRW
+    in Korea).
     """
-    if balance.currency.upper() == quote.upper():
+    if balance.currency.upper() == home.upper():
         return Valuation(Decimal(1), balance.total, None)
-    market = quote_market(balance.venue, balance.currency, quote)
-    price = last_price(balance.venue, market) if market else None
-    if price is None:
-        return Valuation(None, None, None)
-    value = _EXACT.multiply(balance.total, price)
-    avg = balance.avg_buy_price
-    pnl = (price - avg) * 100 / avg if avg else None
-    return Valuation(price, value, pnl)
+    for route in pricing_routes(balance.venue, balance.currency, home):
+        prices = [last_price(balance.venue, market) for market in route]
+        if any(p is None for p in prices):
+            continue
+        price = Decimal(1)
+        for p in prices:
+            assert p is not None
+            price = _EXACT.multiply(price, p)
+        value = _EXACT.multiply(balance.total, price)
+        avg = balance.avg_buy_price if avg_currency.upper() == home.upper() else None
+        pnl = (price - avg) * 100 / avg if avg else None
+        return Valuation(price, value, pnl, route)
+    return Valuation(None, None, None)
 
 
 # --------------------------------------------------------------------------- store

@@ -32,13 +32,14 @@ from mdtui.display import all_markets
 from mdtui.display.catalog import VENUE_LABEL
 from mdtui.display.feed_status import feed_statuses, stale_reason
 from mdtui.display.format import fmt_exact, fmt_price, size_decimals
+from mdtui.display.holdings import pricing_markets
 from mdtui.display.shared_state import SharedState
 from mdtui.feed.daemon_loop import daemon_loop
 from mdtui.feed.subscription_policy import VENUES
 from mdtui.feed.supervisor import FeedSupervisor
 from mdtui.feed.worker import FeedWorker
 from mdtui.model.events import AnyEvent, Book, Fill, market_key
-from mdtui.settings import Settings
+from mdtui.settings import REGION_CURRENCY, Settings
 from mdtui.ui.commands import MarketCommands
 from mdtui.ui.key_contexts import dashboard_contexts
 from mdtui.ui.keymap_check import check_keymap
@@ -298,7 +299,9 @@ class MdtuiApp(App[int]):
         self.shared = SharedState(
             names=settings.names,
             locale=settings.number_locale,
-            big_trade=settings.big_trade_krw,
+            big_trade=settings.big_trades(),
+            home=settings.home,
+            account_currency={"upbit": REGION_CURRENCY[settings.upbit.region], "korbit": "KRW"},
             replay=replay is not None,
         )
         self._configured = list(dict.fromkeys(settings.watchlist))
@@ -328,6 +331,8 @@ class MdtuiApp(App[int]):
         self._toasts: list[float] = []
         self._held_fills: list[Fill] = []
         self._known_markets = 0
+        self._pricing: list[str] = []
+        """The markets whose tickers value the user's holdings (streamed)."""
         self._board_listed: list[str] = []
         """The all-markets board's markets before the typed filter (what it streams)."""
         self._watch_selected: str | None = None
@@ -448,9 +453,21 @@ class MdtuiApp(App[int]):
         """Private batches: feed health into the model, orders, fills and balances into
         the account, all of it, in order; new fills raise toasts."""
         self.shared.model.apply(events, int(self.clock() * 1000), "private")
+        balances_seq = self.shared.account.balances_seq
         fills = self.shared.account.apply(events)
         if fills:
             self._fills_arrived(fills)
+        if self.shared.account.balances_seq != balances_seq:
+            self._value_holdings()
+
+    def _value_holdings(self) -> None:
+        """Stream the tickers that price the user's holdings (when the set changed)."""
+        wanted = pricing_markets(
+            self.shared.account.balances_view(), self.shared.catalog, self.shared.home
+        )
+        if wanted != self._pricing:
+            self._pricing = wanted
+            self._resubscribe()
 
     def _replay_ended(self, count: int) -> None:
         self.notify(f"replay ended ({count} frames)", timeout=5)
@@ -464,10 +481,11 @@ class MdtuiApp(App[int]):
             else:
                 self.board.set_keys(self.watchlist, self.selected)
             self._update_titles()
+        self._value_holdings()
 
     def _resubscribe(self) -> None:
-        board = self._board_listed if self._is_main() and self.board.mode == "all" else ()
-        self.feeds.want(self.watchlist, self.selected, board)
+        board = self._board_listed if self._is_main() and self.board.mode == "all" else []
+        self.feeds.want(self.watchlist, self.selected, [*board, *self._pricing])
 
     @on(Worker.StateChanged)
     def _worker_state(self, event: Worker.StateChanged) -> None:

@@ -26,10 +26,11 @@ from textual.widgets import ContentSwitcher
 
 from mdtui.display.catalog import VENUE_LABEL
 from mdtui.display.format import (
-    compact,
+    QUOTE_DECIMALS,
     fmt_age,
     fmt_clock,
     fmt_exact,
+    fmt_notional,
     fmt_pct,
     fmt_price,
     size_decimals,
@@ -89,11 +90,12 @@ def fmt_amount(value: Decimal | None, currency: str, price: Decimal | None = Non
 
 
 def fmt_money(value: Decimal | None, quote: str) -> str:
-    """A value in the quote currency: every digit it has, at least whole won (or 4
-    decimals in another quote). A column too narrow for it cuts it with a visible ``…``."""
+    """A value in the quote currency: every digit it has, at least the currency's usual
+    decimals (whole won, 8 for BTC, 2 for USDT). A column too narrow for it cuts it with
+    a visible ``…``."""
     if value is None:
         return "—"
-    return fmt_exact(value, 0 if quote == "KRW" else 4)
+    return fmt_exact(value, QUOTE_DECIMALS.get(quote.upper(), 0))
 
 
 class TablePane(LinePane):
@@ -263,7 +265,7 @@ class TablePane(LinePane):
                 parts: list[Part] = [(" ", p.header)]
                 for i, w in self.columns():
                     col = self.COLUMNS[i]
-                    parts += [(fit(col.title, w, col.right), p.header), (" ", p.header)]
+                    parts += [(fit(self.title(i), w, col.right), p.header), (" ", p.header)]
                 self._header = strip_of(parts, width, p.header)
             return self._header
         index = int(self.scroll_offset.y) + y - 1
@@ -291,6 +293,10 @@ class TablePane(LinePane):
             style = getattr(p, styles[i])
             parts += [(fit(cells[i], w, self.COLUMNS[i].right), style), (" ", p.base)]
         return strip_of(parts, width, p.base)
+
+    def title(self, index: int) -> str:
+        """The header of column ``index``."""
+        return self.COLUMNS[index].title
 
     # -- helpers for rows ---------------------------------------------------------------
 
@@ -346,7 +352,7 @@ class OrdersPane(TablePane):
         if o.qty is not None:
             qty = fmt_exact(o.qty, sdec)
         elif o.amount is not None:
-            qty = f"{compact(o.amount, self.shared.locale)} {entry.quote}"
+            qty = f"{fmt_money(o.amount, entry.quote)} {entry.quote}"
         else:
             qty = "—"
         cells = (
@@ -405,9 +411,9 @@ class FillsPane(TablePane):
         if f.fee is None:
             fee = "—"
         elif (f.fee_currency or quote) == quote:
-            fee = f"{f.fee:,.2f}" if quote == "KRW" else f"{f.fee:,.8f}".rstrip("0").rstrip(".")
+            fee = fmt_exact(f.fee)
         else:
-            fee = f"{f.fee:f} {f.fee_currency}"
+            fee = f"{fmt_exact(f.fee)} {f.fee_currency}"
         role = "—" if f.is_maker is None else ("maker" if f.is_maker else "taker")
         cells = (
             fmt_clock(f.ts),
@@ -436,7 +442,7 @@ class BalancesPane(TablePane):
         Col("IN ORDERS", 14),
         Col("AVG BUY", 14),
         Col("LAST", 14),
-        Col("VALUE KRW", 16),
+        Col("VALUE", 16),
         Col("P&L", 8),
     )
     DROP = (6, 0, 4)
@@ -447,10 +453,15 @@ class BalancesPane(TablePane):
     def __init__(self, shared: SharedState, clock: Clock, *, id: str | None = None) -> None:
         super().__init__(shared, clock, id=id)
         self.totals: dict[str, tuple[Decimal, bool]] = {}
-        """venue -> (value of the valued rows in KRW, whether every row had a price)."""
+        """venue -> (value of the valued rows in the home currency, whether every row had
+        a price)."""
 
     def token(self, now: float) -> tuple:
         return (self.shared.account.balances_seq, int(now * self.REVALUE_HZ))
+
+    def title(self, index: int) -> str:
+        title = super().title(index)
+        return f"{title} {self.shared.home}" if title == "VALUE" else title
 
     def _last_price(self, venue: str, market: str) -> Decimal | None:
         state = self.shared.model.markets.get(f"{venue}:{market}")
@@ -477,15 +488,16 @@ class BalancesPane(TablePane):
         return out
 
     def _row(self, b: Balance) -> tuple[Spec, Decimal | None]:
-        val = valuation(b, self._last_price)
+        home = self.shared.home
+        avg_in = self.shared.account_currency.get(b.venue, "KRW")
+        val = valuation(b, self._last_price, home, avg_in)
         cur = b.currency.upper()
-        is_quote = cur == "KRW"
+        is_quote = cur == home
         price = None if is_quote else val.price
-        entry = None
-        if price is not None:
-            market = f"KRW-{cur}" if b.venue == "upbit" else f"{cur.lower()}_krw"
-            entry = self.shared.catalog.entry(market_key(b.venue, market))
-        decimals = entry.price_decimals(price) if entry is not None else 0
+        decimals = QUOTE_DECIMALS.get(home, 0)
+        if price is not None and len(val.via) == 1:  # a market's own price: its tick
+            entry = self.shared.catalog.entry(market_key(b.venue, val.via[0]))
+            decimals = entry.price_decimals(price)
         avg = b.avg_buy_price if b.avg_buy_price else None
         pnl = val.pnl_pct
         cells = (
@@ -496,7 +508,7 @@ class BalancesPane(TablePane):
             fmt_amount(b.in_orders, cur, price),
             "—" if is_quote or avg is None else fmt_price(avg, decimals),
             "" if is_quote else fmt_price(price, decimals),
-            fmt_money(val.value, "KRW"),
+            fmt_money(val.value, home),
             "" if is_quote else fmt_pct(pnl),
         )
         direction = "base" if not pnl else ("up" if pnl > 0 else "down")
@@ -582,7 +594,7 @@ class PrivatePanes(ContentSwitcher):
         if self.current == "balances" and self.balances.totals:
             subtitle = "  ".join(
                 f"{VENUE_LABEL.get(v, v)} {'' if complete else '≥ '}"
-                f"{compact(total, self.shared.locale)} KRW"
+                f"{fmt_notional(total, self.shared.home, self.shared.locale)} {self.shared.home}"
                 for v, (total, complete) in self.balances.totals.items()
             )
         for pane in self.panes.values():

@@ -37,6 +37,12 @@ SIZE_WIDTH = 12
 """The size column's least width; it grows to the widest size shown."""
 
 
+def value_width(quote: str) -> int:
+    """The value column: compact won fits 8 cells; four significant digits of a small BTC
+    value (``0.00000617``) need 10."""
+    return 8 if quote in ("KRW", "") else 10
+
+
 class Tape(LinePane):
     """Public trades of one market (``show(key)``)."""
 
@@ -179,7 +185,7 @@ class Tape(LinePane):
             (" ", p.header),
             (fit("SIZE", self._size_w, True), p.header),
             (" ", p.header),
-            (fit(quote or "VALUE", 8, True), p.header),
+            (fit(quote or "VALUE", value_width(quote), True), p.header),
             (" ", p.header),
             (fit("SIDE", 6), p.header),
         ]
@@ -190,7 +196,8 @@ class Tape(LinePane):
         entry = self.shared.catalog.entry(self.key or "")
         buy = trade.side == "buy"
         notional = trade.price * trade.size
-        big = entry.quote == "KRW" and notional >= self.shared.big_trade
+        threshold = self.shared.big_trade.get(entry.quote)
+        big = threshold is not None and notional >= threshold
         if stale:
             side = text = muted = p.stale
         elif big:
@@ -208,7 +215,14 @@ class Tape(LinePane):
             (" ", text),
             (fit(fmt_exact(trade.size, self._size_dec), self._size_w, True), text),
             (" ", text),
-            (fit(fmt_notional(notional, entry.quote, self.shared.locale), 8, True), muted),
+            (
+                fit(
+                    fmt_notional(notional, entry.quote, self.shared.locale),
+                    value_width(entry.quote),
+                    True,
+                ),
+                muted,
+            ),
             (" ", text),
             (fit(label, 6), side),
         ]
