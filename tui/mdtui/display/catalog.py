@@ -6,13 +6,13 @@ Pure Python: the search screen and the command palette both rank with :func:`sea
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from mdtui.display.format import decimals_of, infer_decimals
 from mdtui.model.events import market_key, split_key
-from mdtui.venues.markets import MarketInfo
+from mdtui.venues.markets import MarketInfo, TickBands, tick_from_bands, with_tick_at
 
 VENUE_LABEL = {"upbit": "Upbit", "korbit": "Korbit"}
 VENUE_SHORT = {"upbit": "UP", "korbit": "KB"}
@@ -54,6 +54,8 @@ class Entry:
     korean: str = ""
     english: str = ""
     info: MarketInfo | None = None
+    exchange_bands: TickBands = ()
+    """The tick rule the exchange's tick endpoint gave (empty: use the table in ``info``)."""
     seen_decimals: int = 0
     _haystacks: tuple[str, ...] = field(default=(), repr=False)
 
@@ -74,8 +76,10 @@ class Entry:
 
     def price_decimals(self, price: Decimal | None, seen: Iterable[Decimal] = ()) -> int:
         """Decimals to show prices near ``price`` in: the tick's, else what data showed."""
-        if self.info is not None and price is not None and price > 0:
-            tick = self.info.tick_size(price)
+        if price is not None and price > 0:
+            if self.exchange_bands:
+                return decimals_of(tick_from_bands(price, self.exchange_bands))
+            tick = self.info.tick_size(price) if self.info is not None else None
             if tick is not None:
                 return decimals_of(tick)
         found = infer_decimals(seen)
@@ -167,6 +171,25 @@ class Catalog:
             count += 1
         self.loaded.add(venue)
         return count
+
+    def apply_ticks(
+        self,
+        venue: str,
+        rules: dict[str, tuple[TickBands, Decimal | None]],
+        price_of: Callable[[str], Decimal | None],
+    ) -> None:
+        """Take the exchange's tick rules (``market -> (bands, tick)``, see
+        :class:`~mdtui.feed.tick_rules.TickRule`): a whole rule replaces the table; a
+        tick at the current price (``price_of(key)``) corrects the table's band there."""
+        for market, (bands, tick) in rules.items():
+            entry = self.entries.get(market_key(venue, market))
+            if entry is None:
+                continue
+            if bands:
+                entry.exchange_bands = bands
+            elif tick is not None:
+                table = entry.info.tick_bands if entry.info is not None else ()
+                entry.exchange_bands = with_tick_at(table, price_of(entry.key), tick)
 
     def search(self, query: str, limit: int = 50) -> list[tuple[float, Entry]]:
         """The best ``limit`` matches, best first; ties keep KRW markets and Upbit first."""

@@ -16,6 +16,7 @@ import logging
 import time
 from collections.abc import Callable, Coroutine, Iterator, Sequence
 from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -37,6 +38,7 @@ from mdtui.display.shared_state import SharedState
 from mdtui.feed.daemon_loop import daemon_loop
 from mdtui.feed.subscription_policy import VENUES
 from mdtui.feed.supervisor import FeedSupervisor
+from mdtui.feed.tick_rules import TickFetcher, TickRule
 from mdtui.feed.worker import FeedWorker
 from mdtui.model.events import AnyEvent, Book, Fill, market_key
 from mdtui.settings import REGION_CURRENCY, Settings
@@ -331,6 +333,7 @@ class MdtuiApp(App[int]):
         self._toasts: list[float] = []
         self._held_fills: list[Fill] = []
         self._known_markets = 0
+        self._ticks = TickFetcher(settings, self._ticks_arrived, spawn=self._run_feed)
         self._pricing: list[str] = []
         """The markets whose tickers value the user's holdings (streamed)."""
         self._board_listed: list[str] = []
@@ -482,10 +485,39 @@ class MdtuiApp(App[int]):
                 self.board.set_keys(self.watchlist, self.selected)
             self._update_titles()
         self._value_holdings()
+        self._want_ticks()
 
     def _resubscribe(self) -> None:
         board = self._board_listed if self._is_main() and self.board.mode == "all" else []
         self.feeds.want(self.watchlist, self.selected, [*board, *self._pricing])
+        self._want_ticks()
+
+    def _want_ticks(self) -> None:
+        """Ask the exchanges' ticks of the watchlist and the selected market (once each)."""
+        if not self.start_feeds or self.replay_path is not None:
+            return
+        catalog = self.shared.catalog
+
+        def listed(key: str) -> bool:
+            entry = catalog.entries.get(key)
+            return entry is not None and entry.info is not None
+
+        keys = [*self.watchlist, self.selected] if self.selected else self.watchlist
+        self._ticks.want(keys, listed)
+
+    def _ticks_arrived(self, venue: str, rules: dict[str, TickRule]) -> None:
+        def last(key: str) -> Decimal | None:
+            state = self.shared.model.markets.get(key)
+            return state.last_price if state is not None else None
+
+        self.shared.catalog.apply_ticks(
+            venue, {m: (r.bands, r.tick) for m, r in rules.items()}, last
+        )
+        if self._is_main():
+            self.board.clear_cache()
+            self.board.refresh()
+            self.ladder.clear_cache()
+            self.ladder.refresh()
 
     @on(Worker.StateChanged)
     def _worker_state(self, event: Worker.StateChanged) -> None:

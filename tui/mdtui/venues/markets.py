@@ -45,6 +45,17 @@ def tick_from_bands(price: Decimal, table: TickBands) -> Decimal:
     return table[max(i, 0)][1]
 
 
+def with_tick_at(table: TickBands, price: Decimal | None, tick: Decimal) -> TickBands:
+    """``table`` corrected by what an exchange said: ``tick`` is the tick at ``price``, so
+    it replaces the tick of the band ``price`` falls in (Upbit's per-market tick endpoint
+    gives the tick at the current price only). Without a table or a price, ``tick`` holds
+    for every price."""
+    if not table or price is None or not price.is_finite() or price < 0:
+        return ((Decimal(0), tick),)
+    i = max(bisect_right(table, price, key=_lower_bound) - 1, 0)
+    return (*table[:i], (table[i][0], tick), *table[i + 1 :])
+
+
 def _lower_bound(band: tuple[Decimal, Decimal]) -> Decimal:
     return band[0]
 

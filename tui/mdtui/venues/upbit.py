@@ -438,6 +438,26 @@ def parse_markets(body: bytes | str) -> list[MarketInfo]:
     return out
 
 
+class _Instrument(msgspec.Struct):
+    market: str
+    tick_size: Decimal
+
+
+_INSTRUMENTS = msgspec.json.Decoder(list[_Instrument])
+
+
+def parse_instruments(body: bytes | str) -> dict[str, Decimal]:
+    """Parse ``GET /v1/orderbook/instruments`` into the tick at each market's current
+    price (``tick_size`` is a string on the wire). Raises ValueError on a body of the
+    wrong shape or a tick that is not a finite number above zero."""
+    out = {}
+    for row in _INSTRUMENTS.decode(body):
+        if not row.tick_size.is_finite() or row.tick_size <= 0:
+            raise ValueError(f"tick_size {row.tick_size} of {row.market} is not above zero")
+        out[row.market] = row.tick_size
+    return out
+
+
 # --------------------------------------------------------------------------- ticks
 
 KRW_TICK_BANDS: TickBands = bands(
