@@ -147,6 +147,11 @@ CASES = [
         "capture file {dir} is a folder",
     ),
     Case(
+        "watch-replay-device",
+        ("watch", "--replay", "/dev/null"),
+        "capture file /dev/null is not a regular file",
+    ),
+    Case(
         "dashboard-replay-binary",
         ("--replay", "{dir}/capture.jsonl"),
         "{dir}/capture.jsonl:1: binary data",

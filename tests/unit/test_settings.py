@@ -93,3 +93,14 @@ def test_a_remap_of_a_key_is_shown_and_only_secrets_are_hidden(tmp_path) -> None
     message = str(info.value)
     assert "keys.quit = 1:" in message and "korbit.api_key = <hidden>:" in message
     assert "korbit.private_key_file = 3:" in message
+
+
+def test_a_path_may_start_with_the_home_folder(base_settings, tmp_path, monkeypatch) -> None:
+    """``log_file = "~/logs/mdtui.log"`` made a folder named "~" in the current folder."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "themes").mkdir()
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('log_file = "~/logs/mdtui.log"\ntheme_dir = "~/themes"\n')
+    s = load_settings(cfg)
+    assert s.log_file == tmp_path / "logs" / "mdtui.log"
+    assert s.theme_dir == tmp_path / "themes"

@@ -41,6 +41,10 @@ class Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"mdtui: {text} (see: {self.prog} --help)\n")
 
 
+def _path(value: str) -> Path:
+    return Path(value).expanduser()
+
+
 def _market(value: str) -> str:
     try:
         return check_market(value)
@@ -100,7 +104,9 @@ def build_parser() -> Parser:
     )
     parser.add_argument("--version", action="version", version=f"mdtui {__version__}")
     parser.add_argument(
-        "--config", type=Path, help="TOML config file (default: $XDG_CONFIG_HOME/mdtui/config.toml)"
+        "--config",
+        type=_path,
+        help="TOML config file (default: $XDG_CONFIG_HOME/mdtui/config.toml)",
     )
     source = parser.add_mutually_exclusive_group()
     source.add_argument(
@@ -108,7 +114,7 @@ def build_parser() -> Parser:
     )
     source.add_argument(
         "--replay",
-        type=Path,
+        type=_path,
         metavar="FILE",
         help="drive the screen from a capture made with 'mdtui record'",
     )
@@ -135,13 +141,13 @@ def build_parser() -> Parser:
         "--demo", action="store_true", default=unset, help="use the built-in simulator"
     )
     wsrc.add_argument(
-        "--replay", type=Path, default=unset, metavar="FILE", help="replay a capture file"
+        "--replay", type=_path, default=unset, metavar="FILE", help="replay a capture file"
     )
     watch.add_argument(
         "--speed", type=_speed, default=unset, help="replay speed factor (default 0 = no pauses)"
     )
     watch.add_argument("--seed", type=_seed, default=unset, help="simulator seed for --demo")
-    watch.add_argument("--config", type=Path, default=unset, help="TOML config file")
+    watch.add_argument("--config", type=_path, default=unset, help="TOML config file")
 
     record = sub.add_parser("record", help="capture raw frames to a JSON Lines file")
     record.add_argument(
@@ -151,7 +157,7 @@ def build_parser() -> Parser:
         metavar="MARKET",
         help="markets to record (default: the watchlist)",
     )
-    record.add_argument("-o", "--output", type=Path, required=True, help="capture file")
+    record.add_argument("-o", "--output", type=_path, required=True, help="capture file")
     record.add_argument(
         "--duration", type=_duration, default=60.0, help="seconds to record (default 60)"
     )
@@ -159,7 +165,7 @@ def build_parser() -> Parser:
         "--demo", action="store_true", default=unset, help="record the built-in simulator"
     )
     record.add_argument("--seed", type=_seed, default=unset, help="simulator seed for --demo")
-    record.add_argument("--config", type=Path, default=unset, help="TOML config file")
+    record.add_argument("--config", type=_path, default=unset, help="TOML config file")
 
     simulate = sub.add_parser(
         "simulate",
@@ -246,8 +252,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"mdtui: warning: {warning}", file=sys.stderr)
         warnings.append(warning)
     replay: Path | None = args.replay
-    if replay is not None and (replay.is_dir() or not replay.exists()):
-        problem = "is a folder" if replay.is_dir() else "does not exist"
+    if replay is not None and not replay.is_file():
+        problem = (
+            "is a folder"
+            if replay.is_dir()
+            else "is not a regular file"
+            if replay.exists()
+            else "does not exist"
+        )
         print(f"mdtui: capture file {replay} {problem}", file=sys.stderr)
         return EXIT_USAGE
 

@@ -86,6 +86,9 @@ def _check_url(url: str | None) -> str | None:
 
 Url = Annotated[str | None, AfterValidator(_check_url)]
 
+UserPath = Annotated[Path, AfterValidator(Path.expanduser)]
+"""A path as written in a config file or the environment: ``~`` is the home folder."""
+
 
 class UpbitSettings(BaseModel):
     """Upbit (Korea) or Upbit Global. ``url`` overrides the region's host for REST and
@@ -116,7 +119,7 @@ class KorbitSettings(BaseModel):
     rest_url: Url = None
     api_key: SecretStr | None = None
     secret_key: SecretStr | None = None
-    private_key_file: Path | None = None
+    private_key_file: UserPath | None = None
     recv_window: int = Field(default=5000, ge=1, le=60000)
     history_lag_ms: int = Field(default=5000, ge=0, le=60000)
     """How long Korbit's ``allOrders``/``myTrades`` may lag ("a few seconds", unconfirmed):
@@ -145,6 +148,7 @@ _toml_data: ContextVar[dict[str, Any] | None] = ContextVar("mdtui_toml_data", de
 
 
 def _theme_dir(path: Path | None) -> Path | None:
+    path = path.expanduser() if path is not None else None
     if path is not None and not path.is_dir():
         raise ValueError("is a file, not a folder" if path.exists() else "no such folder")
     return path
@@ -174,7 +178,7 @@ class Settings(BaseSettings):
     stale_after: float = Field(5.0, gt=0, le=3600, allow_inf_nan=False)
     bell_on_fill: bool = False
     """Ring the terminal bell when one of the user's orders fills (a toast always shows)."""
-    log_file: Path = Field(default_factory=_default_log_file)
+    log_file: UserPath = Field(default_factory=_default_log_file)
     keys: dict[str, str] = Field(default_factory=dict)
 
     @classmethod
