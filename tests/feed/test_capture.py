@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 
+import pytest
+
 from mdtui.feed.public_feeds import decoder_for, public_workers
-from mdtui.feed.recorder import Recorder, read_capture
+from mdtui.feed.recorder import CaptureError, Recorder, read_capture
 from mdtui.feed.replay import replay
 from mdtui.feed.worker import Subscription
 from mdtui.model.events import FeedState
@@ -69,3 +71,25 @@ async def test_replay_keeps_the_recorded_pace(tmp_path) -> None:
     await replay(path, decoder_for, Collector(), speed=2.0)
     elapsed = loop.time() - start
     assert 0.25 <= elapsed < 1.0, "600 ms of capture at 2x should take about 300 ms"
+
+
+def test_a_clock_stepped_back_is_recorded_as_no_time_passing(tmp_path) -> None:
+    """What ``record`` writes, ``replay`` reads: a capture's times never go back."""
+    path = tmp_path / "capture.jsonl"
+    recorder = Recorder(path)
+    for t in (1_700_000_000_500, 1_700_000_000_100, 1_700_000_000_600):
+        recorder("upbit", "public", b'{"status":"UP"}', t)
+    recorder.close()
+    assert [r.t for r in read_capture(path)] == [1_700_000_000_500] * 2 + [1_700_000_000_600]
+
+
+async def test_a_bad_line_stops_the_replay_after_every_frame_before_it(tmp_path) -> None:
+    path = tmp_path / "capture.jsonl"
+    good = json.dumps({"t": 1, "venue": "upbit", "channel": "public", "frame": "{}"})
+    path.write_text(f"{good}\n{good}\n" + good[:20])
+    seen = Collector()
+    with pytest.raises(CaptureError, match=r"capture.jsonl:3: the line is cut off"):
+        await replay(path, decoder_for, seen, speed=0)
+    states = [ev for ev in seen.events if type(ev) is FeedState]
+    assert [s.state for s in states] == ["live", "stopped"]
+    assert "bad line" in states[-1].reason

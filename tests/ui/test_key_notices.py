@@ -3,9 +3,8 @@ that still work."""
 
 from __future__ import annotations
 
-from textual.widgets._toast import Toast
-
 from mdtui.ui.app import make_app
+from mdtui.ui.widgets.notices import Notices
 from tests.support.events import NOW
 from tests.support.screen import SIZE
 from tests.support.waiting import wait_until
@@ -17,8 +16,8 @@ def app_with_keys(base_settings, keys: dict[str, str]):
 
 
 def toast_texts(app) -> list[str]:
-    """The toasts on screen as the user reads them."""
-    return [toast.render().plain for toast in app.screen.query(Toast)]
+    """The launch notices on screen (the notice bar), as the user reads them."""
+    return list(app.screen.query_one(Notices).messages)
 
 
 async def test_quit_on_j_is_refused_with_a_notice_and_q_still_quits(base_settings):

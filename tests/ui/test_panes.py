@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import json
+
 from rich.color import Color as RichColor
+from textual.geometry import Region
 
 from mdtui.model.events import FeedState
 from mdtui.ui.app import make_app
-from tests.support.events import NOW, book, feed, ticker, trade
-from tests.support.screen import SIZE, lines, status_text
+from mdtui.ui.widgets.notices import Notices
+from tests.support.events import NOW, T0, book, feed, ticker, trade
+from tests.support.screen import SIZE, caught_up, lines, status_text
 from tests.support.waiting import wait_until
 
 
 def app_for(settings, **kw):
     return make_app(settings, start_feeds=False, clock=lambda: NOW, **kw)
+
+
+def shown_text(widget) -> str:
+    """What ``widget`` shows on screen, line by line."""
+    region = Region(0, 0, widget.size.width, widget.size.height)
+    return "\n".join(strip.text for strip in widget.render_lines(region))
 
 
 def spread_at(app) -> int | None:
@@ -195,9 +205,10 @@ async def test_bad_theme_file_gives_a_notice_and_falls_back(base_settings, tmp_p
     settings = base_settings.model_copy(update={"theme_dir": themes, "theme": "broken"})
     app = app_for(settings)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(lambda: len(app._notifications) >= 2, 5.0, "two notices", pilot=pilot)
+        notices = app.screen.query_one(Notices)
+        await wait_until(lambda: len(notices.messages) >= 2, 5.0, "two notices", pilot=pilot)
         assert app.theme == "mdtui-dark"
-        notes = [n.message for n in app._notifications]
+        notes = notices.messages
         assert any("broken.toml: [ui] primary = 'nope' is not a colour" in n for n in notes)
         assert any("theme 'broken' not found; using mdtui-dark" in n for n in notes)
 
@@ -354,18 +365,96 @@ async def test_watchlist_edits_are_saved_for_live_sessions(base_settings, tmp_pa
     assert removed in fresh.watchlist, "tests and demos do not read the saved list"
 
 
-async def test_warnings_from_before_the_screen_are_shown_as_toasts(base_settings):
+async def test_warnings_from_before_the_screen_stay_until_dismissed(base_settings):
     """Issue: "config file readable by others" and "cannot write log file" went to stderr
-    just before the screen took over, invisible for the whole session. The [keys] notice
-    lost "[keys]" to markup."""
+    just before the screen took over, invisible for the whole session; shown as toasts
+    they were gone after 15 s. The [keys] notice lost "[keys]" to markup."""
     keys = {**base_settings.keys, "no.such.binding": "z"}
     settings = base_settings.model_copy(update={"keys": keys})
-    warning = "config file /x/config.toml is readable by others: it may hold API keys"
-    app = app_for(settings, warnings=[warning])
+    warning = "config file /x/config.toml [upbit] is readable by others: it may hold API keys"
+    app = app_for(settings, warnings=[warning, "cannot write log file /x/mdtui.log"])
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(lambda: len(app._notifications) >= 2, 5.0, "the notices", pilot=pilot)
-        notes = [str(n.message) for n in app._notifications]
-        assert warning in notes
-        (keys_note,) = [n for n in app._notifications if "in [keys]:" in str(n.message)]
-        assert not keys_note.markup, "[keys] must be shown, not read as markup"
-        assert "no.such.binding" in str(keys_note.message)
+        notices = app.screen.query_one(Notices)
+        await wait_until(lambda: notices.display, 5.0, "the notice bar", pilot=pilot)
+        assert notices.messages == [
+            warning,
+            "cannot write log file /x/mdtui.log",
+            "unknown binding id(s) in [keys]: no.such.binding (? lists them)",
+        ]
+        shown = shown_text(notices)
+        assert f"⚠ {warning}" in shown, "shown as written, not as markup"
+        assert "in [keys]: no.such.binding" in shown, "[keys] is shown, not read as markup"
+        assert "esc or click: dismiss" in shown
+        assert notices.region.y == 0 and app.board.region.y == notices.region.bottom
+        await caught_up(pilot, app)
+        assert notices.display and notices.messages, "the notices do not expire"
+        await pilot.press("escape")
+        await wait_until(lambda: not notices.display, 5.0, "the notices dismissed", pilot=pilot)
+        await wait_until(lambda: app.board.region.y == 0, 5.0, "the board on top", pilot=pilot)
+
+
+async def test_notices_can_be_dismissed_by_a_click_and_a_remapped_key(base_settings):
+    settings = base_settings.model_copy(update={"keys": {"notices.dismiss": "x"}})
+    app = app_for(settings, warnings=["one"])
+    async with app.run_test(size=SIZE) as pilot:
+        notices = app.screen.query_one(Notices)
+        await wait_until(lambda: notices.display, 5.0, "the notice bar", pilot=pilot)
+        assert "x or click: dismiss" in shown_text(notices)
+        await pilot.click(Notices)
+        await wait_until(lambda: not notices.display, 5.0, "dismissed by a click", pilot=pilot)
+        notices.add(["two"])
+        await wait_until(lambda: notices.display, 5.0, "the notice bar again", pilot=pilot)
+        await pilot.press("x")
+        await wait_until(lambda: not notices.display, 5.0, "dismissed by x", pilot=pilot)
+
+
+async def test_an_empty_watchlist_says_how_to_add_markets(base_settings):
+    """Issue: an empty watchlist showed a blank board with no hint."""
+    settings = base_settings.model_copy(update={"watchlist": []})
+    app = app_for(settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(lambda: app._is_main(), 5.0, "the main screen", pilot=pilot)
+        hint = "The watchlist is empty: press / to search and add markets"
+        assert any(hint in line for line in lines(app.board))
+        await pilot.press("slash")
+        await wait_until(
+            lambda: type(app.screen).__name__ == "SearchScreen", 5.0, "search", pilot=pilot
+        )
+
+
+async def test_the_hint_comes_back_when_the_last_market_is_removed(base_settings):
+    settings = base_settings.model_copy(
+        update={"watchlist": ["upbit:KRW-BTC"], "keys": {"search": "ctrl+f"}}
+    )
+    app = app_for(settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(lambda: app._is_main(), 5.0, "the main screen", pilot=pilot)
+        assert not any("watchlist is empty" in line for line in lines(app.board))
+        await pilot.press("d")
+        await wait_until(
+            lambda: any("empty: press ^f to search" in line for line in lines(app.board)),
+            5.0,
+            "the hint with the remapped key",
+            pilot=pilot,
+        )
+
+
+async def test_a_replay_stopped_by_a_bad_line_says_so_until_dismissed(base_settings, tmp_path):
+    """Issue: a capture whose lines are out of time order played without a word; the
+    dashboard's toast for a bad capture showed an exception's repr and went away."""
+    path = tmp_path / "capture.jsonl"
+    lines_in = [
+        {"t": T0 + dt, "venue": "upbit", "channel": "public", "frame": '{"status":"UP"}'}
+        for dt in (0, 10, 5)
+    ]
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines_in))
+    app = make_app(base_settings, replay=path, speed=0, clock=lambda: NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        notices = app.screen.query_one(Notices)
+        await wait_until(lambda: notices.messages, 5.0, "the notice", pilot=pilot)
+        assert notices.messages == [
+            f"replay stopped: {path}:3: out of time order: t = {T0 + 5} is 5 ms before "
+            "line 2's (lines must be in time order)"
+        ]
+        await wait_until(lambda: "stopped" in status_text(app), 5.0, "stopped", pilot=pilot)
+        assert not app._notifications, "no toast besides the notice"

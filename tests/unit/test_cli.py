@@ -3,28 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-
-def mdtui(*args: str, env: dict[str, str] | None = None, timeout: float = 60):
-    full_env = {**os.environ, **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "mdtui", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=full_env,
-    )
+from tests.support.cli import environment, mdtui, user_env
 
 
 @pytest.fixture
 def home(tmp_path) -> dict[str, str]:
-    return {"XDG_CONFIG_HOME": str(tmp_path / "cfg"), "XDG_STATE_HOME": str(tmp_path / "state")}
+    return user_env(tmp_path)
 
 
 def test_version() -> None:
@@ -92,31 +82,22 @@ def test_missing_replay_file(home) -> None:
     assert result.returncode == 2 and "does not exist" in result.stderr
 
 
-@pytest.mark.parametrize(
-    ("name", "value", "field"),
-    [
-        ("MDTUI_WATCHLIST", '["upbit:KRW-BTC"', "watchlist"),
-        ("MDTUI_WATCHLIST", "upbit:KRW-BTC", "watchlist"),
-        ("MDTUI_KEYS", "quit=x", "keys"),
-    ],
-)
-def test_environment_value_that_is_not_json_is_one_line(home, name, value, field) -> None:
-    """Issue: a list or table in the environment that is not JSON ended in about 30 lines
-    of pydantic-settings traceback."""
-    result = mdtui("watch", "--count", "1", env={**home, name: value})
-    assert result.returncode == 2
-    (line,) = result.stderr.strip().splitlines()
-    assert line.startswith(f"mdtui: invalid setting {field}: {name} must be JSON")
-    assert "Traceback" not in result.stderr
-
-
-@pytest.mark.parametrize("content", [b"\x00\x01\xffbinary", b'{"t": 1, "venue": "upbit", "ch'])
-def test_watch_replay_of_a_bad_capture_is_one_line(home, tmp_path, content) -> None:
-    """Issue: ``watch --replay`` of a binary file, or of a capture cut mid-line, ended in
-    a CaptureError traceback."""
-    capture = tmp_path / "bad.jsonl"
-    capture.write_bytes(content)
-    result = mdtui("watch", "--replay", str(capture), env=home)
-    assert result.returncode == 1
-    (line,) = result.stderr.strip().splitlines()
-    assert line.startswith(f"mdtui: {capture}:1: ") and "Traceback" not in result.stderr
+def test_watch_stops_when_its_reader_goes_away(home) -> None:
+    """``mdtui watch --demo | head -2``: a closed stdout ended in a reconnect loop (the
+    broken pipe was taken for a failed socket) and never exited."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mdtui", "watch", "--demo", "upbit:KRW-BTC"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=environment(home),
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    assert json.loads(proc.stdout.readline())["venue"] == "upbit"
+    proc.stdout.close()
+    try:
+        status = proc.wait(timeout=30)
+    finally:
+        proc.kill()
+    errors = proc.stderr.read().decode()
+    assert status == 0, errors
+    assert "Traceback" not in errors and "BrokenPipe" not in errors

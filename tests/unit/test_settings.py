@@ -75,3 +75,32 @@ def test_world_readable_config_with_keys_warns(tmp_path) -> None:
     plain.write_text('theme = "mdtui-dark"\n')
     plain.chmod(0o644)
     assert config_permission_warning(plain) is None
+
+
+def test_other_programs_lines_in_dotenv_are_left_alone(base_settings, tmp_path) -> None:
+    """A ``.env`` in the current folder often belongs to another program: its lines
+    without the ``MDTUI_`` prefix stopped mdtui as unknown settings."""
+    (tmp_path / ".env").write_text("DATABASE_URL=postgres://x\nMDTUI_COLORS=western\n")
+    assert load_settings(log_file=tmp_path / "x.log").colors == "western"
+
+
+def test_a_remap_of_a_key_is_shown_and_only_secrets_are_hidden(tmp_path) -> None:
+    """Issue: a value was shown as <hidden> whenever its setting's name held "key"."""
+    cfg = tmp_path / "config.toml"
+    cfg.write_text("[keys]\nquit = 1\n[korbit]\napi_key = 2\nprivate_key_file = 3\n")
+    with pytest.raises(SettingsError) as info:
+        load_settings(cfg)
+    message = str(info.value)
+    assert "keys.quit = 1:" in message and "korbit.api_key = <hidden>:" in message
+    assert "korbit.private_key_file = 3:" in message
+
+
+def test_a_path_may_start_with_the_home_folder(base_settings, tmp_path, monkeypatch) -> None:
+    """``log_file = "~/logs/mdtui.log"`` made a folder named "~" in the current folder."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "themes").mkdir()
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('log_file = "~/logs/mdtui.log"\ntheme_dir = "~/themes"\n')
+    s = load_settings(cfg)
+    assert s.log_file == tmp_path / "logs" / "mdtui.log"
+    assert s.theme_dir == tmp_path / "themes"

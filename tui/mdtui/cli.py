@@ -10,11 +10,13 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import math
 import os
 import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from mdtui import __version__
 from mdtui.settings import (
@@ -28,6 +30,21 @@ from mdtui.settings import (
 EXIT_USAGE = 2
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, with a mistake said in one line (the usage is one ``--help`` away)."""
+
+    def error(self, message: str) -> NoReturn:
+        command = self.prog.partition(" ")[2]
+        text = message.removeprefix("argument ")
+        if command:
+            text = f"{command} {text}" if text != message else f"{command}: {text}"
+        self.exit(EXIT_USAGE, f"mdtui: {text} (see: {self.prog} --help)\n")
+
+
+def _path(value: str) -> Path:
+    return Path(value).expanduser()
+
+
 def _market(value: str) -> str:
     try:
         return check_market(value)
@@ -35,24 +52,61 @@ def _market(value: str) -> str:
         raise argparse.ArgumentTypeError(f"{value!r}: {exc}") from None
 
 
-def _positive(value: str) -> float:
+def _whole(value: str, low: int | None = None, high: int | None = None) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if (low is not None and number < low) or (high is not None and number > high):
+        bounds = f"from {low} to {high}" if high is not None else f"{low} or more"
+        raise argparse.ArgumentTypeError(f"{value!r} must be {bounds}")
+    return number
+
+
+def _seed(value: str) -> int:
+    return _whole(value)
+
+
+def _count(value: str) -> int:
+    return _whole(value, 0)
+
+
+def _port(value: str) -> int:
+    return _whole(value, 0, 65535)
+
+
+def _seconds(value: str, *, zero: bool) -> float:
     try:
         number = float(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
-    if number < 0:
-        raise argparse.ArgumentTypeError(f"{value!r} must not be negative")
+    if not math.isfinite(number) or number < 0 or (number == 0 and not zero):
+        raise argparse.ArgumentTypeError(
+            f"{value!r} must be a number {'of 0 or more' if zero else 'above 0'}"
+        )
     return number
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def _speed(value: str) -> float:
+    return _seconds(value, zero=True)
+
+
+def _duration(value: str) -> float:
+    return _seconds(value, zero=False)
+
+
+def build_parser() -> Parser:
+    """The options before a command (``mdtui --demo watch``) and after it (``mdtui watch
+    --demo``) mean the same: a command's own copy leaves the value unset when absent."""
+    parser = Parser(
         prog="mdtui",
         description="Terminal market screen for Upbit and Korbit.",
     )
     parser.add_argument("--version", action="version", version=f"mdtui {__version__}")
     parser.add_argument(
-        "--config", type=Path, help="TOML config file (default: $XDG_CONFIG_HOME/mdtui/config.toml)"
+        "--config",
+        type=_path,
+        help="TOML config file (default: $XDG_CONFIG_HOME/mdtui/config.toml)",
     )
     source = parser.add_mutually_exclusive_group()
     source.add_argument(
@@ -60,18 +114,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     source.add_argument(
         "--replay",
-        type=Path,
+        type=_path,
         metavar="FILE",
         help="drive the screen from a capture made with 'mdtui record'",
     )
     parser.add_argument(
         "--speed",
-        type=_positive,
-        default=1.0,
+        type=_speed,
         help="replay speed factor (default 1; 0 = no pauses)",
     )
-    parser.add_argument("--seed", type=int, default=1, help="simulator seed for --demo")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.add_argument("--seed", type=_seed, default=1, help="simulator seed for --demo")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    unset = argparse.SUPPRESS
 
     watch = sub.add_parser("watch", help="print normalized events as JSON lines")
     watch.add_argument(
@@ -81,14 +135,19 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="MARKET",
         help="e.g. upbit:KRW-BTC korbit:btc_krw (default: the watchlist)",
     )
-    watch.add_argument("--count", type=int, default=0, help="stop after N events (0 = never)")
+    watch.add_argument("--count", type=_count, default=0, help="stop after N events (0 = never)")
     wsrc = watch.add_mutually_exclusive_group()
-    wsrc.add_argument("--demo", action="store_true", help="use the built-in simulator")
-    wsrc.add_argument("--replay", type=Path, metavar="FILE", help="replay a capture file")
-    watch.add_argument(
-        "--speed", type=_positive, default=0.0, help="replay speed factor (default 0 = no pauses)"
+    wsrc.add_argument(
+        "--demo", action="store_true", default=unset, help="use the built-in simulator"
     )
-    watch.add_argument("--seed", type=int, default=1, help="simulator seed for --demo")
+    wsrc.add_argument(
+        "--replay", type=_path, default=unset, metavar="FILE", help="replay a capture file"
+    )
+    watch.add_argument(
+        "--speed", type=_speed, default=unset, help="replay speed factor (default 0 = no pauses)"
+    )
+    watch.add_argument("--seed", type=_seed, default=unset, help="simulator seed for --demo")
+    watch.add_argument("--config", type=_path, default=unset, help="TOML config file")
 
     record = sub.add_parser("record", help="capture raw frames to a JSON Lines file")
     record.add_argument(
@@ -98,12 +157,15 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="MARKET",
         help="markets to record (default: the watchlist)",
     )
-    record.add_argument("-o", "--output", type=Path, required=True, help="capture file")
+    record.add_argument("-o", "--output", type=_path, required=True, help="capture file")
     record.add_argument(
-        "--duration", type=_positive, default=60.0, help="seconds to record (default 60)"
+        "--duration", type=_duration, default=60.0, help="seconds to record (default 60)"
     )
-    record.add_argument("--demo", action="store_true", help="record the built-in simulator")
-    record.add_argument("--seed", type=int, default=1, help="simulator seed for --demo")
+    record.add_argument(
+        "--demo", action="store_true", default=unset, help="record the built-in simulator"
+    )
+    record.add_argument("--seed", type=_seed, default=unset, help="simulator seed for --demo")
+    record.add_argument("--config", type=_path, default=unset, help="TOML config file")
 
     simulate = sub.add_parser(
         "simulate",
@@ -113,10 +175,28 @@ def build_parser() -> argparse.ArgumentParser:
         "mdtui.sim.engine.demo_keys.",
     )
     simulate.add_argument("--host", default="127.0.0.1")
-    simulate.add_argument("--port", type=int, default=8765, help="0 picks a free port")
-    simulate.add_argument("--seed", type=int, default=1)
+    simulate.add_argument("--port", type=_port, default=8765, help="0 picks a free port")
+    simulate.add_argument("--seed", type=_seed, default=unset)
     simulate.add_argument("--exit-with-stdin", action="store_true", help=argparse.SUPPRESS)
     return parser
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """The arguments, with the options that do not fit the command refused."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    command = args.command
+    if args.demo and args.replay is not None:
+        parser.error("--demo and --replay cannot be used together")
+    if command in ("record", "simulate"):
+        for flag, given in (("--replay", args.replay), ("--speed", args.speed)):
+            if given is not None:
+                parser.error(f"{command} takes no {flag}")
+    if command == "simulate" and args.demo:
+        parser.error("simulate takes no --demo (it is the simulator)")
+    if args.speed is None:
+        args.speed = 0.0 if command == "watch" else 1.0
+    return args
 
 
 def setup_logging(settings: Settings) -> str | None:
@@ -152,7 +232,7 @@ def _exit_when_stdin_closes() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = parse_args(argv)
     if args.command == "simulate":
         from mdtui.sim.server import main as simulate
 
@@ -173,13 +253,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         warnings.append(warning)
     replay: Path | None = args.replay
     if replay is not None and not replay.is_file():
-        print(f"mdtui: capture file {replay} does not exist", file=sys.stderr)
+        problem = (
+            "is a folder"
+            if replay.is_dir()
+            else "is not a regular file"
+            if replay.exists()
+            else "does not exist"
+        )
+        print(f"mdtui: capture file {replay} {problem}", file=sys.stderr)
         return EXIT_USAGE
 
     from mdtui.demo import DemoError
-    from mdtui.feed.recorder import CaptureError
+    from mdtui.feed.recorder import CaptureError, check_capture
 
     try:
+        if replay is not None:
+            check_capture(replay)
         if args.command == "watch":
             from mdtui.headless import watch
 
@@ -217,6 +306,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             seed=args.seed,
             warnings=warnings,
         )
+    except SettingsError as exc:  # a setting only the dashboard reads (the theme)
+        print(f"mdtui: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except (DemoError, CaptureError) as exc:
         print(f"mdtui: {exc}", file=sys.stderr)
         return 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import sys
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
@@ -68,12 +69,20 @@ async def watch(
     out = sys.stdout.buffer
 
     def sink(events: list[AnyEvent]) -> None:
+        try:
+            print_events(events)
+        except BrokenPipeError:  # the reader went away (``| head``): stop, quietly
+            done.set()
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+    def print_events(events: list[AnyEvent]) -> None:
         nonlocal printed
         for ev in events:
             if done.is_set():
                 return
             if isinstance(ev, FeedState):
-                print(_state_line(ev), file=sys.stderr, flush=True)
+                if replay is None:  # a replay has no connections to report
+                    print(_state_line(ev), file=sys.stderr, flush=True)
                 continue
             if isinstance(ev, Heartbeat | Ack):
                 continue
@@ -91,27 +100,24 @@ async def watch(
                 done.set()
         out.flush()
 
-    try:
-        if replay is not None:
-            feeds = FeedSupervisor(settings, sink, sink)
-            task = asyncio.create_task(feeds.replay(replay, speed))
-            stop = asyncio.create_task(done.wait())
-            await asyncio.wait({task, stop}, return_when=asyncio.FIRST_COMPLETED)
-            stop.cancel()
-            if not task.done():
-                task.cancel()
-            else:
-                task.result()
-            return 0
-        with contextlib.ExitStack() as stack:
-            if demo:
-                url = stack.enter_context(simulator_process(seed, settings.log_file))
-                settings = point_at(settings, url)
-            async with running_feeds(settings, markets, sink):
-                await done.wait()
+    if replay is not None:
+        feeds = FeedSupervisor(settings, sink, sink)
+        task = asyncio.create_task(feeds.replay(replay, speed))
+        stop = asyncio.create_task(done.wait())
+        await asyncio.wait({task, stop}, return_when=asyncio.FIRST_COMPLETED)
+        stop.cancel()
+        if not task.done():
+            task.cancel()
+        else:
+            task.result()
         return 0
-    except BrokenPipeError:
-        return 0
+    with contextlib.ExitStack() as stack:
+        if demo:
+            url = stack.enter_context(simulator_process(seed, settings.log_file))
+            settings = point_at(settings, url)
+        async with running_feeds(settings, markets, sink):
+            await done.wait()
+    return 0
 
 
 async def record(
@@ -134,6 +140,9 @@ async def record(
 
     try:
         recorder = Recorder(output)
+    except FileExistsError:
+        print(f"mdtui: {output} already exists: record to a new file", file=sys.stderr)
+        return 1
     except OSError as exc:
         print(f"mdtui: cannot write {output}: {exc.strerror}", file=sys.stderr)
         return 1

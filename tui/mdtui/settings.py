@@ -7,13 +7,15 @@ and are only unwrapped where a request is signed.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import tomllib
+from collections.abc import Sequence
 from contextvars import ContextVar
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, get_origin
 
 from pydantic import (
     AfterValidator,
@@ -26,9 +28,9 @@ from pydantic import (
 )
 from pydantic_settings import (
     BaseSettings,
+    InitSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
-    TomlConfigSettingsSource,
 )
 from pydantic_settings import SettingsError as SourceError
 
@@ -84,6 +86,9 @@ def _check_url(url: str | None) -> str | None:
 
 Url = Annotated[str | None, AfterValidator(_check_url)]
 
+UserPath = Annotated[Path, AfterValidator(Path.expanduser)]
+"""A path as written in a config file or the environment: ``~`` is the home folder."""
+
 
 BIG_TRADE_DEFAULTS: dict[str, Decimal] = {
     "KRW": Decimal(10_000_000),
@@ -127,7 +132,7 @@ class KorbitSettings(BaseModel):
     rest_url: Url = None
     api_key: SecretStr | None = None
     secret_key: SecretStr | None = None
-    private_key_file: Path | None = None
+    private_key_file: UserPath | None = None
     recv_window: int = Field(default=5000, ge=1, le=60000)
     history_lag_ms: int = Field(default=5000, ge=0, le=60000)
     """How long Korbit's ``allOrders``/``myTrades`` may lag ("a few seconds", unconfirmed):
@@ -151,7 +156,15 @@ def default_config_path() -> Path:
     return Path(config) / "mdtui" / "config.toml"
 
 
-_toml_path: ContextVar[Path | None] = ContextVar("mdtui_toml_path", default=None)
+_toml_data: ContextVar[dict[str, Any] | None] = ContextVar("mdtui_toml_data", default=None)
+"""The config file, parsed once by :func:`load_settings` (which reports its syntax errors)."""
+
+
+def _theme_dir(path: Path | None) -> Path | None:
+    path = path.expanduser() if path is not None else None
+    if path is not None and not path.is_dir():
+        raise ValueError("is a file, not a folder" if path.exists() else "no such folder")
+    return path
 
 
 class Settings(BaseSettings):
@@ -162,6 +175,7 @@ class Settings(BaseSettings):
         env_nested_delimiter="__",
         env_file=".env",
         env_file_encoding="utf-8",
+        dotenv_filtering="match_prefix",  # another program's lines in .env are not ours
         extra="forbid",
     )
 
@@ -169,20 +183,22 @@ class Settings(BaseSettings):
     upbit: UpbitSettings = Field(default_factory=UpbitSettings)
     korbit: KorbitSettings = Field(default_factory=KorbitSettings)
     theme: str = "mdtui-dark"
-    theme_dir: Path | None = None
+    theme_dir: Annotated[Path | None, AfterValidator(_theme_dir)] = None
     colors: Literal["korean", "western"] = "korean"
     names: Literal["korean", "english"] = "korean"
     number_locale: Literal["ko", "en"] = "ko"
-    big_trade_krw: Decimal = Field(Decimal(10_000_000), ge=0)
-    big_trade: dict[str, Annotated[Decimal, Field(ge=0)]] = Field(default_factory=dict)
+    big_trade_krw: Decimal = Field(Decimal(10_000_000), ge=0, le=Decimal(10**15))
+    big_trade: dict[str, Annotated[Decimal, Field(ge=0, le=Decimal(10**15))]] = Field(
+        default_factory=dict
+    )
     """Big-trade thresholds per quote currency (``{BTC = 0.5}``); unset quotes keep
     :data:`BIG_TRADE_DEFAULTS` (KRW: ``big_trade_krw``)."""
     home_currency: str | None = Field(None, pattern=r"^[A-Za-z]{2,10}$")
     """The currency balances are valued in; default: KRW, or the Upbit Global region's."""
-    stale_after: float = Field(5.0, gt=0)
+    stale_after: float = Field(5.0, gt=0, le=3600, allow_inf_nan=False)
     bell_on_fill: bool = False
     """Ring the terminal bell when one of the user's orders fills (a toast always shows)."""
-    log_file: Path = Field(default_factory=_default_log_file)
+    log_file: UserPath = Field(default_factory=_default_log_file)
     keys: dict[str, str] = Field(default_factory=dict)
 
     @property
@@ -206,25 +222,104 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         sources = [init_settings, env_settings, dotenv_settings]
-        path = _toml_path.get()
-        if path is not None:
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        data = _toml_data.get()
+        if data is not None:
+            sources.append(InitSettingsSource(settings_cls, data))
         return tuple(sources)
 
 
+SECRET_FIELDS = ("access_key", "secret_key", "api_key")
+"""The settings whose values are never shown (every other value is, key remaps included)."""
+
+_PLAIN_WORDS = {
+    "model_type": "must be a table",
+    "model_attributes_type": "must be a table",
+    "dict_type": "must be a table",
+    "list_type": "must be a list",
+    "string_type": "must be a string (in quotes)",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
+    "int_type": "must be a whole number",
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "float_type": "must be a number",
+    "float_parsing": "must be a number",
+    "decimal_type": "must be a number",
+    "decimal_parsing": "must be a number",
+    "finite_number": "must be a finite number",
+}
+"""pydantic's wording where it names its own types (``instance of UpbitSettings``)."""
+
+
+def _field_name(loc: Sequence[str | int]) -> str:
+    """``keys."board.down"``: dotted, a part with a dot in it quoted as TOML does."""
+    parts = [f'"{p}"' if isinstance(p, str) and "." in p else str(p) for p in loc]
+    return ".".join(parts) or "settings"
+
+
 def _describe(error: ErrorDetails) -> str:
-    field = ".".join(str(p) for p in error["loc"]) or "settings"
-    msg = error["msg"].removeprefix("Value error, ")
+    loc = error["loc"]
+    field = _field_name(loc)
     if error["type"] == "extra_forbidden":
-        return f"{field}: unknown setting"
+        return f"{field}: unknown setting{_did_you_mean(loc)}"
+    msg = _PLAIN_WORDS.get(error["type"]) or error["msg"].removeprefix("Value error, ")
     value = error.get("input")
     if isinstance(value, (str, int, float, Decimal)) and not isinstance(value, bool):
-        shown = "<hidden>" if "key" in field else repr(value)
+        shown = "<hidden>" if loc and loc[-1] in SECRET_FIELDS else repr(value)
         return f"{field} = {shown}: {msg}"
     return f"{field}: {msg}"
 
 
-SECRET_FIELDS = ("access_key", "secret_key", "api_key")
+def _did_you_mean(loc: Sequence[str | int]) -> str:
+    """`` (did you mean colors?)`` for a misspelt setting, else nothing."""
+    near = _closest([str(p) for p in loc])
+    return f" (did you mean {_field_name(near)}?)" if near else ""
+
+
+def _closest(loc: list[str]) -> list[str] | None:
+    """``loc`` with its first part that names no setting replaced by the nearest name
+    (None when there is none near, or when every part names a setting)."""
+    model: type[BaseModel] = Settings
+    for i, part in enumerate(loc):
+        field = model.model_fields.get(part)
+        if field is None:
+            close = difflib.get_close_matches(part, list(model.model_fields), n=1)
+            return [*loc[:i], close[0], *loc[i + 1 :]] if close else None
+        inner = field.annotation
+        if not (isinstance(inner, type) and issubclass(inner, BaseModel)):
+            return None
+        model = inner
+    return None
+
+
+def _names_a_setting(loc: list[str]) -> bool:
+    model: type[BaseModel] = Settings
+    for i, part in enumerate(loc):
+        field = model.model_fields.get(part)
+        if field is None:
+            return False
+        inner = field.annotation
+        if i == len(loc) - 1 or get_origin(inner) is dict:  # keys: any binding id below
+            return True
+        if not (isinstance(inner, type) and issubclass(inner, BaseModel)):
+            return False
+        model = inner
+    return False
+
+
+def _unknown_in_environment() -> list[str]:
+    """``MDTUI_*`` variables that name no setting (they would be ignored without a word)."""
+    problems = []
+    for name in sorted(os.environ):
+        if not name.upper().startswith("MDTUI_"):
+            continue
+        loc = name[len("MDTUI_") :].lower().split("__")
+        if _names_a_setting(loc):
+            continue
+        near = _closest(loc)
+        hint = f" (did you mean MDTUI_{'__'.join(near).upper()}?)" if near else ""
+        problems.append(f"{name}: unknown setting{hint}")
+    return problems
 
 
 def config_permission_warning(config: Path | None = None) -> str | None:
@@ -247,20 +342,16 @@ def load_settings(config: Path | None = None, **overrides: object) -> Settings:
     """Build the settings from every source; raise SettingsError with one clear line.
 
     ``config`` is an explicit ``--config`` path (it must exist); without it the default
-    path is read when present.
+    path is read when present. An ``MDTUI_*`` variable that names no setting is an error
+    too (a misspelt name would otherwise be ignored); ``.env`` lines without the prefix
+    belong to other programs and are left alone.
     """
-    path = config if config is not None else default_config_path()
-    if config is not None and not config.is_file():
-        raise SettingsError(f"config file {config} does not exist")
-    use_path = path if path.is_file() else None
-    if use_path is not None:
-        try:
-            tomllib.loads(use_path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise SettingsError(f"config file {use_path}: {exc}") from None
-        except OSError as exc:
-            raise SettingsError(f"config file {use_path}: {exc.strerror}") from None
-    token = _toml_path.set(use_path)
+    explicit = config is not None
+    data = read_config(config if config is not None else default_config_path(), explicit)
+    unknown = _unknown_in_environment()
+    if unknown:
+        raise SettingsError("invalid setting " + "; ".join(unknown))
+    token = _toml_data.set(data)
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
@@ -268,8 +359,51 @@ def load_settings(config: Path | None = None, **overrides: object) -> Settings:
         raise SettingsError("invalid setting " + "; ".join(lines)) from None
     except SourceError as exc:  # a list or table in the environment that is not JSON
         raise SettingsError(_source_problem(str(exc))) from None
+    except UnicodeDecodeError as exc:  # the only file read here: .env
+        raise _not_utf8("file .env", exc) from None
+    except OSError as exc:
+        raise SettingsError(f"file .env: cannot read it: {exc.strerror}") from None
     finally:
-        _toml_path.reset(token)
+        _toml_data.reset(token)
+
+
+def read_config(path: Path, explicit: bool = True) -> dict[str, Any] | None:
+    """The parsed config file, or None when the default one is absent; SettingsError for
+    a file that cannot be used (never quoting its text: it may hold a key)."""
+    if path.is_dir():
+        raise SettingsError(f"config file {path} is a folder: give the path of a .toml file")
+    if not path.exists():
+        if explicit:
+            raise SettingsError(f"config file {path} does not exist")
+        return None
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(f"config file {path}", exc) from None
+    except OSError as exc:
+        raise SettingsError(f"config file {path}: cannot read it: {exc.strerror}") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"config file {path}: {_toml_problem(str(exc), text)}") from None
+
+
+def _not_utf8(what: str, error: UnicodeDecodeError) -> SettingsError:
+    byte = error.object[error.start]
+    return SettingsError(
+        f"{what} is not UTF-8 text (byte {byte:#04x} at offset {error.start}): save it as UTF-8"
+    )
+
+
+def _toml_problem(message: str, text: str) -> str:
+    """tomllib's message as ``line L, column C: what``; "at end of document" becomes the
+    position of the end of the file."""
+    at = re.fullmatch(r"(.*) \(at line (\d+), column (\d+)\)", message, re.S)
+    if at:
+        return f"line {at.group(2)}, column {at.group(3)}: {at.group(1)}"
+    what = message.removesuffix(" (at end of document)")
+    lines = text.split("\n")
+    return f"line {len(lines)}, column {len(lines[-1]) + 1}: {what} at the end of the file"
 
 
 def _source_problem(message: str) -> str:

@@ -513,6 +513,7 @@ def main(host: str = "127.0.0.1", port: int = 0, seed: int = 1) -> int:
     except KeyboardInterrupt:
         return 0
     except OSError as error:
-        print(f"mdtui simulator: cannot listen on {host}:{port}: {error}", file=sys.stderr)
+        reason = error.strerror or error
+        print(f"mdtui simulator: cannot listen on {host}:{port}: {reason}", file=sys.stderr)
         return 1
     return 0

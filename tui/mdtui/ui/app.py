@@ -36,12 +36,13 @@ from mdtui.display.format import fmt_exact, fmt_price, size_decimals
 from mdtui.display.holdings import pricing_markets
 from mdtui.display.shared_state import SharedState
 from mdtui.feed.daemon_loop import daemon_loop
+from mdtui.feed.recorder import CaptureError
 from mdtui.feed.subscription_policy import VENUES
 from mdtui.feed.supervisor import FeedSupervisor
 from mdtui.feed.tick_rules import TickFetcher, TickRule
 from mdtui.feed.worker import FeedWorker
 from mdtui.model.events import AnyEvent, Book, Fill, market_key
-from mdtui.settings import REGION_CURRENCY, Settings
+from mdtui.settings import REGION_CURRENCY, Settings, SettingsError
 from mdtui.ui.commands import MarketCommands
 from mdtui.ui.key_contexts import dashboard_contexts
 from mdtui.ui.keymap_check import check_keymap
@@ -53,10 +54,12 @@ from mdtui.ui.theming import (
     apply_convention,
     builtin_theme_dir,
     load_themes,
+    theme_problem,
 )
 from mdtui.ui.widgets.board import Board
 from mdtui.ui.widgets.board_filter import BoardFilter
 from mdtui.ui.widgets.ladder import Ladder
+from mdtui.ui.widgets.notices import Notices
 from mdtui.ui.widgets.private_panes import SIDE_LABEL, PrivatePanes
 from mdtui.ui.widgets.status import StatusLine
 from mdtui.ui.widgets.tape import Tape
@@ -114,6 +117,14 @@ class MainScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("tab", "app.focus_next", "Next pane", show=False, id="pane.next"),
         Binding("shift+tab", "app.focus_previous", "Previous pane", show=False, id="pane.previous"),
+        Binding(
+            "escape",
+            "app.dismiss_notices",
+            "Dismiss",
+            show=False,
+            id="notices.dismiss",
+            tooltip="Dismiss the notices at the top of the screen",
+        ),
     ]
 
     def __init__(self, shared: SharedState, clock: Clock) -> None:
@@ -122,6 +133,7 @@ class MainScreen(Screen[None]):
         self.clock = clock
 
     def compose(self) -> ComposeResult:
+        yield Notices(id="notices")
         yield BoardFilter(id="board-filter")
         yield Board(self.shared, id="board")
         with Horizontal(id="lower"):
@@ -285,7 +297,7 @@ class MdtuiApp(App[int]):
         self.settings = settings
         self.startup_warnings = list(warnings)
         """Said before the screen took over (config file readable by others, no log
-        file): shown again as toasts, or nobody would see them."""
+        file): shown again in the screen's notices, or nobody would see them."""
         super().__init__()
         checked = check_keymap(
             settings.keys, *dashboard_contexts(type(self), MainScreen), PROTECTED_KEYS
@@ -328,6 +340,7 @@ class MdtuiApp(App[int]):
         self.theme_errors: list[str] = []
         self._health_at = 0.0
         self._panes: tuple[Board, Ladder, Tape, StatusLine, PrivatePanes] | None = None
+        self._notices: Notices | None = None
         self.private_all = True
         """The private panes list every market (False: the selected market only)."""
         self._toasts: list[float] = []
@@ -416,10 +429,15 @@ class MdtuiApp(App[int]):
             screen.query_one(PrivatePanes),
         )
         self.set_keymap(self.keymap)
-        for error in self.theme_errors:
-            self.notify(error, title="theme", severity="warning", timeout=10)
-        for warning in self.startup_warnings:
-            self.notify(warning, title="config", severity="warning", timeout=15, markup=False)
+        self._notices = screen.query_one(Notices)
+        self._notices.dismiss_key = self._key_display("notices.dismiss", "escape")
+        self._notices.add([*self.theme_errors, *self.startup_warnings])
+        self.board.empty_hint = (
+            "no market data in this capture yet"
+            if self.replay_path is not None
+            else f"The watchlist is empty: press {self._key_display('search', 'slash')} "
+            "to search and add markets"
+        )
         self.shared.live_book = self._live_book
         self.board.set_keys(self.watchlist, self.selected)
         self.board.focus()
@@ -430,6 +448,15 @@ class MdtuiApp(App[int]):
             self.shared.private_missing = self.feeds.private_missing
         self.set_interval(1 / FLUSH_HZ, self._flush_panes, name="flush")
         self._flush_panes()
+
+    def _key_display(self, binding_id: str, default: str) -> str:
+        """How the first key of a binding shows (remaps included), e.g. ``/`` or ``esc``."""
+        key = self.keymap.get(binding_id, default).split(",")[0].strip()
+        return self.get_key_display(Binding(key, ""))
+
+    def action_dismiss_notices(self) -> None:
+        if self._notices is not None:
+            self._notices.dismiss()
 
     def _live_book(self, key: str) -> Book | None:
         if self.ladder.key == key:
@@ -524,6 +551,9 @@ class MdtuiApp(App[int]):
         worker = event.worker
         if event.state == WorkerState.ERROR:
             log.error("worker %s failed: %r", worker.name, worker.error)
+            if isinstance(worker.error, CaptureError) and self._notices is not None:
+                self._notices.add([f"replay stopped: {worker.error}"])
+                return
             self.notify(f"{worker.name} stopped: {worker.error!r}", severity="error", timeout=10)
 
     # -- the flush ----------------------------------------------------------------------
@@ -930,7 +960,11 @@ def run_dashboard(
     warnings: Sequence[str] = (),
 ) -> int:
     """Run the dashboard in this terminal until the user quits; return the exit status.
-    ``warnings`` (printed before the screen took over) are shown again as toasts."""
+    ``warnings`` (printed before the screen took over) are shown again as notices. A
+    ``theme`` that does not exist raises SettingsError before anything starts."""
+    problem = theme_problem(settings.theme, load_themes(builtin_theme_dir(), settings.theme_dir))
+    if problem:
+        raise SettingsError(problem)
     with contextlib.ExitStack() as stack:
         mode = "live"
         if demo:

@@ -26,7 +26,7 @@ from importlib import resources
 from pathlib import Path
 
 from textual.color import Color, ColorParseError
-from textual.theme import Theme
+from textual.theme import BUILTIN_THEMES, Theme
 
 log = logging.getLogger(__name__)
 
@@ -185,6 +185,18 @@ def load_themes(*dirs: Path | None) -> LoadedThemes:
                 continue
             themes[theme.name] = theme
     return LoadedThemes(list(themes.values()), errors)
+
+
+def theme_problem(wanted: str, loaded: LoadedThemes) -> str | None:
+    """Why the ``theme`` setting cannot be used, in one line (None when it can)."""
+    if wanted in BUILTIN_THEMES or any(t.name == wanted for t in loaded.themes):
+        return None
+    names = ", ".join(t.name for t in loaded.themes)
+    skipped = f" (skipped: {'; '.join(loaded.errors)})" if loaded.errors else ""
+    return (
+        f"invalid setting theme = {wanted!r}: no such theme; use one of {names} "
+        f"or a Textual theme such as textual-dark{skipped}"
+    )
 
 
 def apply_convention(variables: dict[str, str], convention: str) -> dict[str, str]:

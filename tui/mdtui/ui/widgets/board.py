@@ -28,7 +28,7 @@ from mdtui.display.format import compact, fmt_pct, fmt_price
 from mdtui.display.shared_state import SharedState
 from mdtui.model.events import Ticker, split_key
 from mdtui.model.market_store import MarketState
-from mdtui.ui.widgets.lines import LinePane, Part, fit, strip_of
+from mdtui.ui.widgets.lines import LinePane, Part, centered, fit, strip_of
 
 FLASH_FOR = 0.25
 """Seconds a changed price stays highlighted (a few frames at 30 Hz)."""
@@ -159,6 +159,8 @@ class Board(LinePane):
         self._last_seen: dict[str, tuple[int, Decimal | None]] = {}
         self._flushed: tuple[int, int] = (-1, -1)
         self._width = 0
+        self.empty_hint = ""
+        """Shown under the header while the board has no rows (how to add markets)."""
 
     # -- data -------------------------------------------------------------------------
 
@@ -330,6 +332,8 @@ class Board(LinePane):
                 self._header = (width, self._render_header(width))
             return self._header[1]
         index = int(self.scroll_offset.y) + y - 1
+        if not self.order and y == 1 and self.empty_hint:
+            return centered(self.empty_hint, width, self.palette.muted, self.palette.base)
         if index >= len(self.order):
             return Strip.blank(width, self.palette.base)
         key = self.order[index]
