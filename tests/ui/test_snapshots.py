@@ -90,3 +90,52 @@ def test_help_screen(snap_compare, app, frozen_market):
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_markets_not_listed_and_delayed(snap_compare, frozen_market, base_settings):
+    """Issue 10: two markets no exchange lists stay on the board, marked; a market whose
+    data stopped (the simulator stalls it) while the others moved 30 s on is delayed,
+    on the board, the ladder and tape (selected) and the status line."""
+    now = [APP_NOW]
+    watchlist = [
+        "upbit:KRW-BTC",
+        "upbit:KRW-NOTACOIN",
+        "upbit:KRW-ETH",
+        "korbit:btc_krw",
+        "korbit:zzz_krw",
+        "korbit:eth_krw",
+    ]
+    settings = point_at(base_settings, frozen_market.url).model_copy(
+        update={"watchlist": watchlist}
+    )
+    app = make_app(settings, clock=lambda: now[0], mode="demo (seed 1)")
+    listed = [k for k in watchlist if "NOTACOIN" not in k and "zzz" not in k]
+
+    async def run_before(pilot) -> None:
+        markets = app.shared.model.markets
+        await wait_until(
+            lambda: (
+                all(k in markets and markets[k].ticker for k in listed)
+                and {"upbit:KRW-NOTACOIN", "korbit:zzz_krw"} <= app.shared.notes.keys()
+            ),
+            8.0,
+            "listed markets priced, the others marked",
+            pilot=pilot,
+        )
+        now[0] += 1  # a second of market steps: every market shows its pace
+        frozen_market.advance(4)
+        await settle(pilot, app, quiet=0.3)
+        frozen_market.call(lambda sim: sim.stall_market("upbit", "KRW-ETH", 3600))
+        now[0] += 30  # both clocks move 30 s on; every market but the stalled one updates
+        frozen_market.advance(STEPS, step_ms=750)
+        app.select_market("upbit:KRW-ETH")
+        await wait_until(
+            lambda: "upbit:KRW-ETH" in app.shared.notes and "DELAYED" in str(app.ladder._specs),
+            5.0,
+            "ETH delayed",
+            pilot=pilot,
+        )
+        await settle(pilot, app)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

@@ -162,6 +162,14 @@ class Settings(BaseSettings):
     number_locale: Literal["ko", "en"] = "ko"
     big_trade_krw: Decimal = Field(Decimal(10_000_000), ge=0)
     stale_after: float = Field(5.0, gt=0)
+    delayed_after: float = Field(10.0, gt=0)
+    """Seconds without data for a subscribed market (or a whole socket) before it shows as
+    delayed; Korbit's own client says DATA_DELAYED after 10 s."""
+    delayed_cadence: float = Field(5.0, ge=1)
+    """A market that usually updates less often is delayed after this many of its usual
+    intervals instead."""
+    delayed_lag: float = Field(5.0, gt=0)
+    """Seconds the exchange's timestamps may trail our clock (offset taken out)."""
     bell_on_fill: bool = False
     """Ring the terminal bell when one of the user's orders fills (a toast always shows)."""
     log_file: Path = Field(default_factory=_default_log_file)
