@@ -19,7 +19,7 @@ from mdtui.demo import point_at
 from mdtui.settings import Settings
 from mdtui.sim.frozen import APP_NOW, FrozenMarket
 from mdtui.ui.app import MdtuiApp, make_app
-from tests.support.screen import SIZE, demo_activity, ready, settle
+from tests.support.screen import SIZE, demo_activity, lines, ready, settle
 from tests.support.waiting import wait_until
 
 STEPS = 40
@@ -122,15 +122,19 @@ def test_markets_not_listed_and_delayed(snap_compare, frozen_market, base_settin
             "listed markets priced, the others marked",
             pilot=pilot,
         )
-        now[0] += 1  # a second of market steps: every market shows its pace
-        frozen_market.advance(4)
-        await settle(pilot, app, quiet=0.3)
+        for _ in range(2):  # two seconds of market steps: every market shows its pace
+            now[0] += 1
+            frozen_market.advance(8)
+            await settle(pilot, app, quiet=0.3)
         frozen_market.call(lambda sim: sim.stall_market("upbit", "KRW-ETH", 3600))
         now[0] += 30  # both clocks move 30 s on; every market but the stalled one updates
         frozen_market.advance(STEPS, step_ms=750)
         app.select_market("upbit:KRW-ETH")
         await wait_until(
-            lambda: "upbit:KRW-ETH" in app.shared.notes and "DELAYED" in str(app.ladder._specs),
+            lambda: (
+                "upbit:KRW-ETH" in app.shared.notes
+                and any("DELAYED" in text for text in lines(app.ladder))
+            ),
             5.0,
             "ETH delayed",
             pilot=pilot,

@@ -18,10 +18,10 @@ RULES = DelayRules(after=10.0, cadence=5.0, lag=5.0)
 T0 = 1_800_000_000_000
 
 
-def ticker(market: str, ts: int) -> Ticker:
+def ticker(market: str, ts: int, snapshot: bool = False) -> Ticker:
     one = Decimal(1)
     return Ticker(
-        "upbit", market, one, one, one, one, one, one, one, one, one, None, None, ts, False
+        "upbit", market, one, one, one, one, one, one, one, one, one, None, None, ts, snapshot
     )
 
 
@@ -71,6 +71,20 @@ def test_a_market_heard_from_once_has_no_pace_yet() -> None:
     assert note_at(store, T0 + 10_201) is not None, "two updates: a pace, 100 ms"
 
 
+def test_snapshots_are_data_but_no_pace() -> None:
+    """Upbit sends every market a snapshot again at each request (a market switch): that
+    must not make a slow market look busy."""
+    store = store_with([T0 + 60_000, T0 + 120_000])  # realtime, a minute apart
+    for i in range(1, 30):
+        store.apply(
+            [ticker("KRW-BTC", T0 + 120_000 + 2000 * i, snapshot=True)], T0 + 120_000 + 2000 * i
+        )
+    state = store.markets["upbit:KRW-BTC"]
+    assert state.gap_ms == 60_000 and state.updated_ms == T0 + 178_000
+    assert note_at(store, T0 + 178_000 + 200_000) is None
+    assert note_at(store, T0 + 178_000 + 300_001) is not None
+
+
 def test_a_resubscription_restarts_the_count_and_is_no_gap() -> None:
     store = store_with([T0 + 100 * i for i in range(1, 11)])
     store.apply([Subscribed("upbit", "public", ("KRW-BTC",), ("KRW-BTC",))], T0 + 60_000)
@@ -89,7 +103,7 @@ def test_late_timestamps_count_once_the_offset_is_out() -> None:
 
 
 def test_notes_of_a_watchlist() -> None:
-    store = store_with([T0 + 1000])
+    store = store_with([T0 + 500, T0 + 1000])
     excluded = {
         "upbit:KRW-XYZ": Exclusion("unlisted"),
         "korbit:klay_krw": Exclusion("delisted"),

@@ -1,14 +1,15 @@
 """What the screen says about a market whose data is not live: left out of its exchange's
 subscription (not listed, delisted, refused), or delayed.
 
-A market of a live socket is **delayed** when (times on the app's clock):
+A market of a live socket is **delayed** when (times on the app's clock; its tickers are
+what is watched, see :mod:`mdtui.model.market_store`):
 
-- nothing arrived for it since it was subscribed, for longer than ``after``;
-- nothing arrived for it for longer than ``max(after, cadence x its usual gap)``, counted
-  from its last update or from its subscription, whichever is later (a market that trades
-  once a minute is not called delayed after ten seconds). A market heard from only once
-  has no usual gap yet and is not judged by this rule: its snapshot came, and an illiquid
-  market may not trade again for an hour;
+- no ticker arrived for it since it was subscribed, for longer than ``after``;
+- no ticker arrived for longer than ``max(after, cadence x its usual gap)`` between
+  realtime tickers, counted from its last ticker or its subscription, whichever is later
+  (a market that trades once a minute is not called delayed after ten seconds). Until two
+  realtime tickers gave it a pace, this rule does not judge it: its snapshot came, and an
+  illiquid market may not trade again for an hour;
 - or its last ticker was stamped by the exchange more than ``lag`` before it arrived, once
   the clocks' offset (read from the exchange's ``Date``) is taken out.
 

@@ -2,10 +2,12 @@
 
 Pure Python, updated once per event; the UI reads it at its own pace. Each market carries
 change counters (``ticker_seq``, ``book_seq``, ``tape_seq``) so a pane knows whether it
-has anything new to draw without comparing data, and when its data last arrived, how often
-it usually does and how late the exchange's timestamps were, so a quiet market can be told
-from a live one (``mdtui.display.market_notes``). All times are the receiving clock's,
-except the exchange's own ``ts`` in events.
+has anything new to draw without comparing data, and when its last ticker arrived, how
+often realtime ones usually do and how late the exchange stamped it, so a quiet market can
+be told from a live one (``mdtui.display.market_notes``). Tickers are the one stream every
+subscribed market has on both exchanges, whether it is selected or not; snapshots (sent
+again for every market at each Upbit request) say nothing about a market's pace. All times
+are the receiving clock's, except the exchange's own ``ts`` in events.
 """
 
 from __future__ import annotations
@@ -31,8 +33,8 @@ from mdtui.model.events import (
 TAPE_LENGTH = 500
 """Trades kept per market (the tape shows the newest that fit)."""
 GAP_WEIGHT = 8
-"""The usual gap between a market's updates is a moving average: each new gap counts
-1/GAP_WEIGHT."""
+"""The usual gap between a market's realtime tickers is a moving average: each new gap
+counts 1/GAP_WEIGHT."""
 
 
 @dataclass(slots=True)
@@ -48,9 +50,11 @@ class MarketState:
     subscribed_ms: int = 0
     """When its socket last subscribed it (0: never)."""
     updated_ms: int = 0
-    """When its last ticker, book or trade arrived (0: never)."""
+    """When its last ticker arrived, snapshot or not (0: never)."""
+    realtime_ms: int = 0
+    """When its last realtime ticker arrived (0: never)."""
     gap_ms: int = 0
-    """The usual time between its updates (0: not known yet)."""
+    """The usual time between its realtime tickers (0: not known yet)."""
     lag_ms: int | None = None
     """Arrival minus the exchange's timestamp of its last ticker (the clocks' offset not
     taken out)."""
@@ -75,14 +79,19 @@ class MarketState:
         self.tape_seq += 1
         return True
 
-    def heard(self, now_ms: int) -> None:
-        """Data arrived at ``now_ms``: note it, and the gap since the previous update (a
-        gap across a new subscription says nothing about the market's pace)."""
-        last = self.updated_ms
-        if last and last >= self.subscribed_ms:
-            gap = max(now_ms - last, 0)
-            self.gap_ms = self.gap_ms + (gap - self.gap_ms) // GAP_WEIGHT if self.gap_ms else gap
+    def heard(self, ticker: Ticker, now_ms: int) -> None:
+        """``ticker`` arrived at ``now_ms``: note when, how late, and (realtime) the gap
+        since the previous realtime one; a gap across a new subscription says nothing
+        about the market's pace."""
         self.updated_ms = now_ms
+        self.lag_ms = now_ms - ticker.ts
+        if ticker.snapshot:
+            return
+        last = self.realtime_ms
+        if last and last >= self.subscribed_ms and now_ms > last:
+            gap = now_ms - last
+            self.gap_ms = self.gap_ms + (gap - self.gap_ms) // GAP_WEIGHT if self.gap_ms else gap
+        self.realtime_ms = now_ms
 
     @property
     def last_price(self) -> Decimal | None:
@@ -148,24 +157,18 @@ class MarketStore:
                 state = markets.get(f"{venue}:{ev.market}") or self.market(venue, ev.market)
                 state.book = ev
                 state.book_seq += 1
-                if state.updated_ms != now_ms:
-                    state.heard(now_ms)
                 data = True
             elif type(ev) is Trade:
                 venue = ev.venue
                 state = markets.get(f"{venue}:{ev.market}") or self.market(venue, ev.market)
                 state.add_trade(ev)
-                if state.updated_ms != now_ms:
-                    state.heard(now_ms)
                 data = True
             elif type(ev) is Ticker:
                 venue = ev.venue
                 state = markets.get(f"{venue}:{ev.market}") or self.market(venue, ev.market)
                 state.ticker = ev
                 state.ticker_seq += 1
-                state.lag_ms = now_ms - ev.ts
-                if state.updated_ms != now_ms:
-                    state.heard(now_ms)
+                state.heard(ev, now_ms)
                 data = True
             elif type(ev) is FeedState:
                 health = self.feed(ev.venue, ev.channel)
