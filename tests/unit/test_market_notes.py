@@ -159,3 +159,15 @@ def test_korbit_symbols_subscribed_one_per_request() -> None:
         (("c_krw",), 3),
     ]
     assert korbit.requested(requests[1]) == Subscription.of(["b_krw"])
+
+
+def test_delay_settings(tmp_path, monkeypatch) -> None:
+    from mdtui.settings import SettingsError, load_settings
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    s = load_settings()
+    assert (s.delayed_after, s.delayed_cadence, s.delayed_lag) == (10.0, 5.0, 5.0)
+    monkeypatch.setenv("MDTUI_DELAYED_CADENCE", "0.5")
+    with pytest.raises(SettingsError) as info:
+        load_settings()
+    assert "delayed_cadence = '0.5'" in str(info.value) and "\n" not in str(info.value)

@@ -283,7 +283,7 @@ class FeedWorker:
                 for limiter in self.message_limiters:
                     await limiter.acquire()
                 wanted = self.streaming  # the newest wish after waiting for the limiter
-                before = self._sent or EMPTY
+                before = EMPTY if self._sent is None else self._sent
                 frames = self.protocol.frames_for(before, wanted)
                 # noted before sending: a refusal arriving meanwhile corrects it
                 self._sent = wanted
