@@ -11,7 +11,7 @@ from mdtui.feed.public_feeds import decoder_for, public_workers
 from mdtui.feed.recorder import CaptureError, Recorder, read_capture
 from mdtui.feed.replay import replay
 from mdtui.feed.worker import Subscription
-from mdtui.model.events import FeedState
+from mdtui.model.events import FeedState, Subscribed
 from tests.support.feeds import Collector
 from tests.support.waiting import wait_until
 
@@ -25,7 +25,7 @@ async def test_capture_replays_to_the_same_events(settings, collector, tmp_path)
     tasks = [asyncio.create_task(w.run()) for w in workers.values()]
 
     def recorded_enough() -> bool:
-        data = [ev for ev in collector.events if type(ev) is not FeedState]
+        data = [ev for ev in collector.events if type(ev) not in (FeedState, Subscribed)]
         return len(data) > 40 and {ev.venue for ev in data} == {"upbit", "korbit"}
 
     await wait_until(recorded_enough, 15.0, "a capture with both exchanges' data")
@@ -41,7 +41,7 @@ async def test_capture_replays_to_the_same_events(settings, collector, tmp_path)
     first = json.loads(path.read_text().splitlines()[0])
     assert set(first) == {"t", "venue", "channel", "frame"}
 
-    live = [ev for ev in collector.events if type(ev) is not FeedState]
+    live = [ev for ev in collector.events if type(ev) not in (FeedState, Subscribed)]
     replayed = Collector()
     count = await replay(path, decoder_for, replayed, speed=0)
     assert count == len(records)

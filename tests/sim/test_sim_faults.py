@@ -161,3 +161,64 @@ async def test_main_prints_the_address_and_stops_on_sigterm() -> None:
         if process.returncode is None:
             process.kill()
             await process.wait()
+
+
+async def _codes_until(ws: object, key: str, wanted: str, count: int) -> dict[str, int]:
+    """Frames per market code (``key`` is the frame's code field) until ``count`` frames
+    of ``wanted`` arrived."""
+    seen: dict[str, int] = {}
+    while seen.get(wanted, 0) < count:
+        frame = json.loads(await recv(ws, 5.0))  # type: ignore[arg-type]
+        code = frame.get(key)
+        if code is not None:
+            seen[code] = seen.get(code, 0) + 1
+    return seen
+
+
+async def test_stall_market_silences_one_market_while_the_socket_stays_up(sim: Simulator) -> None:
+    sim.stall_market("upbit", "KRW-ETH", 60)
+    sim.stall_market("korbit", "eth_krw", 60)
+    async with connect(sim.upbit_ws_url) as up, connect(sim.korbit_ws_url) as kb:
+        await up.send(
+            '[{"ticket":"t"},{"type":"trade","codes":["KRW-BTC","KRW-ETH"]},'
+            '{"type":"orderbook","codes":["KRW-BTC.1","KRW-ETH.1"]}]'
+        )
+        await kb.send('[{"method":"subscribe","type":"trade","symbols":["btc_krw","eth_krw"]}]')
+        upbit = await _codes_until(up, "code", "KRW-BTC", 30)
+        korbit = await _codes_until(kb, "symbol", "btc_krw", 15)
+        assert "KRW-ETH" not in upbit and "eth_krw" not in korbit, "not even a snapshot"
+        sim.stall_market("upbit", "KRW-ETH", 0)
+        sim.stall_market("korbit", "eth_krw", 0)
+        assert (await _codes_until(up, "code", "KRW-ETH", 1))["KRW-ETH"] == 1
+        assert (await _codes_until(kb, "symbol", "eth_krw", 1))["eth_krw"] == 1
+    assert sim.stats("upbit").connections_accepted == sim.stats("korbit").connections_accepted == 1
+
+
+async def test_delist_leaves_the_lists_and_the_sockets(frozen: Simulator) -> None:
+    frozen.delist("upbit", "KRW-XRP")
+    frozen.delist("korbit", "xrp_krw")
+    async with httpx.AsyncClient() as client:
+        upbit = (await client.get(frozen.http_url + "/v1/market/all")).json()
+        korbit = (await client.get(frozen.http_url + "/v2/currencyPairs")).json()["data"]
+    assert "KRW-XRP" not in {row["market"] for row in upbit} and "KRW-BTC" in str(upbit)
+    assert {row["symbol"]: row["status"] for row in korbit}["xrp_krw"] == "stopped"
+    async with connect(frozen.upbit_ws_url) as up, connect(frozen.korbit_ws_url) as kb:
+        await up.send('[{"ticket":"t"},{"type":"ticker","codes":["KRW-BTC","KRW-XRP"]}]')
+        error = await recv_json(up)
+        assert error["error"]["name"] == "INVALID_PARAM" and "KRW-XRP" in error["error"]["message"]
+        assert await silent(up, 0.2), "the whole request failed: no KRW-BTC either"
+        await kb.send(
+            '[{"method":"subscribe","type":"orderbook","symbols":["xrp_krw"],"requestId":3}]'
+        )
+        assert await recv_json(kb) == {"status": "success", "requestId": 3}
+        snapshot = await recv_json(kb)
+        assert snapshot["data"]["bids"] == snapshot["data"]["asks"] == []
+
+
+async def test_korbit_frames_follow_its_clock_skew(frozen: Simulator) -> None:
+    frozen.set_clock_skew(-5000)
+    async with connect(frozen.korbit_ws_url) as ws, connect(frozen.upbit_ws_url) as up:
+        await ws.send('[{"method":"subscribe","type":"ticker","symbols":["btc_krw"]}]')
+        await up.send('[{"ticket":"t"},{"type":"ticker","codes":["KRW-BTC"]}]')
+        assert (await recv_json(ws))["timestamp"] == frozen.clock() - 5000
+        assert (await recv_json(up))["timestamp"] == frozen.clock(), "Upbit's clock is not moved"

@@ -19,7 +19,7 @@ from mdtui.demo import point_at
 from mdtui.settings import Settings
 from mdtui.sim.frozen import APP_NOW, FrozenMarket
 from mdtui.ui.app import MdtuiApp, make_app
-from tests.support.screen import SIZE, demo_activity, ready, settle
+from tests.support.screen import SIZE, demo_activity, lines, ready, settle
 from tests.support.waiting import wait_until
 
 STEPS = 40
@@ -109,3 +109,56 @@ def test_short_screen_with_the_orders_on_their_key(snap_compare, app, frozen_mar
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_markets_not_listed_and_delayed(snap_compare, frozen_market, base_settings):
+    """Issue 10: two markets no exchange lists stay on the board, marked; a market whose
+    data stopped (the simulator stalls it) while the others moved 30 s on is delayed,
+    on the board, the ladder and tape (selected) and the status line."""
+    now = [APP_NOW]
+    watchlist = [
+        "upbit:KRW-BTC",
+        "upbit:KRW-NOTACOIN",
+        "upbit:KRW-ETH",
+        "korbit:btc_krw",
+        "korbit:zzz_krw",
+        "korbit:eth_krw",
+    ]
+    settings = point_at(base_settings, frozen_market.url).model_copy(
+        update={"watchlist": watchlist}
+    )
+    app = make_app(settings, clock=lambda: now[0], mode="demo (seed 1)")
+    listed = [k for k in watchlist if "NOTACOIN" not in k and "zzz" not in k]
+
+    async def run_before(pilot) -> None:
+        markets = app.shared.model.markets
+        await wait_until(
+            lambda: (
+                all(k in markets and markets[k].ticker for k in listed)
+                and {"upbit:KRW-NOTACOIN", "korbit:zzz_krw"} <= app.shared.notes.keys()
+            ),
+            8.0,
+            "listed markets priced, the others marked",
+            pilot=pilot,
+        )
+        for _ in range(2):  # two seconds of market steps: every market shows its pace
+            now[0] += 1
+            frozen_market.advance(8)
+            await settle(pilot, app, quiet=0.3)
+        frozen_market.call(lambda sim: sim.stall_market("upbit", "KRW-ETH", 3600))
+        now[0] += 30  # both clocks move 30 s on; every market but the stalled one updates
+        frozen_market.advance(STEPS, step_ms=750)
+        app.select_market("upbit:KRW-ETH")
+        await wait_until(
+            lambda: (
+                "upbit:KRW-ETH" in app.shared.notes
+                and any("DELAYED" in text for text in lines(app.ladder))
+            ),
+            5.0,
+            "ETH delayed",
+            pilot=pilot,
+        )
+        await settle(pilot, app)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

@@ -19,7 +19,7 @@ from mdtui.feed.recorder import Recorder
 from mdtui.feed.subscription_policy import by_venue
 from mdtui.feed.supervisor import FeedSupervisor
 from mdtui.feed.worker import Sink, Tap
-from mdtui.model.events import Ack, AnyEvent, FeedState, Heartbeat, event_json
+from mdtui.model.events import Ack, AnyEvent, FeedState, Heartbeat, Subscribed, event_json
 from mdtui.settings import Settings
 
 
@@ -84,7 +84,7 @@ async def watch(
                 if replay is None:  # a replay has no connections to report
                     print(_state_line(ev), file=sys.stderr, flush=True)
                 continue
-            if isinstance(ev, Heartbeat | Ack):
+            if isinstance(ev, Heartbeat | Ack | Subscribed):
                 continue
             market = getattr(ev, "market", None)
             if (

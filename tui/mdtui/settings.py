@@ -196,6 +196,14 @@ class Settings(BaseSettings):
     home_currency: str | None = Field(None, pattern=r"^[A-Za-z]{2,10}$")
     """The currency balances are valued in; default: KRW, or the Upbit Global region's."""
     stale_after: float = Field(5.0, gt=0, le=3600, allow_inf_nan=False)
+    delayed_after: float = Field(10.0, gt=0, le=3600, allow_inf_nan=False)
+    """Seconds without data for a subscribed market (or a whole socket) before it shows as
+    delayed; Korbit's own client says DATA_DELAYED after 10 s."""
+    delayed_cadence: float = Field(5.0, ge=1, le=1000, allow_inf_nan=False)
+    """A market that usually updates less often is delayed after this many of its usual
+    intervals instead."""
+    delayed_lag: float = Field(5.0, gt=0, le=3600, allow_inf_nan=False)
+    """Seconds the exchange's timestamps may trail our clock (offset taken out)."""
     bell_on_fill: bool = False
     """Ring the terminal bell when one of the user's orders fills (a toast always shows)."""
     log_file: UserPath = Field(default_factory=_default_log_file)

@@ -1,6 +1,6 @@
 """The state the panes read: the market store, the account (own orders, fills, balances),
-the catalogue, display settings, and which venues are stale right now. One instance is
-shared by the app and its panes."""
+the catalogue, display settings, which venues are stale right now and which markets are
+left out or delayed. One instance is shared by the app and its panes."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from mdtui.display.catalog import Catalog
+from mdtui.display.market_notes import MarketNote
 from mdtui.model.account import Account
 from mdtui.model.events import Book
 from mdtui.model.market_store import MarketStore
@@ -36,8 +37,10 @@ class SharedState:
     """venue -> the currency its average buy prices are in (KRW unless Upbit Global)."""
     stale: dict[str, str | None] = field(default_factory=dict)
     """venue -> banner text while its data is stale, None when current."""
+    notes: dict[str, MarketNote] = field(default_factory=dict)
+    """market key -> why its data is not live: left out of the subscription, or delayed."""
     stale_seq: int = 0
-    """Bumped whenever ``stale`` changes, so panes know to repaint."""
+    """Bumped whenever ``stale`` or ``notes`` change, so panes know to repaint."""
     replay: bool = False
     """Data comes from a capture (every market's books are in it): a market switch can show
     the stored book at once instead of waiting for a fresh snapshot."""
@@ -49,3 +52,21 @@ class SharedState:
         if stale != self.stale:
             self.stale = stale
             self.stale_seq += 1
+
+    def set_notes(self, notes: dict[str, MarketNote]) -> None:
+        if notes != self.notes:
+            self.notes = notes
+            self.stale_seq += 1
+
+    def banner(self, key: str | None) -> str | None:
+        """What the ladder and tape of ``key`` say instead of (or over) its data: the
+        venue's stale reason, else the market's note; None when its data is live."""
+        if key is None:
+            return None
+        stale = self.stale.get(key.partition(":")[0])
+        if stale:
+            return stale
+        note = self.notes.get(key)
+        if note is None:
+            return None
+        return note.detail if note.left_out else f"DELAYED · {note.detail}"

@@ -1,13 +1,17 @@
-"""REST bootstrap: the exchanges' market lists (for names, search and tick sizes)."""
+"""REST bootstrap: the exchanges' market lists (for names, search, tick sizes and which
+watchlist markets exist), and the exchange's clock from the reply."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import NamedTuple
 
 import httpx
 import msgspec
 
 from mdtui.feed.public_feeds import korbit_endpoints, upbit_endpoints
+from mdtui.feed.server_clock import date_offset_ms, wall_ms
 from mdtui.settings import Settings
 from mdtui.venues import korbit, upbit
 from mdtui.venues.markets import MarketInfo
@@ -19,10 +23,20 @@ class RestError(Exception):
     """A REST call failed; the message says which call and why, without secrets."""
 
 
+class MarketList(NamedTuple):
+    infos: list[MarketInfo]
+    clock_offset_ms: int | None
+    """The exchange's clock minus ours, from the reply's ``Date`` (None: no Date)."""
+
+
 async def fetch_markets(
-    settings: Settings, venue: str, client: httpx.AsyncClient | None = None
-) -> list[MarketInfo]:
-    """``GET /v1/market/all?is_details=true`` (Upbit) or ``GET /v2/currencyPairs`` (Korbit).
+    settings: Settings,
+    venue: str,
+    client: httpx.AsyncClient | None = None,
+    clock: Callable[[], int] = wall_ms,
+) -> MarketList:
+    """``GET /v1/market/all?is_details=true`` (Upbit) or ``GET /v2/currencyPairs`` (Korbit),
+    and the exchange's clock against ``clock`` (Unix ms).
 
     Korbit lists no Korean or English names; they are filled from Upbit's list by base
     currency where the caller has both (see :func:`with_names`).
@@ -38,6 +52,7 @@ async def fetch_markets(
     own = client is None
     client = client or httpx.AsyncClient(timeout=10.0)
     try:
+        sent = clock()
         reply = await client.get(url)
     except httpx.HTTPError as exc:
         raise RestError(f"{venue} market list: {type(exc).__name__}") from None
@@ -47,7 +62,7 @@ async def fetch_markets(
     if reply.status_code != 200:
         raise RestError(f"{venue} market list: HTTP {reply.status_code}")
     try:
-        return parse(reply.content)
+        return MarketList(parse(reply.content), date_offset_ms(reply, sent, clock()))
     except ValueError as exc:
         raise RestError(f"{venue} market list: unexpected reply ({exc})") from None
 

@@ -65,6 +65,7 @@ from mdtui.model.events import (
     Malformed,
     Order,
     OrdersSnapshot,
+    VenueError,
     split_key,
 )
 from mdtui.settings import Settings
@@ -72,7 +73,7 @@ from mdtui.venues import korbit, korbit_private, upbit_private
 from mdtui.venues.auth import AuthError, KorbitKey, UpbitKey, encode_query, signed_query
 from mdtui.venues.endpoints import Endpoints
 from mdtui.venues.private_common import AuthProblem, BadBody
-from mdtui.venues.subscription import Subscription
+from mdtui.venues.subscription import Rejection, Subscription
 
 log = logging.getLogger(__name__)
 
@@ -150,6 +151,10 @@ class _PrivateBase:
         return events
 
     async def prepare(self, client: httpx.AsyncClient) -> None:
+        return None
+
+    def rejection(self, error: VenueError, sent: Subscription) -> Rejection | None:
+        """Private subscriptions name no markets to leave out."""
         return None
 
     async def seed(self, client: httpx.AsyncClient, reconnect: bool) -> list[AnyEvent]:

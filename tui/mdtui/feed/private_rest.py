@@ -12,7 +12,6 @@ clock (to a second), so times sent to the exchange never come from the local clo
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import re
 import time
 from collections.abc import Callable
@@ -21,6 +20,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from mdtui.feed.rate_limiter import RateLimiter
+from mdtui.feed.server_clock import date_offset_ms, wall_ms
 from mdtui.venues.private_common import AuthProblem
 
 TRIES = 5
@@ -45,10 +45,6 @@ class RestFailure(Exception):
         self.problem = problem
         self.error = error
         """The exchange's error name (Upbit ``error.name``, Korbit ``error.message``)."""
-
-
-def wall_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 @dataclass
@@ -100,15 +96,9 @@ class PrivateRest:
         raise RestFailure(f"{self.venue} {what} (rate limited)", status, None)
 
     def _read_clock(self, reply: httpx.Response, sent: int) -> None:
-        date = reply.headers.get("date")
-        if not date:
-            return
-        try:
-            server = int(email.utils.parsedate_to_datetime(date).timestamp() * 1000)
-        except (TypeError, ValueError):
-            return
-        # Date is floored to the second: the server's time was in [server, server + 1000).
-        self.server_offset_ms = server + 500 - (sent + self.clock()) // 2
+        offset = date_offset_ms(reply, sent, self.clock())
+        if offset is not None:
+            self.server_offset_ms = offset
 
     def _read_remaining(self, reply: httpx.Response) -> None:
         """Upbit: ``Remaining-Req: group=default; min=1800; sec=0`` means wait a second."""

@@ -8,27 +8,32 @@ request, so every change re-sends the full set. Korbit ("Korbit: rate limits and
 keepalive"): the server pings every 30 s (answered by the session); the worker also pings
 every 15 s with a 10 s pong timeout so a dead link is noticed even on a quiet book. Korbit
 changes go out as unsubscribe/subscribe diffs.
+
+A refused request costs only the market it names (:meth:`UpbitPublic.rejection`,
+:meth:`KorbitPublic.rejection`): the worker leaves that code out and sends the rest again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 
 from mdtui.feed.buffered_session import Frame
 from mdtui.feed.rate_limiter import RateLimiter
 from mdtui.feed.worker import FeedWorker, Sink, Tap
-from mdtui.model.events import AnyEvent
+from mdtui.model.events import AnyEvent, VenueError
 from mdtui.settings import KorbitSettings, Settings, UpbitSettings
 from mdtui.venues import korbit, korbit_private, upbit, upbit_private
 from mdtui.venues.endpoints import Endpoints, from_base
 from mdtui.venues.private_common import AuthProblem
-from mdtui.venues.subscription import EMPTY, Subscription
+from mdtui.venues.subscription import EMPTY, Rejection, Subscription, codes_named
 
 UPBIT_CONNECTS = RateLimiter(5, 1.0)
 """Shared by every Upbit socket of this process: 5 connections per second."""
+KORBIT_REQUESTS_KEPT = 256
+"""Recent Korbit requests kept by id, to tell which one a failure answers."""
 
 
 def upbit_endpoints(cfg: UpbitSettings) -> Endpoints:
@@ -103,6 +108,14 @@ class UpbitPublic(PublicFeed):
     def decode(self, frame: Frame) -> list[AnyEvent]:
         return upbit.decode(frame)
 
+    def rejection(self, error: VenueError, sent: Subscription) -> Rejection | None:
+        """An error frame that names codes of the socket's subscription: the request
+        failed as a whole (the server keeps what it had), so everything is sent again
+        without them. Upbit's errors carry no ticket, so one naming only codes already
+        left out answers an older request and changes nothing."""
+        named = codes_named(error.message, sent.codes())
+        return Rejection(named, sent) if named else None
+
 
 @dataclass
 class KorbitPublic(PublicFeed):
@@ -110,15 +123,42 @@ class KorbitPublic(PublicFeed):
     venue: str = "korbit"
     ping_interval: float | None = 15.0
     ping_timeout: float | None = 10.0
+    requests: dict[int, korbit.Request] = field(default_factory=dict)
+    """The last :data:`KORBIT_REQUESTS_KEPT` requests sent, by ``requestId``."""
+    single: frozenset[str] = frozenset()
+    """Symbols subscribed one per request: a failure named none of a request's symbols."""
 
     def url(self) -> str:
         return self.endpoints.public_ws
 
     def frames_for(self, sent: Subscription | None, wanted: Subscription) -> list[str]:
-        return korbit.subscribe_messages(sent or EMPTY, wanted)
+        requests = korbit.requests_for(sent or EMPTY, wanted, single=self.single)
+        for request in requests:
+            if request.request_id is not None:
+                self.requests[request.request_id] = request
+        while len(self.requests) > KORBIT_REQUESTS_KEPT:
+            del self.requests[next(iter(self.requests))]
+        return korbit.frames_of(requests)
 
     def decode(self, frame: Frame) -> list[AnyEvent]:
         return korbit.decode(frame)
+
+    def rejection(self, error: VenueError, sent: Subscription) -> Rejection | None:
+        """A failure answers one request (its ``requestId``), which took no effect: the
+        symbols its message names are refused, the others are sent again. A failure naming
+        none of several symbols sends them again one per request, so the next one does."""
+        request = self.requests.pop(error.request_id, None) if error.request_id else None
+        if request is None or request.method != "subscribe":
+            return None
+        named = codes_named(error.message, request.symbols)
+        if not named and len(request.symbols) == 1 and error.code == "INVALID_SYMBOL":
+            named = frozenset(request.symbols)
+        if named:
+            return Rejection(named, korbit.requested(request))
+        if error.code == "INVALID_SYMBOL":
+            self.single |= frozenset(request.symbols)
+            return Rejection(frozenset(), korbit.requested(request))
+        return None
 
 
 def public_workers(

@@ -3,10 +3,14 @@
 :class:`FeedSupervisor` starts one worker per public websocket, one per private websocket of
 an exchange with API keys, or a replay of a capture file instead; keeps the subscriptions in
 line with what the caller wants (paced, so holding a key sends a few requests, not one per
-row); and loads the exchanges' market lists. How a coroutine runs is the caller's choice
-(``spawn``): the dashboard runs them as Textual workers, the headless commands as asyncio
-tasks (the default). Sinks are called on the event loop with each decoded batch; private
-batches arrive whole and in order, never dropped or coalesced.
+row); and loads the exchanges' market lists. Once a list is in, a market it does not list
+(or lists as stopped) is left out of the subscription, so the exchange never refuses the
+request for the others (:meth:`FeedSupervisor.excluded` says which and why).
+
+How a coroutine runs is the caller's choice (``spawn``): the dashboard runs them as Textual
+workers, the headless commands as asyncio tasks (the default). Sinks are called on the event
+loop with each decoded batch; private batches arrive whole and in order, never dropped or
+coalesced.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import logging
 import time
 from collections.abc import Callable, Coroutine, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, NamedTuple
 
 import httpx
 
@@ -24,6 +28,7 @@ from mdtui.feed.market_lists import fetch_markets, with_names
 from mdtui.feed.private_feeds import private_workers
 from mdtui.feed.public_feeds import decoder_for, public_workers
 from mdtui.feed.replay import replay
+from mdtui.feed.server_clock import wall_ms
 from mdtui.feed.subscription_policy import VENUES, by_venue, dashboard_subscriptions
 from mdtui.feed.worker import FeedWorker, Sink, Tap
 from mdtui.model.events import AnyEvent, Balances, Fill, Order, OrdersSnapshot
@@ -42,6 +47,15 @@ PRIVATE_KINDS = (Order, Fill, Balances, OrdersSnapshot)
 
 Spawn = Callable[[Coroutine[Any, Any, Any], str, str], object]
 """``spawn(coroutine, name, group)`` runs a long-lived coroutine in the background."""
+
+
+class Exclusion(NamedTuple):
+    """Why a wanted market is left out of its exchange's subscription."""
+
+    kind: Literal["unlisted", "delisted", "rejected"]
+    """Not in the exchange's market list; listed but not trading (Korbit ``stopped``);
+    refused by the exchange when subscribed (``detail`` is its error code)."""
+    detail: str = ""
 
 
 class FeedSupervisor:
@@ -64,6 +78,7 @@ class FeedSupervisor:
         private: bool = True,
         on_markets: Callable[[dict[str, list[MarketInfo]]], None] | None = None,
         on_replay_end: Callable[[int], None] = lambda count: None,
+        clock: Callable[[], int] = wall_ms,
     ) -> None:
         self.settings = settings
         self.public_sink = public_sink
@@ -84,6 +99,12 @@ class FeedSupervisor:
         """venue -> how to configure it, for venues without (usable) API keys."""
         self.replaying = False
         self.market_lists: dict[str, list[MarketInfo]] = {}
+        self.clock = clock
+        """Unix ms, the clock the exchanges' clocks are measured against."""
+        self.clock_offsets: dict[str, int] = {}
+        """venue -> its clock minus :attr:`clock`, read from its market list's reply."""
+        self._trading: dict[str, dict[str, bool]] = {}
+        """venue -> code -> whether its market list says it trades (once loaded)."""
         self._wanted: dict[str, Subscription] = {}
         self._sent_at = 0.0
         self._timer: asyncio.TimerHandle | None = None
@@ -167,7 +188,26 @@ class FeedSupervisor:
         self._timer = None
         self._sent_at = time.monotonic()
         for venue, worker in self.workers.items():
-            worker.subscribe(self._wanted.get(venue, Subscription.of()))
+            wanted = self._wanted.get(venue, Subscription.of())
+            trading = self._trading.get(venue)
+            if trading is not None:
+                wanted = wanted.without(c for c in wanted.codes() if not trading.get(c, False))
+            worker.subscribe(wanted)
+
+    def excluded(self) -> dict[str, Exclusion]:
+        """Wanted markets left out of the subscriptions, by key (``upbit:KRW-XYZ``)."""
+        out: dict[str, Exclusion] = {}
+        for venue, wanted in self._wanted.items():
+            trading = self._trading.get(venue)
+            worker = self.workers.get(venue)
+            for code in sorted(wanted.codes()):
+                if trading is not None and code not in trading:
+                    out[f"{venue}:{code}"] = Exclusion("unlisted")
+                elif trading is not None and not trading[code]:
+                    out[f"{venue}:{code}"] = Exclusion("delisted")
+                elif worker is not None and code in worker.rejected:
+                    out[f"{venue}:{code}"] = Exclusion("rejected", worker.rejected[code])
+        return out
 
     def streams_book(self, key: str) -> bool:
         """Whether ``key``'s order book is being streamed (so its stored book is current)."""
@@ -176,7 +216,7 @@ class FeedSupervisor:
         venue, _, market = key.partition(":")
         worker = self.workers.get(venue)
         return worker is not None and (
-            market in worker.wanted.books or market in worker.wanted.tops
+            market in worker.streaming.books or market in worker.streaming.tops
         )
 
     # -- replay and market lists --------------------------------------------------------
@@ -205,7 +245,7 @@ class FeedSupervisor:
         async with httpx.AsyncClient(timeout=10.0) as client:
             while True:
                 try:
-                    infos = await fetch_markets(self.settings, venue, client)
+                    infos, offset = await fetch_markets(self.settings, venue, client, self.clock)
                     break
                 except asyncio.CancelledError:
                     raise
@@ -214,7 +254,12 @@ class FeedSupervisor:
                     await asyncio.sleep(delay)
                     delay = min(delay * 2, longest)
         self.market_lists[venue] = infos
+        if offset is not None:
+            self.clock_offsets[venue] = offset
+        self._trading[venue] = {info.market: info.active for info in infos}
         log.info("%s: %d markets listed", venue, len(infos))
+        if self.workers:
+            self._send()  # without the markets the list does not trade
         if self.on_markets is not None:
             self.on_markets(self.named_lists())
 

@@ -5,11 +5,12 @@ pings (a missing pong is a dead connection), decodes every frame through the ven
 and hands the events to ``sink`` in batches, reconnecting with backoff and resubscribing on
 any failure. Subscription changes (a market switch) go out on the same socket, paced by the
 venue's message limit and collapsed to the latest wish, so holding a key down sends one
-request, not twenty.
+request, not twenty. A market the exchange refuses (its error names it) is left out and
+the rest is subscribed again: one bad code never costs the others.
 
 ``sink`` gets a list of events per received batch of frames, plus ``FeedState`` events when
-the connection state changes. ``tap`` (the recorder) gets every raw frame with its receive
-time. Neither may block.
+the connection state changes and ``Subscribed`` events when the markets streamed change.
+``tap`` (the recorder) gets every raw frame with its receive time. Neither may block.
 """
 
 from __future__ import annotations
@@ -32,9 +33,16 @@ from httpx_ws import (
 
 from mdtui.feed.buffered_session import BufferedSession, Frame
 from mdtui.feed.rate_limiter import Backoff, RateLimiter
-from mdtui.model.events import AnyEvent, FeedState, FeedStateName, Malformed, VenueError
+from mdtui.model.events import (
+    AnyEvent,
+    FeedState,
+    FeedStateName,
+    Malformed,
+    Subscribed,
+    VenueError,
+)
 from mdtui.venues.private_common import AuthProblem
-from mdtui.venues.subscription import Subscription
+from mdtui.venues.subscription import EMPTY, Rejection, Subscription
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +68,10 @@ class FeedProtocol(Protocol):
         ...
 
     def decode(self, frame: Frame) -> list[AnyEvent]: ...
+
+    def rejection(self, error: VenueError, sent: Subscription) -> Rejection | None:
+        """What a server error says about the subscription ``sent`` (None: nothing)."""
+        ...
 
     async def prepare(self, client: httpx.AsyncClient) -> None:
         """REST calls needed before connecting (Korbit private: the list of pairs)."""
@@ -123,6 +135,10 @@ class FeedWorker:
 
     def __post_init__(self) -> None:
         self._wanted = Subscription()
+        self._sent: Subscription | None = None
+        """What the live socket was asked for so far (None: no live socket)."""
+        self.rejected: dict[str, str] = {}
+        """Codes the exchange refused -> its error code; left out for the worker's life."""
         self._changed = asyncio.Event()
         self._stopping = False
         self._state: FeedStateName | None = None
@@ -140,6 +156,12 @@ class FeedWorker:
     @property
     def wanted(self) -> Subscription:
         return self._wanted
+
+    @property
+    def streaming(self) -> Subscription:
+        """What is asked of the exchange: :attr:`wanted` less the refused codes."""
+        wanted = self._wanted
+        return wanted.without(self.rejected) if self.rejected else wanted
 
     def stop(self) -> None:
         self._stopping = True
@@ -226,7 +248,8 @@ class FeedWorker:
             self.stats.connects += 1
             # Subscribe first, then load REST state: an event that happens in between is
             # both in the REST reply and buffered on the socket, never in neither.
-            sent = self._wanted
+            sent = self._sent = self.streaming
+            self._announce(EMPTY, sent)
             await self._send(ws, p.frames_for(None, sent))
             try:
                 seeded = await p.seed(client, reconnect)
@@ -237,10 +260,11 @@ class FeedWorker:
                 self.sink(seeded)
             self._set_state("live")
             self._live_since = time.monotonic()
-            sender = asyncio.create_task(self._send_loop(ws, sent))
+            sender = asyncio.create_task(self._send_loop(ws))
             try:
                 return await self._receive_loop(ws, sender)
             finally:
+                self._sent = None
                 sender.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await sender
@@ -253,18 +277,44 @@ class FeedWorker:
         for text in frames:
             await ws.send_text(text)
 
-    async def _send_loop(self, ws: BufferedSession, sent: Subscription) -> None:
+    async def _send_loop(self, ws: BufferedSession) -> None:
         while not self._stopping:
-            if self._wanted != sent:
+            if self.streaming != self._sent:
                 for limiter in self.message_limiters:
                     await limiter.acquire()
-                wanted = self._wanted  # the newest wish after waiting for the limiter
-                for text in self.protocol.frames_for(sent, wanted):
+                wanted = self.streaming  # the newest wish after waiting for the limiter
+                before = EMPTY if self._sent is None else self._sent
+                frames = self.protocol.frames_for(before, wanted)
+                # noted before sending: a refusal arriving meanwhile corrects it
+                self._sent = wanted
+                self._announce(before, wanted)
+                for text in frames:
                     await ws.send_text(text)
-                sent = wanted
                 continue
             self._changed.clear()
             await self._changed.wait()
+
+    def _announce(self, before: Subscription, after: Subscription) -> None:
+        """Tell the sink which markets the socket streams now, and which are new."""
+        codes = after.codes()
+        if codes == before.codes():
+            return
+        p = self.protocol
+        added = tuple(sorted(codes - before.codes()))
+        self.sink([Subscribed(p.venue, p.channel, tuple(sorted(codes)), added)])
+
+    def _refused(self, error: VenueError) -> None:
+        """Leave out the codes a server error refuses; send the rest again."""
+        sent = self._sent
+        rejection = self.protocol.rejection(error, sent) if sent is not None else None
+        if sent is None or rejection is None:
+            return
+        p = self.protocol
+        for code in sorted(rejection.codes - self.rejected.keys()):
+            self.rejected[code] = error.code
+            log.warning("%s %s: %s refused (%s); left out", p.venue, p.channel, code, error.code)
+        self._sent = sent.minus(rejection.unsent)
+        self._changed.set()
 
     async def _receive_loop(self, ws: BufferedSession, sender: asyncio.Task[None]) -> str:
         p = self.protocol
@@ -292,6 +342,7 @@ class FeedWorker:
                     log.warning("%s %s: malformed frame skipped: %s", venue, channel, ev.reason)
                 elif type(ev) is VenueError:
                     log.warning("%s %s: server error %s: %s", venue, channel, ev.code, ev.message)
+                    self._refused(ev)
             stats.events += len(events)
             if events:
                 sink(events)

@@ -123,6 +123,19 @@ class Malformed(Event, tag="malformed", frozen=True):
     frame: str
 
 
+class Subscribed(Event, tag="subscribed", frozen=True):
+    """A socket's subscription changed (said by the feed worker, not the exchange).
+
+    ``markets`` are every market it now streams; ``added`` those new on it: just asked
+    for, or asked for again on a new connection or after the exchange refused a request.
+    """
+
+    venue: str
+    channel: str
+    markets: tuple[str, ...]
+    added: tuple[str, ...]
+
+
 FeedStateName = Literal["connecting", "live", "reconnecting", "stopped"]
 
 
@@ -282,6 +295,7 @@ AnyEvent = (
     | VenueError
     | Malformed
     | FeedState
+    | Subscribed
     | Order
     | Fill
     | Balances

@@ -2,7 +2,12 @@
 
 Pure Python, updated once per event; the UI reads it at its own pace. Each market carries
 change counters (``ticker_seq``, ``book_seq``, ``tape_seq``) so a pane knows whether it
-has anything new to draw without comparing data.
+has anything new to draw without comparing data, and when its last ticker arrived, how
+often realtime ones usually do and how late the exchange stamped it, so a quiet market can
+be told from a live one (``mdtui.display.market_notes``). Tickers are the one stream every
+subscribed market has on both exchanges, whether it is selected or not; snapshots (sent
+again for every market at each Upbit request) say nothing about a market's pace. All times
+are the receiving clock's, except the exchange's own ``ts`` in events.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from mdtui.model.events import (
     FeedState,
     FeedStateName,
     Malformed,
+    Subscribed,
     Ticker,
     Trade,
     VenueError,
@@ -26,6 +32,9 @@ from mdtui.model.events import (
 
 TAPE_LENGTH = 500
 """Trades kept per market (the tape shows the newest that fit)."""
+GAP_WEIGHT = 8
+"""The usual gap between a market's realtime tickers is a moving average: each new gap
+counts 1/GAP_WEIGHT."""
 
 
 @dataclass(slots=True)
@@ -38,6 +47,17 @@ class MarketState:
     ticker_seq: int = 0
     book_seq: int = 0
     tape_seq: int = 0
+    subscribed_ms: int = 0
+    """When its socket last subscribed it (0: never)."""
+    updated_ms: int = 0
+    """When its last ticker arrived, snapshot or not (0: never)."""
+    realtime_ms: int = 0
+    """When its last realtime ticker arrived (0: never)."""
+    gap_ms: int = 0
+    """The usual time between its realtime tickers (0: not known yet)."""
+    lag_ms: int | None = None
+    """Arrival minus the exchange's timestamp of its last ticker (the clocks' offset not
+    taken out)."""
     _seen_ids: set[str] = field(default_factory=set)
     _seen_order: deque[str] = field(default_factory=lambda: deque(maxlen=TAPE_LENGTH * 2))
 
@@ -59,6 +79,20 @@ class MarketState:
         self.tape_seq += 1
         return True
 
+    def heard(self, ticker: Ticker, now_ms: int) -> None:
+        """``ticker`` arrived at ``now_ms``: note when, how late, and (realtime) the gap
+        since the previous realtime one; a gap across a new subscription says nothing
+        about the market's pace."""
+        self.updated_ms = now_ms
+        self.lag_ms = now_ms - ticker.ts
+        if ticker.snapshot:
+            return
+        last = self.realtime_ms
+        if last and last >= self.subscribed_ms and now_ms > last:
+            gap = now_ms - last
+            self.gap_ms = self.gap_ms + (gap - self.gap_ms) // GAP_WEIGHT if self.gap_ms else gap
+        self.realtime_ms = now_ms
+
     @property
     def last_price(self) -> Decimal | None:
         """The last trade price, from the ticker or else the tape."""
@@ -77,6 +111,12 @@ class FeedHealth:
     attempt: int = 0
     reason: str = ""
     last_message_ms: int = 0
+    last_data_ms: int = 0
+    """When the last ticker, book or trade arrived (control frames do not count)."""
+    subscribed_ms: int = 0
+    """When a market was last added to its subscription."""
+    streaming: int = 0
+    """How many markets it is subscribed to."""
     malformed: int = 0
     errors: int = 0
     last_error: str = ""
@@ -108,6 +148,7 @@ class MarketStore:
         """Apply one batch of events, all from one feed, received at ``now_ms``."""
         markets = self.markets
         venue = None
+        data = False
         for ev in events:
             # `type(ev) is …` (not isinstance, which is slow to miss on a msgspec Struct):
             # mypy narrows on it, and the commonest kinds are tested first.
@@ -116,20 +157,31 @@ class MarketStore:
                 state = markets.get(f"{venue}:{ev.market}") or self.market(venue, ev.market)
                 state.book = ev
                 state.book_seq += 1
+                data = True
             elif type(ev) is Trade:
                 venue = ev.venue
                 state = markets.get(f"{venue}:{ev.market}") or self.market(venue, ev.market)
                 state.add_trade(ev)
+                data = True
             elif type(ev) is Ticker:
                 venue = ev.venue
                 state = markets.get(f"{venue}:{ev.market}") or self.market(venue, ev.market)
                 state.ticker = ev
                 state.ticker_seq += 1
+                state.heard(ev, now_ms)
+                data = True
             elif type(ev) is FeedState:
                 health = self.feed(ev.venue, ev.channel)
                 health.state = ev.state
                 health.attempt = ev.attempt
                 health.reason = ev.reason
+            elif type(ev) is Subscribed:
+                health = self.feed(ev.venue, ev.channel)
+                health.streaming = len(ev.markets)
+                if ev.added:
+                    health.subscribed_ms = now_ms
+                    for code in ev.added:
+                        self.market(ev.venue, code).subscribed_ms = now_ms
             else:
                 venue = ev.venue
                 if type(ev) is Malformed:
@@ -139,5 +191,8 @@ class MarketStore:
                     health.errors += 1
                     health.last_error = f"{ev.code}: {ev.message}"
         if venue is not None:
-            self.feed(venue, channel).last_message_ms = now_ms
+            health = self.feed(venue, channel)
+            health.last_message_ms = now_ms
+            if data:
+                health.last_data_ms = now_ms
         self.seq += 1

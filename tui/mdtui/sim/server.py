@@ -15,7 +15,8 @@ The private side: ``/websocket/v1/private`` and ``/v2/private`` (``upbit.private
 (``engine.demo_trader``). The test hooks are ``place_order`` (any listed market, watched
 or not; a default price rests two ticks off the touch), ``fill_order`` (works on markets no
 socket watches), ``cancel_order``, ``set_clock_skew`` and ``pause_trader``; ``refuse_rest``
-fails the next REST calls to a path.
+fails the next REST calls to a path; ``stall_market`` silences one market and ``delist``
+takes one off the market lists.
 
 Private REST limits (``Limits.upbit_rest_default_per_second``,
 ``Limits.korbit_rest_private_per_second``) and Korbit's history delay
@@ -122,10 +123,10 @@ class Simulator:
         self.upbit = UpbitPublicService(
             self.upbit_markets, self.sessions, self.limits, self.clock, self._wake.set
         )
-        self.korbit = KorbitPublicService(
-            self.korbit_markets, self.sessions, self.limits, self.clock, self._wake.set
-        )
         self.clock_skew_ms = 0
+        self.korbit = KorbitPublicService(
+            self.korbit_markets, self.sessions, self.limits, self.korbit_clock, self._wake.set
+        )
         self.markets: dict[str, VenueMarkets] = {
             "upbit": self.upbit_markets,
             "korbit": self.korbit_markets,
@@ -241,6 +242,16 @@ class Simulator:
         signature time window use it)."""
         return self.clock() + self.clock_skew_ms
 
+    def korbit_clock(self) -> int:
+        """Korbit's market clock, ``set_clock_skew`` off: its public frames' times and its
+        replies' ``Date``. (The same as ``server_time``, except in a frozen simulator,
+        where only the signature window follows the wall clock.)"""
+        return self.clock() + self.clock_skew_ms
+
+    def _now(self, venue: str) -> int:
+        """The market clock of ``venue`` (Korbit's runs ``set_clock_skew`` off)."""
+        return self.korbit_clock() if venue == "korbit" else self.clock()
+
     # -- the demo accounts (test hooks) ----------------------------------------------------
 
     def account(self, venue: Venue) -> DemoAccount:
@@ -294,7 +305,7 @@ class Simulator:
         size = None if qty is None else Decimal(str(qty))
         trade = self.desks[venue].force_fill(order_id, size)
         order = self.desks[venue].order(order_id)
-        now = self.clock()
+        now = self._now(venue)
         market = self.markets[venue][order.code]
         market.book_dirty = False
         self._publish_public(venue, [Update(market, [trade], True)], now)
@@ -309,7 +320,8 @@ class Simulator:
         self._book_changed(venue, order)
 
     def set_clock_skew(self, ms: int) -> None:
-        """Move Korbit's server time ``ms`` ahead of the clock (negative: behind)."""
+        """Move Korbit's clock ``ms`` ahead of the market clock (negative: behind): its
+        server time, its replies' ``Date`` and the times in its public frames."""
         self.clock_skew_ms = ms
 
     def pause_trader(self, paused: bool = True) -> None:
@@ -319,7 +331,7 @@ class Simulator:
     def _book_changed(self, venue: Venue, order: DemoOrder) -> None:
         market = self.markets[venue][order.code]
         market.book_dirty = False
-        market.book_timestamp = self.clock()
+        market.book_timestamp = self._now(venue)
         self._publish_public(venue, [Update(market, [], True)], market.book_timestamp)
 
     # -- faults and introspection ----------------------------------------------------------
@@ -367,6 +379,18 @@ class Simulator:
         requests are dropped too; protocol pings are still answered."""
         self.sessions.faults.stalled_until = time.monotonic() + seconds
 
+    def stall_market(self, venue: Venue, code: str, seconds: float) -> None:
+        """Send nothing for ``code`` for ``seconds`` (0 resumes): no snapshots, no realtime
+        frames, while the sockets stay up and every other market flows. From a client's
+        side the exchange simply goes quiet for that market; it keeps moving meanwhile."""
+        self.sessions.faults.market_stalls[(venue, code)] = time.monotonic() + seconds
+
+    def delist(self, venue: Venue, code: str) -> None:
+        """Delist ``code`` for good: Korbit lists it ``stopped`` (a subscription gets one
+        snapshot with empty sides, then nothing); Upbit leaves it out of ``/v1/market/all``
+        and its sockets refuse it like any unknown code. Demo orders resting there stay."""
+        self.markets[venue][code].delist()
+
     def flood(self, factor: float = 10.0) -> None:
         """Run the market clock ``factor`` times faster (books and trades alike, past the
         documented cadence); ``flood(1)`` restores the normal rate."""
@@ -376,8 +400,8 @@ class Simulator:
         """Step every market by hand (deterministic for a seed) and publish the changes;
         meant for ``realtime=False``."""
         for _ in range(steps):
-            now = self.clock()
             for venue in VENUES:
+                now = self._now(venue)
                 markets = self.markets[venue]
                 updates = [
                     update
@@ -449,7 +473,7 @@ class Simulator:
         try:
             # Date is the answering exchange's clock: Korbit's runs ``set_clock_skew`` off.
             korbit = http_request.path.startswith("/v2/")
-            now = self.server_time() if korbit else self.clock()
+            now = self.korbit_clock() if korbit else self.clock()
             count, status = self._refusals.get(http_request.path, (0, 0))
             if count > 0:
                 self._refusals[http_request.path] = (count - 1, status)
@@ -475,9 +499,9 @@ class Simulator:
             self._tick(loop.time())
 
     def _tick(self, mono: float) -> None:
-        now = self.clock()
         rate = self.rate
         for venue in VENUES:
+            now = self._now(venue)
             markets = self.markets[venue]
             updates = []
             for code in self._watched(venue):

@@ -31,9 +31,10 @@ from textual.worker import Worker, WorkerState
 from mdtui import saved_watchlist
 from mdtui.display import all_markets
 from mdtui.display.catalog import VENUE_LABEL
-from mdtui.display.feed_status import feed_statuses, stale_reason
+from mdtui.display.feed_status import feed_statuses, stale_reason, with_market_notes
 from mdtui.display.format import fmt_exact, fmt_price, size_decimals
 from mdtui.display.holdings import pricing_markets
+from mdtui.display.market_notes import DelayRules, market_notes
 from mdtui.display.shared_state import SharedState
 from mdtui.feed.daemon_loop import daemon_loop
 from mdtui.feed.recorder import CaptureError
@@ -335,6 +336,10 @@ class MdtuiApp(App[int]):
             spawn=self._run_feed,
             on_markets=self._markets_listed,
             on_replay_end=self._replay_ended,
+            clock=lambda: int(self.clock() * 1000),
+        )
+        self.delay_rules = DelayRules(
+            settings.delayed_after, settings.delayed_cadence, settings.delayed_lag
         )
         self.theme_names: list[str] = []
         self.theme_errors: list[str] = []
@@ -581,6 +586,7 @@ class MdtuiApp(App[int]):
     def _check_health(self) -> None:
         now = self.clock()
         venues = list(self.workers_by_venue) or self._venues_seen()
+        live = self.replay_path is None  # a replay's pace is the file's: nothing is delayed
         views = feed_statuses(
             self.shared.model,
             venues,
@@ -588,8 +594,26 @@ class MdtuiApp(App[int]):
             self.settings.stale_after,
             private=list(self.feeds.private),
             off=self.shared.private_missing,
+            quiet_after=self.delay_rules.after if live else None,
         )
         self.shared.set_stale({v.venue: stale_reason(v) for v in views if v.channel == "public"})
+        if live:
+            connected = [
+                v.venue for v in views if v.channel == "public" and v.state in ("live", "delayed")
+            ]
+            keys = [*self.watchlist, *([self.selected] if self.selected else [])]
+            notes = market_notes(
+                dict.fromkeys(keys),
+                self.feeds.excluded(),
+                self.shared.model,
+                connected,
+                int(now * 1000),
+                self.feeds.clock_offsets,
+                self.delay_rules,
+            )
+            self.shared.set_notes(notes)
+            catalog = self.shared.catalog
+            views = with_market_notes(views, notes, lambda key: catalog.entry(key).symbol)
         self.status.update(views, now, self._mode_label())
 
     def _venues_seen(self) -> list[str]:

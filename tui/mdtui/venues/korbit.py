@@ -64,24 +64,41 @@ _encode = msgspec.json.Encoder().encode
 
 
 def requests_for(
-    old: Subscription, new: Subscription, *, ids: Iterator[int] | None = None
+    old: Subscription,
+    new: Subscription,
+    *,
+    ids: Iterator[int] | None = None,
+    single: frozenset[str] = frozenset(),
 ) -> list[Request]:
     """The requests that turn subscription ``old`` into ``new``: unsubscribes first.
 
     One request per (method, type) with the symbols sorted; nothing for an unchanged type.
-    Each request gets the next id from ``ids`` (a process-wide counter by default), so the
-    caller can match the server's ``Ack``/``VenueError`` ``request_id`` to it. After a
-    reconnect, pass ``old=EMPTY``.
+    Symbols in ``single`` are subscribed one per request, so a failure (which answers a
+    whole request) names them one by one. Each request gets the next id from ``ids`` (a
+    process-wide counter by default), so the caller can match the server's
+    ``Ack``/``VenueError`` ``request_id`` to it. After a reconnect, pass ``old=EMPTY``.
     """
     counter = _REQUEST_IDS if ids is None else ids
     pairs = tuple(zip(old.by_type(), new.by_type(), strict=True))
-    plan = [("unsubscribe", typ, before - after) for (typ, before), (_, after) in pairs]
-    plan += [("subscribe", typ, after - before) for (typ, before), (_, after) in pairs]
+    plan = [("unsubscribe", typ, sorted(before - after)) for (typ, before), (_, after) in pairs]
+    for (typ, before), (_, after) in pairs:
+        added = after - before
+        plan.append(("subscribe", typ, sorted(added - single)))
+        plan += [("subscribe", typ, [symbol]) for symbol in sorted(added & single)]
     return [
-        Request(method, typ, tuple(sorted(symbols)), next(counter))  # type: ignore[arg-type]
+        Request(method, typ, tuple(symbols), next(counter))  # type: ignore[arg-type]
         for method, typ, symbols in plan
         if symbols
     ]
+
+
+def requested(request: Request) -> Subscription:
+    """What a subscribe ``request`` asks for, as a subscription."""
+    return Subscription.of(
+        tickers=request.symbols if request.type == "ticker" else (),
+        books=request.symbols if request.type == "orderbook" else (),
+        trades=request.symbols if request.type == "trade" else (),
+    )
 
 
 def encode_requests(requests: Iterable[Request]) -> str:
@@ -98,9 +115,13 @@ def subscribe_messages(
     order is explicit and one rejected frame (``invalid_format`` carries no requestId) does
     not hide the other. Use :func:`requests_for` to keep the request ids.
     """
-    reqs = requests_for(old, new, ids=ids)
-    unsubs = [r for r in reqs if r.method == "unsubscribe"]
-    subs = [r for r in reqs if r.method == "subscribe"]
+    return frames_of(requests_for(old, new, ids=ids))
+
+
+def frames_of(requests: list[Request]) -> list[str]:
+    """The unsubscribes (if any) as the first text frame, the subscribes as the second."""
+    unsubs = [r for r in requests if r.method == "unsubscribe"]
+    subs = [r for r in requests if r.method == "subscribe"]
     return [encode_requests(group) for group in (unsubs, subs) if group]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -38,5 +39,50 @@ class Subscription:
     def __bool__(self) -> bool:
         return bool(self.tickers or self.books or self.trades)
 
+    def codes(self) -> frozenset[str]:
+        """Every market code in any type (``tops`` included)."""
+        return self.tickers | self.books | self.trades | self.tops
+
+    def without(self, codes: Iterable[str]) -> Subscription:
+        """This subscription less ``codes``, in every type."""
+        drop = frozenset(codes)
+        if not drop & self.codes():
+            return self
+        return Subscription(
+            self.tickers - drop, self.books - drop, self.trades - drop, self.tops - drop
+        )
+
+    def minus(self, other: Subscription) -> Subscription:
+        """Type by type, what this subscription has and ``other`` has not."""
+        return Subscription(
+            self.tickers - other.tickers,
+            self.books - other.books,
+            self.trades - other.trades,
+            self.tops - other.tops,
+        )
+
 
 EMPTY = Subscription()
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """What an exchange's refusal of a subscription request means for the socket.
+
+    ``codes`` are the markets it refused (left out from then on); ``unsent`` is the part
+    of what had been sent that did not take effect (sent again, less ``codes``).
+    """
+
+    codes: frozenset[str]
+    unsent: Subscription
+
+
+_CODE = re.compile(r"[A-Za-z0-9]+[-_][A-Za-z0-9]+")
+"""A market code as error messages name it: ``KRW-BTC`` (``KRW-BTC.1`` with a depth),
+``btc_krw``."""
+
+
+def codes_named(message: str, codes: Iterable[str]) -> frozenset[str]:
+    """The codes among ``codes`` that ``message`` names, as whole words."""
+    named = set(_CODE.findall(message))
+    return frozenset(code for code in codes if code in named)

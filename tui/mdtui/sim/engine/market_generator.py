@@ -32,7 +32,7 @@ import math
 import random
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
@@ -210,6 +210,13 @@ class Market:
     @property
     def active(self) -> bool:
         return self.listing.active
+
+    def delist(self) -> None:
+        """Stop trading for good: the book empties and ``step`` does nothing from now on."""
+        self.listing = replace(self.listing, active=False)
+        self.bids.clear()
+        self.asks.clear()
+        self.book_dirty = False
 
     @property
     def last_trade(self) -> SimTrade:

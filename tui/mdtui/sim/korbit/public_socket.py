@@ -89,10 +89,12 @@ class KorbitPublicService(PublicService):
                 self._drop(client, kind, symbol)
             return
         now = self.clock()
+        stalled = self.sessions.faults.market_stalled
         for symbol in dict.fromkeys(symbols):
             client.subscriptions[kind][symbol] = level
             self._by_symbol.setdefault(symbol, set()).add(client)
-            self._send(client, self._frame(kind, self.markets[symbol], now, level, None))
+            if not stalled(self.venue, symbol):
+                self._send(client, self._frame(kind, self.markets[symbol], now, level, None))
         self.on_watch()
 
     def _level(self, item: dict[str, Any], symbols: list[str]) -> Decimal | None:
@@ -142,10 +144,11 @@ class KorbitPublicService(PublicService):
         return frames.envelope(kind, market.code, now, data, snapshot)
 
     def publish(self, updates: list[Update], now: int) -> None:
+        stalled = self.sessions.faults.market_stalled
         for update in updates:
             market = update.market
             clients = self._by_symbol.get(market.code)
-            if not clients:
+            if not clients or stalled(self.venue, market.code):
                 continue
             cache: dict[tuple[str, Decimal | None], bytes] = {}
             for client in clients:

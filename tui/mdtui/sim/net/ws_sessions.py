@@ -62,13 +62,25 @@ class VenueStats:
 
 
 class Faults:
-    """Switches the tests flip; read by every session."""
+    """Switches the tests flip; read by every session and public service."""
 
     def __init__(self) -> None:
         self.stalled_until = 0.0
+        self.market_stalls: dict[tuple[str, str], float] = {}
+        """(venue, code) -> monotonic time until which that market's frames are not sent."""
 
     def stalled(self) -> bool:
         return time.monotonic() < self.stalled_until
+
+    def market_stalled(self, venue: str, code: str) -> bool:
+        """Whether ``code``'s public frames are held back now (see ``Simulator.stall_market``)."""
+        until = self.market_stalls.get((venue, code))
+        if until is None:
+            return False
+        if time.monotonic() < until:
+            return True
+        del self.market_stalls[(venue, code)]
+        return False
 
 
 class WsSession:

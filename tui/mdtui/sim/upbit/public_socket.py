@@ -17,7 +17,10 @@ Choices where no source confirms what Upbit's server does:
   array per socket per market-clock step for realtime events.
 - Errors are reported with an error frame; the socket stays open and keeps its
   subscriptions. Unknown codes and unsupported types answer INVALID_PARAM; private types
-  (myOrder, myAsset) on this path answer INVALID_AUTH.
+  (myOrder, myAsset) on this path answer INVALID_AUTH. A request with an unknown code
+  fails as a whole, and its message names the code as requested (``KRW-XYZ.1``). A
+  delisted market (``Simulator.delist``) is an unknown code: it has left
+  ``/v1/market/all`` too.
 - ``is_only_snapshot`` wins over ``is_only_realtime`` when both are set; both spellings
   (snake and camel case) are accepted. The snapshot of ``trade`` is the latest trade.
 - Text ``PING`` is answered once per PING with ``{"status":"UP"}`` as a binary frame.
@@ -197,7 +200,7 @@ def _parse_type(item: dict[str, Any], markets: VenueMarkets) -> list[UpbitSubscr
             if not suffix.isdigit():
                 raise RequestError("INVALID_PARAM", f"유효하지 않은 코드입니다: {label}")
             depth = int(suffix) if int(suffix) in DEPTHS else DEFAULT_DEPTH
-        if code not in markets:
+        if code not in markets or not markets[code].active:
             raise RequestError("INVALID_PARAM", f"유효하지 않은 코드입니다: {label}")
         supported = True
         if level:
@@ -335,8 +338,9 @@ class UpbitPublicService(PublicService):
         snapshots = FrameSet(frames.SNAPSHOT)
         now = self.clock()
         batch = []
+        stalled = self.sessions.faults.market_stalled
         for sub in request.subscriptions:
-            if sub.only_realtime:
+            if sub.only_realtime or stalled(self.venue, sub.code):
                 continue
             for key, build in self._messages(sub, snapshots, now, None):
                 if client.listed:
@@ -390,8 +394,11 @@ class UpbitPublicService(PublicService):
         """Fan one clock step's updates out to the subscribed sockets."""
         realtime = FrameSet(frames.REALTIME)
         batches: dict[UpbitPublicClient, list[frames.Message]] = {}
+        stalled = self.sessions.faults.market_stalled
         for update in updates:
             code = update.market.code
+            if stalled(self.venue, code):
+                continue
             for client in self._by_code.get(code, ()):
                 for sub in client.by_code[code]:
                     for key, build in self._messages(sub, realtime, now, update):

@@ -96,6 +96,8 @@ class UpbitQuotationRest:
         details = (request.param("is_details") or request.param("isDetails") or "") == "true"
         rows = []
         for market in self.markets:
+            if not market.active:
+                continue  # Upbit lists only tradable markets (no status field)
             row: dict[str, Any] = {
                 "market": market.code,
                 "korean_name": market.listing.korean_name,

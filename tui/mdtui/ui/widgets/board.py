@@ -3,10 +3,14 @@ all-markets mode, every listed market of a quote currency (rows chosen and sorte
 :mod:`mdtui.display.all_markets`).
 
 A Line-API pane with a fixed header row. Each row's Strip is cached with a signature
-(ticker sequence, selection, flash, staleness, width); a flush compares signatures and
-repaints only the rows that changed. A changed last price flashes for a few frames, at
+(ticker sequence, selection, flash, staleness, note, width); a flush compares signatures
+and repaints only the rows that changed. A changed last price flashes for a few frames, at
 most once per :data:`FLASH_EVERY` seconds per row. Only the rows on screen are looked at,
 formatted and painted, so a board of hundreds of markets costs what its visible rows cost.
+
+A market left out of its exchange's subscription says why across its price columns ("not
+listed on Upbit"); a delayed one is drawn in the stale colour with "delayed 12s" in place
+of its name (of its change when the name column does not fit).
 """
 
 from __future__ import annotations
@@ -293,7 +297,8 @@ class Board(LinePane):
             self._width,
             self.shared.names,
             state.book_seq if state and state.ticker and state.ticker.best_bid is None else -1,
-            twin.ticker_seq if twin else -1,
+            self.shared.notes.get(key),
+            twin.ticker_seq if twin else -1,  # last: the gap column
         )
 
     def _twin(self, key: str) -> MarketState | None:
@@ -357,7 +362,10 @@ class Board(LinePane):
 
     def _render_row(self, key: str, signature: tuple, width: int) -> Strip:
         p = self.palette
-        selected, flashing, stale = signature[1], signature[2], signature[3]
+        selected, flashing, stale, note = signature[1], signature[2], signature[3], signature[7]
+        if note is not None and note.left_out:
+            return self._render_left_out(key, note.text, selected, width)
+        stale = stale or note is not None
         venue, _ = split_key(key)
         entry = self.shared.catalog.entry(key)
         state = self.shared.model.markets.get(key)
@@ -402,6 +410,11 @@ class Board(LinePane):
             cells["ask"] = (fmt_price(ask, decimals), p.ask if not stale else base)
             cells["high"] = (fmt_price(ticker.high, decimals), base)
             cells["low"] = (fmt_price(ticker.low, decimals), base)
+        if note is not None:
+            if any(c.key == "name" for c in self._columns()):
+                cells["name"] = (note.text, p.stale)
+            else:
+                cells["change"] = ("delayed", p.stale)
         cursor = p.cursor_bg if selected else None
         fill = base + cursor if cursor else base
         parts: list[Part] = []
@@ -412,6 +425,30 @@ class Board(LinePane):
             if col.key == "last" and flashing:
                 style = style + p.flash_bg
             parts += [(" ", fill), (fit(text, col.width, col.right), style)]
+        return strip_of(parts, width, fill)
+
+    def _render_left_out(self, key: str, text: str, selected: bool, width: int) -> Strip:
+        """Exchange, market and name, then why it is not subscribed across the rest."""
+        p = self.palette
+        venue, _ = split_key(key)
+        entry = self.shared.catalog.entry(key)
+        cells = {
+            "venue": VENUE_LABEL.get(venue, venue),
+            "market": entry.symbol,
+            "name": entry.name(self.shared.names),
+        }
+        cursor = p.cursor_bg if selected else None
+        fill = p.base + cursor if cursor else p.base
+        muted = p.muted + cursor if cursor else p.muted
+        warn = p.stale + cursor if cursor else p.stale
+        parts: list[Part] = []
+        rest = 0
+        for col in self._columns():
+            if col.key in cells:
+                parts += [(" ", fill), (fit(cells[col.key], col.width), muted)]
+            else:
+                rest += col.width + 1
+        parts += [(" ", fill), (fit(text, rest - 1), warn)]
         return strip_of(parts, width, fill)
 
     # -- keys and mouse -----------------------------------------------------------------

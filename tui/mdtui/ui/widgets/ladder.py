@@ -99,11 +99,10 @@ class Ladder(LinePane):
         if self.measure():
             self._seen = ()
         state = self._state()
-        venue = self.key.partition(":")[0] if self.key else ""
         token = (
             self.key,
             state.book_seq if state else -1,
-            self.shared.stale.get(venue),
+            self.shared.banner(self.key),
             self.size,
             self.shared.locale,
             self.shared.account.orders_seq,
@@ -148,14 +147,13 @@ class Ladder(LinePane):
         height = self.size.height
         if height <= 0 or self.key is None:
             return []
-        venue, _ = split_key(self.key)
         entry = self.shared.catalog.entry(self.key)
-        stale = self.shared.stale.get(venue)
+        stale = self.shared.banner(self.key)
         book = self.shown = self.book
         header: Spec = ("header", stale)
         if book is None:
             message = stale or f"waiting for the {entry.symbol} order book…"
-            return [header, *[("blank",)] * ((height - 2) // 2), ("msg", message)]
+            return [header, *[("blank",)] * ((height - 2) // 2), ("msg", message, bool(stale))]
         n = min(max(len(book.asks), len(book.bids)), max((height - 2) // 2, 1))
         self.levels_shown = n
         asks = book.asks[:n]
@@ -243,7 +241,7 @@ class Ladder(LinePane):
         if kind == "blank":
             return Strip.blank(width, p.base)
         if kind == "msg":
-            return centered(spec[1], width, p.stale if "STALE" in spec[1] else p.muted, p.base)
+            return centered(spec[1], width, p.stale if spec[2] else p.muted, p.base)
         if len(self._colw) != 6 or self._colw_for != width:
             self._colw = self._widths(self._specs, width)
             self._colw_for = width

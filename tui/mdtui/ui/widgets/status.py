@@ -2,8 +2,9 @@
 the age of its last message, the run mode, and a clock.
 
 A feed that is not live comes first, with its whole reason (a rejected key says what to
-do); the live ones then shrink to a short form so the reason fits. It changes at most a
-few times a second, so it is a plain widget with ``render``.
+do); so does a live one with delayed markets, which it names. The calm ones then shrink to
+a short form so the reason fits. It changes at most a few times a second, so it is a plain
+widget with ``render``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from mdtui.ui.palette import Palette
 
 DOT = {
     "live": "●",
+    "delayed": "◑",
     "connecting": "◌",
     "reconnecting": "◍",
     "down": "○",
@@ -29,7 +31,7 @@ DOT = {
 CALM = ("live", "off")
 """States that need no attention: shown short while another feed has a problem."""
 SHORT = {"public": "pub", "private": "priv"}
-URGENCY = {"down": 0, "reconnecting": 1, "stopped": 2, "connecting": 3}
+URGENCY = {"down": 0, "reconnecting": 1, "delayed": 2, "stopped": 3, "connecting": 4}
 """Feeds with a problem are listed most urgent first (a reason to act on before a feed
 that is merely starting)."""
 
@@ -66,7 +68,11 @@ class StatusLine(Widget):
 
     def update(self, feeds: list[FeedStatus], now: float, mode: str) -> None:
         """Repaint only when the text would change (ages are shown to 0.1 s or 1 s)."""
-        key = (tuple((f.state, f.detail, _age(f.age), f.stale) for f in feeds), int(now), mode)
+        key = (
+            tuple((f.state, f.detail, _age(f.age), f.stale, f.delayed, f.left_out) for f in feeds),
+            int(now),
+            mode,
+        )
         self.feeds, self.now, self.mode = feeds, now, mode
         if key != self._key:
             self._key = key
@@ -76,10 +82,10 @@ class StatusLine(Widget):
         p = self.palette
         text = Text(no_wrap=True, overflow="ellipsis", end="")
         trouble = sorted(
-            (v for v in self.feeds if v.state not in CALM),
+            (v for v in self.feeds if v.state not in CALM or v.delayed),
             key=lambda v: URGENCY.get(v.state, 9),
         )
-        calm = [v for v in self.feeds if v.state in CALM]
+        calm = [v for v in self.feeds if v.state in CALM and not v.delayed]
         for view in trouble:
             self._indicator(text, view, short=False)
         for view in calm:
@@ -95,6 +101,7 @@ class StatusLine(Widget):
         p = self.palette
         style = {
             "live": p.ok,
+            "delayed": p.warn,
             "connecting": p.warn,
             "reconnecting": p.warn,
             "down": p.error,
@@ -109,6 +116,11 @@ class StatusLine(Widget):
         else:
             text.append(f"{venue} {view.channel} ", p.base)
             text.append(view.label, style)
+            if view.delayed:
+                more = f" +{len(view.delayed) - 1}" if len(view.delayed) > 1 else ""
+                text.append(f" · delayed {view.delayed[0]}{more}", p.warn)
+            if view.left_out:
+                text.append(f" · {view.left_out} not subscribed", p.muted)
         if view.age is not None:
             text.append(f" {_age(view.age)}", p.stale if view.stale else p.muted)
         if view.stale:

@@ -93,12 +93,11 @@ class Tape(LinePane):
     def flush(self, now: float) -> None:
         self.measure()
         state = self._state()
-        venue = self.key.partition(":")[0] if self.key else ""
         seq = state.tape_seq if state else 0
-        token = (self.key, seq, self.shared.stale.get(venue), self.size, self.shared.names)
+        token = (self.key, seq, self.shared.banner(self.key), self.size, self.shared.names)
         if token == self._seen:
             return
-        stale_changed = not self._seen or self._seen[2] != token[2]
+        stale_changed = not self._seen or bool(self._seen[2]) != bool(token[2])
         self._seen = token
         if stale_changed:
             self.clear_cache()
@@ -148,8 +147,7 @@ class Tape(LinePane):
         width = self.line_width
         p = self.palette
         state = self._state()
-        venue = self.key.partition(":")[0] if self.key else ""
-        stale = self.shared.stale.get(venue)
+        stale = self.shared.banner(self.key)
         if y == 0:
             if stale:
                 return centered(f" {stale} ", width, p.stale + Style(reverse=True), p.base)
@@ -158,7 +156,7 @@ class Tape(LinePane):
             return self._header
         index = int(self.scroll_offset.y) + y - 1
         if state is None or index >= len(state.tape):
-            if index == 0 and self.key:
+            if index == 0 and self.key and not stale:
                 symbol = self.shared.catalog.entry(self.key).symbol
                 return centered(f"waiting for {symbol} trades…", width, p.muted, p.base)
             return Strip.blank(width, p.base)
