@@ -78,7 +78,9 @@ async def run_case(mode: str, n: int, rate: int, seconds: float) -> dict[str, fl
 
     async with app.run_test(size=(160, 48)) as pilot:
         rss0 = rss_kb()
-        infos = [MarketInfo("upbit", c, c[4:], "KRW", f"코인{c[5:]}", f"Coin {c[5:]}") for c in codes]
+        infos = [
+            MarketInfo("upbit", c, c[4:], "KRW", f"코인{c[5:]}", f"Coin {c[5:]}") for c in codes
+        ]
         app._markets_listed({"upbit": infos})
         if mode == "all":
             await pilot.press("m")
