@@ -38,5 +38,9 @@ class Subscription:
     def __bool__(self) -> bool:
         return bool(self.tickers or self.books or self.trades)
 
+    def markets(self) -> frozenset[str]:
+        """Every market code streamed for any type."""
+        return self.tickers | self.books | self.trades | self.tops
+
 
 EMPTY = Subscription()
