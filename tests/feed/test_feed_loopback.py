@@ -13,7 +13,7 @@ from mdtui.feed.worker import Subscription
 from mdtui.model.events import Book, FeedState, Malformed, Ticker, Trade
 from mdtui.model.market_store import MarketStore
 from tests.support.feeds import running
-from tests.support.samples import with_numbers
+from tests.support.samples import about
 from tests.support.waiting import wait_until
 
 MARKETS = {"upbit": ("KRW-BTC", "KRW-ETH"), "korbit": ("btc_krw", "eth_krw")}
@@ -136,8 +136,7 @@ async def test_malformed_frame_is_counted_and_the_feed_lives_on(
 def ticker_frame(venue: str, market: str) -> bytes | str:
     """A well-formed ticker of ``market`` as the exchange documents one (Upbit: a binary
     frame, Korbit: a text frame)."""
-    code = {"code" if venue == "upbit" else "symbol": market}
-    text = with_numbers(f"{venue}_ticker", {}, **code)
+    text = about(f"{venue}_ticker", market)
     return text.encode() if venue == "upbit" else text
 
 

@@ -9,5 +9,6 @@ test module needs from elsewhere is here, so no test module imports another one.
 - :mod:`.screen`: what the dashboard shows (pane lines, status line, toasts) and waiting
   for the app to be ready, quiet or caught up;
 - :mod:`.samples`: the documented sample frames and checks on decoded events;
-- :mod:`.fuzzing`: Hypothesis strategies (imports Hypothesis).
+- :mod:`.fuzzing`: Hypothesis strategies (imports Hypothesis);
+- :mod:`.cpu`: pausing the garbage collector around a CPU-time budget.
 """

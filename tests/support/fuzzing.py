@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as with_seed
 from hypothesis import strategies as st
 
-from .samples import load, with_numbers
+from .samples import ABSURD, about, load
 
 FUZZ = settings(
     max_examples=300,
@@ -100,12 +100,16 @@ PUBLIC_SAMPLES = {
 
 def public_frames(venue: str) -> st.SearchStrategy[bytes]:
     """What the decoder fuzz feeds a public codec, as frame bytes: random bytes, random
-    text, random JSON trees and mutated documented samples."""
+    text, random JSON trees, mutated documented samples, and documented samples about
+    markets of random codes (which nobody subscribed to)."""
     return st.one_of(
         st.binary(max_size=300),
         st.text(max_size=200).map(str.encode),
         market_values.map(lambda v: json.dumps(v).encode()),
         mutated_samples(PUBLIC_SAMPLES[venue], market_values),
+        st.builds(about, st.sampled_from(PUBLIC_SAMPLES[venue]), st.text(max_size=12)).map(
+            str.encode
+        ),
     )
 
 
@@ -132,9 +136,6 @@ def draw_many(strategy: st.SearchStrategy[Any], count: int, seed: int) -> list[A
 
 # -- extreme but well-formed frames ---------------------------------------------------------
 
-SIXTY_DIGITS = "123456789012345678901234567890123456789012345678901234567890"
-ABSURD = ("1e999999", "1e999999999999", "-1", "NaN", SIXTY_DIGITS, "0." + SIXTY_DIGITS)
-"""Numbers no price, size or value can be; single frames carrying one must not hurt."""
 EXTREME = (
     *ABSURD,
     "Infinity",
@@ -167,7 +168,6 @@ extreme_times = st.one_of(
 """Unix ms from absurd to ordinary."""
 
 _TIME_KEYS = ("timestamp", "tms", "ttms", "At")
-_CODE_KEYS = ("code", "cd", "symbol")
 
 
 def _numbers(value: object, prefix: tuple = ()) -> list[tuple]:
@@ -191,14 +191,16 @@ def extreme_frames(draw: st.DrawFn, names: list[str], markets: dict[str, str]) -
     with one to three of its numbers replaced by :data:`extreme_numbers` or, for times, by
     :data:`extreme_times` (see :func:`~.samples.with_numbers` for how they are written)."""
     name = draw(st.sampled_from(names))
-    doc = json.loads(load(name))
     market = markets[name.partition("_")[0]]
-    paths = draw(st.lists(st.sampled_from(_numbers(doc)), min_size=1, max_size=3, unique=True))
+    paths = draw(
+        st.lists(
+            st.sampled_from(_numbers(json.loads(load(name)))), min_size=1, max_size=3, unique=True
+        )
+    )
     numbers = {
         path: str(draw(extreme_times))
         if str(path[-1]).endswith(_TIME_KEYS)
         else draw(extreme_numbers)
         for path in paths
     }
-    codes = {key: market for key in _CODE_KEYS if key in doc}
-    return name, with_numbers(name, numbers, **codes)
+    return name, about(name, market, numbers)

@@ -11,6 +11,10 @@ from pathlib import Path
 
 FIXTURES = Path(__file__).resolve().parents[1] / "venues" / "fixtures"
 
+SIXTY_DIGITS = "123456789012345678901234567890123456789012345678901234567890"
+ABSURD = ("1e999999", "1e999999999999", "-1", "NaN", SIXTY_DIGITS, "0." + SIXTY_DIGITS)
+"""Numbers no price, size or value can be; a single frame carrying one must not hurt."""
+
 
 def load(name: str) -> bytes:
     """The sample ``fixtures/<name>.json`` exactly as documented (the file's final newline
@@ -56,3 +60,10 @@ def with_numbers(name: str, numbers: Mapping[tuple, str], **fields: object) -> s
     for marker, literal in literals.items():
         out = out.replace(marker, literal)
     return out
+
+
+def about(name: str, market: str, numbers: Mapping[tuple, str] | None = None) -> str:
+    """The sample ``name`` about ``market`` (its code or symbol replaced, where it has one),
+    with ``numbers`` replaced as :func:`with_numbers` does."""
+    keys = [k for k in ("code", "cd", "symbol") if k in json.loads(load(name))]
+    return with_numbers(name, numbers or {}, **dict.fromkeys(keys, market))

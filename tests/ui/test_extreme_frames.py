@@ -1,6 +1,7 @@
 """Extreme but well-formed frames through the real codecs, the model and every pane's
 render: nothing raises, and no frame costs more than :data:`BUDGET` (this thread's CPU
-time, from the frame's text to its rendered lines, so a busy machine does not fail it)."""
+time, from the frame's text to its rendered lines, so a busy machine does not fail it;
+see :func:`~tests.support.cpu.collector_paused` for why the collector is paused)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ import pytest
 hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 
+from mdtui.feed.public_feeds import decoder_for  # noqa: E402
 from mdtui.model.events import Malformed  # noqa: E402
 from mdtui.ui.app import make_app  # noqa: E402
-from mdtui.venues import korbit, korbit_private, upbit, upbit_private  # noqa: E402
+from tests.support.cpu import collector_paused  # noqa: E402
 from tests.support.events import NOW  # noqa: E402
 from tests.support.fuzzing import extreme_frames  # noqa: E402
 from tests.support.screen import SIZE, lines, status_text  # noqa: E402
@@ -32,12 +34,6 @@ PUBLIC = [
     "korbit_orderbook",
 ]
 PRIVATE = ["upbit_myorder", "upbit_myasset", "korbit_myorder", "korbit_myasset"]
-DECODERS = {
-    ("upbit", "public"): upbit.decode,
-    ("korbit", "public"): korbit.decode,
-    ("upbit", "private"): upbit_private.decode_private,
-    ("korbit", "private"): korbit_private.decode_private,
-}
 
 
 @pytest.mark.parametrize(
@@ -45,9 +41,9 @@ DECODERS = {
     [("upbit:KRW-BTC", "orders"), ("korbit:btc_krw", "fills"), ("upbit:KRW-BTC", "balances")],
 )
 async def test_extreme_frames_never_raise_nor_stall(base_settings, selected, pane) -> None:
-    """The selected market's ladder and tape, the board (the selected market and one more
-    of each exchange), the status line and one private pane (each in one run) render every
-    frame; the other exchange's frames are about a watchlist market."""
+    """Frames about the selected market (its exchange's) and about a watchlist market (the
+    other exchange's): the ladder, the tape, the board, the status line and one private
+    pane (another in each run) render every one of them."""
     app = make_app(base_settings, start_feeds=False, clock=lambda: NOW)
     others = {"upbit": "KRW-ETH", "korbit": "eth_krw"}
     venue, market = selected.split(":")
@@ -71,7 +67,9 @@ async def test_extreme_frames_never_raise_nor_stall(base_settings, selected, pan
             name, frame = sample
             start = time.thread_time()
             channel = "private" if name in PRIVATE else "public"
-            events = DECODERS[(name.partition("_")[0], channel)](frame)
+            decode = decoder_for(name.partition("_")[0], channel)
+            assert decode is not None
+            events = decode(frame)
             malformed[0] += sum(type(ev) is Malformed for ev in events)
             if channel == "public":
                 app._public_batch(events)
@@ -85,7 +83,8 @@ async def test_extreme_frames_never_raise_nor_stall(base_settings, selected, pan
             worst[0] = max(worst[0], time.thread_time() - start)
             assert time.thread_time() - start < BUDGET, frame[:300]
 
-        one_frame()
+        with collector_paused():
+            one_frame()
         await pilot.pause()
         assert app.is_running and app.return_code is None
         assert malformed[0] > 0, "some frames were out of range"

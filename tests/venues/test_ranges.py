@@ -15,8 +15,7 @@ from mdtui.venues import korbit, korbit_private, upbit, upbit_private
 from mdtui.venues.private_common import BadBody
 from mdtui.venues.ranges import PRICE, RATE, SIZE, TIME, VALUE
 from tests.support.events import T0
-from tests.support.fuzzing import ABSURD, SIXTY_DIGITS
-from tests.support.samples import load, with_numbers
+from tests.support.samples import ABSURD, SIXTY_DIGITS, load, with_numbers
 
 FIELDS = [
     ("upbit_ticker", ("trade_price",)),
