@@ -13,6 +13,7 @@ from mdtui.feed.worker import Subscription
 from mdtui.model.events import Book, FeedState, Malformed, Ticker, Trade
 from mdtui.model.market_store import MarketStore
 from tests.support.feeds import running
+from tests.support.samples import about
 from tests.support.waiting import wait_until
 
 MARKETS = {"upbit": ("KRW-BTC", "KRW-ETH"), "korbit": ("btc_krw", "eth_krw")}
@@ -130,6 +131,42 @@ async def test_malformed_frame_is_counted_and_the_feed_lives_on(
     assert len(warnings) == 1, warnings
     assert worker.stats.connects == 1
     assert not any(type(ev) is FeedState and ev.state == "reconnecting" for ev in collector.events)
+
+
+def ticker_frame(venue: str, market: str) -> bytes | str:
+    """A well-formed ticker of ``market`` as the exchange documents one (Upbit: a binary
+    frame, Korbit: a text frame)."""
+    text = about(f"{venue}_ticker", market)
+    return text.encode() if venue == "upbit" else text
+
+
+@pytest.mark.parametrize("venue", ["upbit", "korbit"])
+async def test_data_for_markets_not_subscribed_is_counted_and_dropped(
+    venue, live_sim, settings, collector, caplog
+) -> None:
+    first, second = MARKETS[venue]
+    model = MarketStore()
+
+    def sink(events):
+        collector(events)
+        model.apply(events, 0)
+
+    worker = public_workers(settings, sink, venues=[venue])[venue]
+    worker.subscribe(Subscription.of([first], [first], [first]))
+    strangers = [second, "KRW-ZZZ" if venue == "upbit" else "zzz_krw", "x" * 500]
+    with caplog.at_level(logging.WARNING, logger="mdtui.feed.worker"):
+        async with running(worker):
+            await collector.wait_for(is_book(venue, first, snapshot=True))
+            for market in strangers:
+                await live_sim.send_raw(venue, ticker_frame(venue, market))
+            await wait_until(lambda: worker.stats.unsubscribed == 3, 10.0, "three drops")
+            await collector.wait_for(is_book(venue, first), start=len(collector.events))
+    assert set(model.markets) == {f"{venue}:{first}"}
+    assert not [ev for ev in collector.events if getattr(ev, "market", first) != first]
+    assert model.feed(venue, "public").malformed == 0
+    logged = [r.getMessage() for r in caplog.records if "not subscribed" in r.getMessage()]
+    assert len(logged) == 2 and "(2 so far)" in logged[1], logged  # the 1st, 2nd, 4th, ...
+    assert all(len(line) < 200 for line in logged)
 
 
 async def test_unreachable_host_reports_reconnecting_with_reason(collector, base_settings) -> None:

@@ -12,6 +12,7 @@ import pytest
 from mdtui.model.account import Account, merge_orders, quote_market, supersedes, valuation
 from mdtui.model.events import Balance, Balances, Fill, Order, OrdersSnapshot
 from mdtui.venues import korbit_private, upbit_private
+from tests.support.events import T0
 
 D = Decimal
 _ids = itertools.count(1)
@@ -173,8 +174,8 @@ def test_upbit_frames_wait_trade_done() -> None:
         "order_type": "limit",
         "price": 100000,
         "volume": 2,
-        "timestamp": 1,
-        "order_timestamp": 1,
+        "timestamp": T0 + 1,
+        "order_timestamp": T0 + 1,
     }
     wait = {**base, "state": "wait", "executed_volume": 0, "remaining_volume": 2}
     trade1 = {
@@ -187,8 +188,8 @@ def test_upbit_frames_wait_trade_done() -> None:
         "trade_uuid": "t1",
         "trade_fee": 25,
         "is_maker": True,
-        "timestamp": 2,
-        "trade_timestamp": 2,
+        "timestamp": T0 + 2,
+        "trade_timestamp": T0 + 2,
     }
     trade2 = {
         **trade1,
@@ -196,9 +197,15 @@ def test_upbit_frames_wait_trade_done() -> None:
         "executed_volume": 2,
         "remaining_volume": 0,
         "trade_uuid": "t2",
-        "timestamp": 3,
+        "timestamp": T0 + 3,
     }
-    done = {**base, "state": "done", "executed_volume": 2, "remaining_volume": 0, "timestamp": 4}
+    done = {
+        **base,
+        "state": "done",
+        "executed_volume": 2,
+        "remaining_volume": 0,
+        "timestamp": T0 + 4,
+    }
     frames = [wait, trade1, trade2, done]
     decoded = [upbit_private.decode_private(json.dumps(f)) for f in frames]
 

@@ -11,4 +11,5 @@ test module needs from elsewhere is here, so no test module imports another one.
 - :mod:`.samples`: the documented sample frames and checks on decoded events;
 - :mod:`.fuzzing`: Hypothesis strategies (imports Hypothesis);
 - :mod:`.cli`: running ``mdtui`` in a subprocess as a user does.
+- :mod:`.cpu`: pausing the garbage collector around a CPU-time budget.
 """

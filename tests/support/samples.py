@@ -4,11 +4,16 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 
 FIXTURES = Path(__file__).resolve().parents[1] / "venues" / "fixtures"
+
+SIXTY_DIGITS = "123456789012345678901234567890123456789012345678901234567890"
+ABSURD = ("1e999999", "1e999999999999", "-1", "NaN", SIXTY_DIGITS, "0." + SIXTY_DIGITS)
+"""Numbers no price, size or value can be; a single frame carrying one must not hurt."""
 
 
 def load(name: str) -> bytes:
@@ -33,3 +38,32 @@ def check_sample(events: list, expected: object, exacts: Mapping[str, str]) -> N
     assert ev == expected
     for field, text in exacts.items():
         assert exact(getattr(ev, field), text), field
+
+
+def with_numbers(name: str, numbers: Mapping[tuple, str], **fields: object) -> str:
+    """The sample ``name`` as JSON text with its top-level ``fields`` set and the number at
+    each path of ``numbers`` replaced by the given text, written as the sample writes that
+    field: a JSON number where it has one (Upbit's decimals, every time), else a string
+    (Korbit's decimals); NaN and Infinity, which are no JSON numbers, always as strings."""
+    doc = json.loads(load(name))
+    doc.update(fields)
+    literals: dict[str, str] = {}
+    for i, (path, text) in enumerate(numbers.items()):
+        parent = doc
+        for step in path[:-1]:
+            parent = parent[step]
+        quoted = isinstance(parent[path[-1]], str) or text.lstrip("+-") in ("NaN", "Infinity")
+        marker = f"@@{i}@@"
+        parent[path[-1]] = marker
+        literals[json.dumps(marker)] = json.dumps(text) if quoted else text
+    out = json.dumps(doc)
+    for marker, literal in literals.items():
+        out = out.replace(marker, literal)
+    return out
+
+
+def about(name: str, market: str, numbers: Mapping[tuple, str] | None = None) -> str:
+    """The sample ``name`` about ``market`` (its code or symbol replaced, where it has one),
+    with ``numbers`` replaced as :func:`with_numbers` does."""
+    keys = [k for k in ("code", "cd", "symbol") if k in json.loads(load(name))]
+    return with_numbers(name, numbers or {}, **dict.fromkeys(keys, market))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from decimal import Decimal as D
 
 import pytest
@@ -10,6 +11,7 @@ from mdtui.display.format import (
     compact,
     decimals_of,
     fmt_age,
+    fmt_clock,
     fmt_exact,
     fmt_notional,
     fmt_pct,
@@ -97,3 +99,37 @@ def test_spread_and_mid():
     # an odd spread in ticks puts the mid between ticks: one more decimal
     assert spread_text(D("3105"), D("3106"), 0).endswith("mid 3,105.5")
     assert spread_text(D("3105"), D("3107"), 0).endswith("mid 3,106")
+
+
+def test_more_digits_than_the_default_precision_are_all_shown():
+    value = D("1234567890.12345678901234567891")  # 30 digits: past Decimal's default 28
+    assert decimals_of(value) == 20
+    assert fmt_exact(value) == "1,234,567,890.12345678901234567891"
+    assert fmt_price(D("0.1" + "0" * 40), 2) == "0.10", "trailing zeros are no digits"
+
+
+def test_absurd_values_are_cut_visibly_never_rounded_and_cost_little():
+    sixty = "123456789012345678901234567890123456789012345678901234567890"
+    start = time.thread_time()
+    assert fmt_exact(D("1e999999999999")) == "1E+999999999999"
+    assert fmt_exact(D(sixty)) == "1.234567890123456789012345678901234…E+59"
+    assert fmt_exact(D("0." + sixty)) == "0.123456789012345678901234567890…"
+    assert fmt_exact(D("1e-999999"), 2) == "0." + "0" * 30 + "…"
+    assert fmt_exact(D("-1e999999")) == "-1E+999999"
+    assert decimals_of(D("1e-999999999999")) == 30
+    assert compact(D("1e999999999999")) == "1E+999999999999"
+    assert fmt_pct(D("1e999999")) == "1E+999999%"
+    assert fmt_notional(D("1e999999"), "BTC", "en") == "1E+999999"
+    assert fmt_notional(D("1e999999999999"), "KRW", "ko") == "1E+999999999999"
+    assert size_decimals(D("1e999999999999")) == 8
+    assert spread_text(D("100"), D("1e999999999999"), 0) == "spread —"
+    assert spread_text(D("1e-999999"), D("100"), 0) == "spread —"
+    assert fmt_clock(10**30) == fmt_clock(-(10**30)) == "--:--:--"
+    assert time.thread_time() - start < 0.05
+
+
+def test_spread_and_mid_are_exact():
+    bid, ask = D("0.123456789012345678901234567890"), D("0.123456789012345678901234567891")
+    text = spread_text(bid, ask, 30)
+    assert text.startswith("spread 0.000000000000000000000000000001 (")
+    assert text.endswith("mid 0.123456789012345678901234567890…"), "half a unit: cut, not rounded"

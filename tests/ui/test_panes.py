@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal as D
 
 from rich.color import Color as RichColor
 from textual.geometry import Region
 
-from mdtui.model.events import FeedState
+from mdtui.model.events import Book, FeedState
 from mdtui.ui.app import make_app
 from mdtui.ui.widgets.notices import Notices
 from tests.support.events import NOW, T0, book, feed, ticker, trade
@@ -458,3 +459,30 @@ async def test_a_replay_stopped_by_a_bad_line_says_so_until_dismissed(base_setti
         ]
         await wait_until(lambda: "stopped" in status_text(app), 5.0, "stopped", pilot=pilot)
         assert not app._notifications, "no toast besides the notice"
+
+
+async def test_a_number_too_wide_for_its_column_is_cut_visibly(base_settings):
+    """One absurd but accepted size (under 10^18, 8 decimals) is cut with "…" in its own
+    column: the other columns and the other levels and trades stay as they were."""
+    app = app_for(base_settings)
+    huge = "123456789012345678.12345678"
+    async with app.run_test(size=SIZE) as pilot:
+        full = book("upbit", "KRW-BTC", "145200000", "1000")
+        bids = ((full.bids[0][0], D(huge)), *full.bids[1:])
+        feed(
+            app,
+            [
+                Book("upbit", "KRW-BTC", bids, full.asks, full.ts, False),
+                trade("upbit", "KRW-BTC", "145200000", "0.001", "buy", 1),
+                trade("upbit", "KRW-BTC", "145201000", huge, "sell", 2),
+            ],
+        )
+        spread_row = await wait_until(lambda: spread_at(app), 5.0, "the book", pilot=pilot)
+        await wait_until(lambda: "145,201,000" in lines(app.tape)[1], 5.0, "trades", pilot=pilot)
+        best = lines(app.ladder)[spread_row + 1].split()
+        assert best[0] == "145,200,000" and best[1] == "123,456,789,012,345,6…"
+        assert len(best) >= 4, "the value and cumulative columns are still there"
+        assert lines(app.ladder)[spread_row + 2].split()[:2] == ["145,199,000", "1.50000000"]
+        newest, older = lines(app.tape)[1].split(), lines(app.tape)[2].split()
+        assert newest[2].endswith("…") and "매도" in newest
+        assert older[2] == "0.00100000" and older[-1] == "매수"

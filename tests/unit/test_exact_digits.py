@@ -50,7 +50,8 @@ def test_compact_values_drop_a_trailing_zero_and_a_minus_zero() -> None:
 def test_watch_lines_write_decimals_in_plain_notation() -> None:
     frame = (
         b'{"type":"trade","code":"KRW-BTC","trade_price":0.00000001,"trade_volume":1.2345E10,'
-        b'"ask_bid":"BID","trade_timestamp":1,"timestamp":1,"sequential_id":1,'
+        b'"ask_bid":"BID","trade_timestamp":1767225600000,"timestamp":1767225600000,'
+        b'"sequential_id":1,'
         b'"stream_type":"REALTIME"}'
     )
     (trade,) = [ev for ev in upbit.decode(frame) if type(ev) is Trade]
@@ -60,11 +61,11 @@ def test_watch_lines_write_decimals_in_plain_notation() -> None:
         {
             "type": "trade",
             "symbol": "btc_krw",
-            "timestamp": 1,
+            "timestamp": 1767225600000,
             "snapshot": False,
             "data": [
                 {
-                    "timestamp": 1,
+                    "timestamp": 1767225600000,
                     "price": "0.00000001",
                     "qty": "1.20",
                     "isBuyerTaker": True,

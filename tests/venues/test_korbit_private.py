@@ -167,9 +167,9 @@ def test_my_order_account_seq_fixture() -> None:
 )
 def test_order_states(status: str, filled: str, expected: str) -> None:
     frame = (
-        '{"symbol":"btc_krw","timestamp":1,"channelType":"myOrder","order":{"orders":[{'
+        '{"symbol":"btc_krw","timestamp":1700000000000,"channelType":"myOrder","order":{"orders":[{'
         f'"orderId":1,"status":"{status}","side":"sell","orderType":"limit","price":"1",'
-        f'"qty":"0.9","filledQty":"{filled}","filledAmt":"0","createdAt":1}}]}}}}'
+        f'"qty":"0.9","filledQty":"{filled}","filledAmt":"0","createdAt":1700000000000}}]}}}}'
     )
     (o,) = decode_private(frame)
     assert isinstance(o, Order)
@@ -374,8 +374,14 @@ def test_stream_and_rest_rows_give_the_same_order(avg: str | None) -> None:
     row["status"] = "partiallyFilled"
     if avg is None:
         del row["avgPrice"]
-    ws = {"symbol": "btc_krw", "timestamp": 1, "channelType": "myOrder", "order": {"orders": [row]}}
+    ts = 1700000000000
+    ws = {
+        "symbol": "btc_krw",
+        "timestamp": ts,
+        "channelType": "myOrder",
+        "order": {"orders": [row]},
+    }
     (from_ws,) = decode_private(json.dumps(ws))
-    (from_rest,) = parse_order_rows(envelope(json.dumps([row]).encode()), ts=1, symbol="btc_krw")
+    (from_rest,) = parse_order_rows(envelope(json.dumps([row]).encode()), ts=ts, symbol="btc_krw")
     assert from_ws == from_rest
     assert from_rest.avg_price == D("99010000")  # 53260583.9536 / 0.53793136

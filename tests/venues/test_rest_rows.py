@@ -11,6 +11,7 @@ import pytest
 
 from mdtui.venues import korbit_private, upbit_private
 from mdtui.venues.private_common import BadBody
+from tests.support.events import T0
 
 UPBIT_ORDER = {
     "uuid": "u1",
@@ -100,7 +101,7 @@ def test_bad_balance_rows_are_skipped() -> None:
 
 
 def test_korbit_bad_trade_row_is_skipped() -> None:
-    row = {"tradeId": 1, "orderId": 7, "side": "buy", "price": "100", "qty": "1", "tradedAt": 5}
+    row = {"tradeId": 1, "orderId": 7, "side": "buy", "price": "100", "qty": "1", "tradedAt": T0}
     body = json.dumps({"success": True, "data": [row, {**row, "tradeId": 2, "price": None}]})
     skipped: list[str] = []
     fills = korbit_private.parse_my_trades(body, symbol="xrp_krw", skipped=skipped)

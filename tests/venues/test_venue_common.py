@@ -10,6 +10,7 @@ import pytest
 
 from mdtui.venues.frames import PREVIEW_CHARS, BadNumber, DecimalCache, preview
 from mdtui.venues.markets import MarketInfo, bands, tick_from_bands
+from mdtui.venues.ranges import SIZE
 
 D = Decimal
 
@@ -45,7 +46,7 @@ def test_market_info_without_ticks() -> None:
 
 
 def test_decimal_cache() -> None:
-    cache = DecimalCache(limit=3)
+    cache = DecimalCache(SIZE.check, limit=3)
     a = cache["0.150"]
     assert a.as_tuple() == D("0.150").as_tuple()
     assert cache["0.150"] is a
@@ -53,10 +54,10 @@ def test_decimal_cache() -> None:
     cache["2"]
     cache["3"]  # the fourth entry clears the cache first
     assert len(cache) == 1
-    for bad in ["NaN", "sNaN", "-Infinity", "inf", "", "abc", "1e"]:
+    for bad in ["NaN", "sNaN", "-Infinity", "inf", "", "abc", "1e", "-1", "1e999999"]:
         with pytest.raises(BadNumber):
             cache[bad]
-    assert "NaN" not in cache
+    assert "NaN" not in cache and "-1" not in cache
 
 
 def test_preview() -> None:

@@ -28,14 +28,15 @@ from mdtui.model.events import (  # noqa: E402
 )
 from mdtui.venues import korbit, korbit_private, upbit, upbit_private  # noqa: E402
 from mdtui.venues.private_common import EXACT  # noqa: E402
-from tests.support.fuzzing import FUZZ, json_values, mutated_samples  # noqa: E402
+from mdtui.venues.ranges import CHANGE, PRICE, SIZE, TIME, VALUE  # noqa: E402
+from tests.support.fuzzing import (  # noqa: E402
+    FUZZ,
+    PUBLIC_SAMPLES,
+    json_values,
+    market_values,
+    mutated_samples,
+)
 
-MARKET_KEYS = [
-    "type", "ty", "code", "cd", "status", "error", "name", "message", "symbol", "data",
-    "timestamp", "snapshot", "trade_price", "tp", "orderbook_units", "obu", "bids", "asks",
-    "price", "qty", "requestId", "channelType", "stream_type", "ask_bid", "ab",
-]  # fmt: skip
-MARKET_TAGS = ["ticker", "trade", "orderbook", "UP", "success", "fail", "BID", "ASK", "SNAPSHOT"]
 PRIVATE_KEYS = [
     "type", "ty", "channelType", "status", "error", "name", "message", "code", "cd", "uuid",
     "uid", "ask_bid", "ab", "order_type", "state", "s", "price", "volume", "executed_volume",
@@ -48,7 +49,6 @@ PRIVATE_TAGS = [
     "sell", "limit", "price", "partiallyFilled", "unfilled", "UP", "success", "fail",
 ]  # fmt: skip
 
-market_values = json_values(MARKET_KEYS, MARKET_TAGS, ["NaN", "Infinity", "-0", "1e400", "0"])
 private_values = json_values(
     PRIVATE_KEYS, PRIVATE_TAGS, ["NaN", "Infinity", "-0", "1e400", "1e-400", "0"]
 )
@@ -69,17 +69,21 @@ def _check_common(events: object) -> list[Event]:
 
 
 def check_market(events: object) -> None:
-    """The market decode contract: money values finite, book sizes non-zero."""
+    """The market decode contract: numbers in their ranges, book sizes non-zero."""
     for ev in _check_common(events):
         if isinstance(ev, Ticker):
-            assert all(v.is_finite() for v in (ev.last, ev.change, ev.change_pct, ev.value_24h))
+            assert PRICE.fits(ev.last) and SIZE.fits(ev.volume_24h) and VALUE.fits(ev.value_24h)
+            assert CHANGE.fits(ev.change) and ev.change_pct.is_finite()
+            TIME.check(ev.ts)
         elif isinstance(ev, Trade):
-            assert ev.price.is_finite() and ev.size.is_finite()
+            assert PRICE.fits(ev.price) and SIZE.fits(ev.size)
             assert ev.side in ("buy", "sell")
+            TIME.check(ev.ts)
         elif isinstance(ev, Book):
             for price, size in ev.bids + ev.asks:
-                assert isinstance(price, Decimal) and price.is_finite()
-                assert size.is_finite() and size != 0
+                assert isinstance(price, Decimal) and PRICE.fits(price)
+                assert SIZE.fits(size) and size != 0
+            TIME.check(ev.ts)
 
 
 def check_private(events: object) -> None:
@@ -94,11 +98,13 @@ def check_private(events: object) -> None:
         elif isinstance(ev, Fill):
             assert ev.side in ("buy", "sell")
             assert _finite(ev.price, ev.size, ev.value, ev.fee)
+            assert PRICE.fits(ev.price) and SIZE.fits(ev.size)
             assert ev.value == EXACT.multiply(ev.price, ev.size)
         elif isinstance(ev, Balances):
             for row in ev.rows:
                 assert row.currency == row.currency.upper()
                 assert _finite(row.total, row.available, row.in_orders, row.avg_buy_price)
+                assert SIZE.fits(row.available) and SIZE.fits(row.in_orders)
 
 
 @dataclass(frozen=True)
@@ -116,20 +122,13 @@ DECODERS = {
         upbit.decode,
         check_market,
         market_values,
-        [
-            "upbit_ticker",
-            "upbit_trade",
-            "upbit_orderbook",
-            "upbit_trade_simple",
-            "upbit_candle",
-            "upbit_error_wrong_format",
-        ],
+        PUBLIC_SAMPLES["upbit"],
     ),
     "korbit": Decoder(
         korbit.decode,
         check_market,
         market_values,
-        ["korbit_ticker", "korbit_trade", "korbit_orderbook", "korbit_myorder"],
+        PUBLIC_SAMPLES["korbit"],
     ),
     "upbit_private": Decoder(
         upbit_private.decode_private,

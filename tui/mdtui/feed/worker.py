@@ -10,6 +10,9 @@ the rest is subscribed again: one bad code never costs the others.
 
 ``sink`` gets a list of events per received batch of frames, plus ``FeedState`` events when
 the connection state changes and ``Subscribed`` events when the markets streamed change.
+Market data (tickers, trades, books) of a market the socket is not subscribed to is counted
+and dropped here, so the model only ever stores what was asked for (a market switched away
+from may still have frames in flight; a broken or hostile server may send anything).
 ``tap`` (the recorder) gets every raw frame with its receive time. Neither may block.
 """
 
@@ -35,10 +38,13 @@ from mdtui.feed.buffered_session import BufferedSession, Frame
 from mdtui.feed.rate_limiter import Backoff, RateLimiter
 from mdtui.model.events import (
     AnyEvent,
+    Book,
     FeedState,
     FeedStateName,
     Malformed,
     Subscribed,
+    Ticker,
+    Trade,
     VenueError,
 )
 from mdtui.venues.private_common import AuthProblem
@@ -113,6 +119,8 @@ class FeedStats:
 
     frames: int = 0
     events: int = 0
+    unsubscribed: int = 0
+    """Market events dropped because their market is not subscribed on this socket."""
     connects: int = 0
     last_frame_ms: int = 0
     last_error: str = ""
@@ -139,6 +147,7 @@ class FeedWorker:
         """What the live socket was asked for so far (None: no live socket)."""
         self.rejected: dict[str, str] = {}
         """Codes the exchange refused -> its error code; left out for the worker's life."""
+        self._markets: frozenset[str] = frozenset()
         self._changed = asyncio.Event()
         self._stopping = False
         self._state: FeedStateName | None = None
@@ -151,6 +160,7 @@ class FeedWorker:
         """Ask for ``wanted``; sent on the live socket (or on connect), latest wish wins."""
         if wanted != self._wanted:
             self._wanted = wanted
+            self._markets = wanted.codes()
             self._changed.set()
 
     @property
@@ -337,16 +347,38 @@ class FeedWorker:
                 events += decode(frame)
             stats.frames += len(frames)
             stats.last_frame_ms = now
+            markets = self._markets
+            kept: list[AnyEvent] = []
             for ev in events:
-                if type(ev) is Malformed:
+                if type(ev) is Book or type(ev) is Trade or type(ev) is Ticker:
+                    if ev.market not in markets:
+                        self._drop_unsubscribed(ev.market)
+                        continue
+                elif type(ev) is Malformed:
                     log.warning("%s %s: malformed frame skipped: %s", venue, channel, ev.reason)
                 elif type(ev) is VenueError:
                     log.warning("%s %s: server error %s: %s", venue, channel, ev.code, ev.message)
                     self._refused(ev)
-            stats.events += len(events)
-            if events:
-                sink(events)
+                kept.append(ev)
+            stats.events += len(kept)
+            if kept:
+                sink(kept)
         return "stopped"
+
+    def _drop_unsubscribed(self, market: str) -> None:
+        """Count a market event of a market not subscribed; log the 1st, 2nd, 4th, 8th, ...
+        (a few are normal right after a market switch; many mean a misbehaving server)."""
+        stats = self.stats
+        stats.unsubscribed += 1
+        if stats.unsubscribed & (stats.unsubscribed - 1) == 0:
+            p = self.protocol
+            log.warning(
+                "%s %s: data for %r, which is not subscribed, dropped (%d so far)",
+                p.venue,
+                p.channel,
+                market[:40],
+                stats.unsubscribed,
+            )
 
 
 async def _read_refusal(response: httpx.Response) -> None:

@@ -138,6 +138,13 @@ class FrozenMarket:
         """Fill ``qty`` of a demo order now (a fill the private panes receive live)."""
         self.call(lambda sim: sim.fill_order(venue, order_id, qty))
 
+    def send_raw(self, venue: Venue, data: str | bytes) -> int:
+        """:meth:`Simulator.send_raw` from another thread: ``data`` as is to every public
+        socket of ``venue``; returns how many."""
+        assert self._sim is not None
+        future = asyncio.run_coroutine_threadsafe(self._sim.send_raw(venue, data), self._loop)
+        return int(future.result(timeout=10))
+
     def open_connections(self) -> int:
         return int(self.call(lambda sim: sim.open_connections()))
 

@@ -42,7 +42,8 @@ class BadFrame(ValueError):
 
 
 class BadNumber(ValueError):
-    """A money value that is not a finite decimal (e.g. ``"NaN"``, ``"Infinity"``, ``"x"``)."""
+    """A number that is not a decimal (``"x"``) or not in its field's range (``"NaN"``,
+    ``"Infinity"``, ``1e999999``: :mod:`mdtui.venues.ranges`)."""
 
 
 def failure_reason(exc: Exception) -> str:
@@ -123,21 +124,22 @@ class DecimalCache(dict[str, Decimal]):
     Book prices and sizes repeat from one frame to the next, so most look-ups are hits, and
     a hit (``dict.__getitem__``, pure C) is several times cheaper than ``Decimal(s)``. Keys
     are the exact strings, so ``"0.150"`` keeps its representation. Misses build the value,
-    reject non-finite ones with :class:`BadNumber`, and clear the whole cache once it holds
-    ``limit`` entries (a crude but O(1) bound on memory).
+    raise :class:`BadNumber` for a string that is not a decimal, pass it to ``check`` (which
+    raises for a value out of range: a hit needs no check), and clear the whole cache once
+    it holds ``limit`` entries (a crude but O(1) bound on memory).
     """
 
-    def __init__(self, limit: int = 16384) -> None:
+    def __init__(self, check: Callable[[Decimal], object], limit: int = 16384) -> None:
         super().__init__()
+        self.check = check
         self.limit = limit
 
     def __missing__(self, key: str) -> Decimal:
         try:
             value = Decimal(key)
         except (ArithmeticError, TypeError, ValueError):
-            value = None
-        if value is None or not value.is_finite():
-            raise BadNumber(f"not a finite decimal: {key!r}"[:80])
+            raise BadNumber(f"not a decimal: {key!r}"[:80]) from None
+        self.check(value)
         if len(self) >= self.limit:
             self.clear()
         self[key] = value

@@ -6,13 +6,14 @@ websocket" and "Korbit: public REST".
 Public data frames decode in one typed msgspec pass (a tagged union on ``type``). Control
 frames (``status``), private frames (``channelType``) and malformed input fail that pass and
 take a slower generic path that never raises. Decimals arrive as JSON strings; they are
-converted through a memo that also rejects ``"NaN"``, ``"Infinity"`` and other non-numbers.
+converted through a memo that also rejects ``"NaN"``, ``"Infinity"``, other non-numbers and
+numbers outside their field's range (:mod:`mdtui.venues.ranges`).
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -22,6 +23,7 @@ from mdtui.model.events import Ack, AnyEvent, Book, Ticker, Trade, VenueError
 from mdtui.venues.endpoints import Endpoints, from_base
 from mdtui.venues.frames import BadFrame, DecimalCache, guard, parse_json
 from mdtui.venues.markets import MarketInfo, TickBands, bands, tick_from_bands
+from mdtui.venues.ranges import CHANGE, PRICE, RATE, REFERENCE, SIZE, TIME, VALUE, DecimalRange
 from mdtui.venues.subscription import Subscription
 
 VENUE = "korbit"
@@ -127,13 +129,19 @@ def frames_of(requests: list[Request]) -> list[str]:
 
 # --------------------------------------------------------------------------- wire structs
 #
-# Money fields are decoded as their JSON strings and turned into Decimal through a shared
-# memo (frames.DecimalCache): prices and sizes repeat between frames, and a cache hit is
-# several times cheaper than Decimal(str). The cache also rejects "NaN"/"Infinity"/garbage
-# (BadNumber -> Malformed), so no per-value finiteness check is needed on hits.
+# Money fields are decoded as their JSON strings and turned into Decimal through a memo
+# per kind of field (frames.DecimalCache): prices and sizes repeat between frames, and a
+# cache hit is several times cheaper than Decimal(str). A miss is checked against the
+# field's range (venues.ranges: "NaN", "1e999999", "-1" -> BadNumber -> Malformed), so a
+# hit needs no check at all.
 
-_DECIMALS = DecimalCache()
-_dec = _DECIMALS.__getitem__
+
+def _memo(kind: DecimalRange) -> Callable[[str], Decimal]:
+    return DecimalCache(kind.check).__getitem__
+
+
+_price, _reference, _size, _value = _memo(PRICE), _memo(REFERENCE), _memo(SIZE), _memo(VALUE)
+_change, _rate = _memo(CHANGE), _memo(RATE)
 
 
 class _TickerData(msgspec.Struct, rename="camel", gc=False):
@@ -160,22 +168,23 @@ class _Ticker(msgspec.Struct, tag_field="type", tag="ticker", gc=False):
     def to_events(self) -> list[AnyEvent]:
         d = self.data
         bid, ask = d.best_bid_price, d.best_ask_price
+        TIME.check(self.timestamp)
         return [
             Ticker(
                 venue=VENUE,
                 market=self.symbol,
-                last=_dec(d.close),
-                prev_close=_dec(d.prev_close),
-                change=_dec(d.price_change),
-                change_pct=_dec(d.price_change_percent),
-                open=_dec(d.open),
-                high=_dec(d.high),
-                low=_dec(d.low),
-                volume_24h=_dec(d.volume),
-                value_24h=_dec(d.quote_volume),
+                last=_price(d.close),
+                prev_close=_reference(d.prev_close),
+                change=_change(d.price_change),
+                change_pct=_rate(d.price_change_percent),
+                open=_reference(d.open),
+                high=_reference(d.high),
+                low=_reference(d.low),
+                volume_24h=_size(d.volume),
+                value_24h=_value(d.quote_volume),
                 # "0" means no order on that side (seen on stopped pairs in REST).
-                best_bid=(_dec(bid) or None) if bid is not None else None,
-                best_ask=(_dec(ask) or None) if ask is not None else None,
+                best_bid=(_reference(bid) or None) if bid is not None else None,
+                best_ask=(_reference(ask) or None) if ask is not None else None,
                 ts=self.timestamp,
                 snapshot=self.snapshot is True,
             )
@@ -199,12 +208,13 @@ class _Trade(msgspec.Struct, tag_field="type", tag="trade", gc=False):
 
     def to_events(self) -> list[AnyEvent]:
         snapshot = self.snapshot is True
+        TIME.check(*[row.timestamp for row in self.data])
         return [
             Trade(
                 venue=VENUE,
                 market=self.symbol,
-                price=_dec(row.price),
-                size=_dec(row.qty),
+                price=_price(row.price),
+                size=_size(row.qty),
                 side="buy" if row.is_buyer_taker else "sell",
                 ts=row.timestamp,
                 trade_id=str(row.trade_id),
@@ -234,13 +244,14 @@ class _Orderbook(msgspec.Struct, tag_field="type", tag="orderbook", gc=False):
 
     def to_events(self) -> list[AnyEvent]:
         d = self.data
+        TIME.check(d.timestamp)
         # Korbit sends no empty levels, but drop zero sizes anyway, as for Upbit.
         return [
             Book(
                 venue=VENUE,
                 market=self.symbol,
-                bids=tuple([(_dec(lv.price), q) for lv in d.bids if (q := _dec(lv.qty))]),
-                asks=tuple([(_dec(lv.price), q) for lv in d.asks if (q := _dec(lv.qty))]),
+                bids=tuple([(_price(lv.price), q) for lv in d.bids if (q := _size(lv.qty))]),
+                asks=tuple([(_price(lv.price), q) for lv in d.asks if (q := _size(lv.qty))]),
                 ts=d.timestamp,
                 snapshot=self.snapshot is True,
             )

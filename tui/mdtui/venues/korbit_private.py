@@ -40,11 +40,11 @@ from mdtui.venues.private_common import (
     AuthProblem,
     BadBody,
     average_price,
-    check_finite,
     each_row,
     mul,
     sub,
 )
+from mdtui.venues.ranges import FEE, PRICE, REFERENCE, SIZE, TIME, VALUE
 
 VENUE = "korbit"
 PRIVATE_TYPES = ("myOrder", "myTrade", "myAsset")
@@ -171,9 +171,10 @@ class _OrderRow(msgspec.Struct, rename="camel", gc=False):
     symbol: str | None = None
 
     def to_order(self, market: str | None, ts: int | None) -> Order:
-        check_finite(
-            self.price, self.qty, self.amt, self.filled_qty, self.filled_amt, self.avg_price
-        )
+        REFERENCE.check(self.price, self.avg_price)
+        SIZE.check(self.qty, self.filled_qty)
+        VALUE.check(self.amt, self.filled_amt)
+        TIME.check_given(self.created_at, self.last_filled_at)
         filled = self.filled_qty if self.filled_qty is not None else Decimal(0)
         remaining = None
         if self.qty is not None:
@@ -222,7 +223,10 @@ class _TradeRow(msgspec.Struct, rename="camel", gc=False):
 
     def to_fill(self, market: str | None, ts: int | None) -> Fill:
         fee = self.fee if self.fee is not None else self.fee_qty
-        check_finite(self.price, self.qty, fee)
+        PRICE.check(self.price)
+        SIZE.check(self.qty)
+        FEE.check(fee)
+        TIME.check_given(self.filled_at, self.traded_at)
         return Fill(
             venue=VENUE,
             market=self.symbol or market or "",
@@ -249,13 +253,9 @@ class _AssetRow(msgspec.Struct, rename="camel", gc=False):
     updated_at: int | None = None
 
     def to_balance(self, ts: int) -> Balance:
-        check_finite(
-            self.balance,
-            self.available,
-            self.trade_in_use,
-            self.withdrawal_in_use,
-            self.avg_price,
-        )
+        SIZE.check(self.balance, self.available, self.trade_in_use, self.withdrawal_in_use)
+        REFERENCE.check(self.avg_price)
+        TIME.check_given(self.updated_at)
         return Balance(
             venue=VENUE,
             currency=self.currency.upper(),
@@ -285,6 +285,7 @@ class _MyOrder(msgspec.Struct, gc=False):
     timestamp: int | None = None
 
     def to_events(self) -> list[AnyEvent]:
+        TIME.check_given(self.timestamp)
         return [row.to_order(self.symbol, self.timestamp) for row in self.order.orders]
 
 
@@ -294,6 +295,7 @@ class _MyTrade(msgspec.Struct, gc=False):
     timestamp: int | None = None
 
     def to_events(self) -> list[AnyEvent]:
+        TIME.check_given(self.timestamp)
         return [row.to_fill(self.symbol, self.timestamp) for row in self.trade.trades]
 
 
@@ -302,6 +304,7 @@ class _MyAsset(msgspec.Struct, gc=False):
     timestamp: int | None = None
 
     def to_events(self) -> list[AnyEvent]:
+        TIME.check_given(self.timestamp)
         ts = self.timestamp or 0
         rows = tuple(row.to_balance(ts) for row in self.asset.assets)
         return [Balances(venue=VENUE, rows=rows, ts=ts, complete=False)]

@@ -1,7 +1,7 @@
 """Helpers shared by the private-side codecs (``upbit_private``, ``korbit_private``).
 
-Exact Decimal arithmetic, the average-price rule, ISO-8601 times to ms, finiteness checks
-and the REST parse error.
+Exact Decimal arithmetic, the average-price rule, ISO-8601 times to ms and the REST parse
+error. (The range every number must be in: :mod:`mdtui.venues.ranges`.)
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Literal, NamedTuple, TypeVar
 
 import msgspec
 
-from mdtui.venues.frames import BadNumber, preview
+from mdtui.venues.frames import preview
 
 _T = TypeVar("_T")
 
@@ -97,13 +97,6 @@ def average_price(sent: Decimal | None, filled: Decimal, value: Decimal | None) 
     if value:
         return value / filled
     return None
-
-
-def check_finite(*values: Decimal | None) -> None:
-    """Raise :class:`BadNumber` if any given value is NaN or infinite (None is skipped)."""
-    for v in values:
-        if v is not None and not v.is_finite():
-            raise BadNumber(f"not a finite number: {v}")
 
 
 def iso_ms(text: str) -> int:

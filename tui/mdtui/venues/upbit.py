@@ -7,8 +7,9 @@ Decoding takes one typed msgspec pass per frame: a tagged union on ``type`` (DEF
 or ``ty`` (SIMPLE keys), chosen by a substring sniff for ``"ty":``. Everything else —
 ``{"status":"UP"}``, error frames, unknown types, malformed input — fails that pass and
 takes a slower generic path that never raises. Upbit sends numbers as JSON numbers; msgspec
-also accepts decimal strings for Decimal fields, so values are checked finite (a quoted
-``"NaN"`` becomes Malformed), which keeps every event's money values usable.
+also accepts decimal strings for Decimal fields, so every value is checked against its
+field's range (:mod:`mdtui.venues.ranges`: a quoted ``"NaN"``, ``1e999999`` or ``-1`` becomes
+Malformed), which keeps every event's numbers usable.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ import msgspec
 
 from mdtui.model.events import AnyEvent, Book, Heartbeat, Ticker, Trade, VenueError
 from mdtui.venues.endpoints import Endpoints, from_base
-from mdtui.venues.frames import BadFrame, BadNumber, guard, parse_json, renamed_variant
+from mdtui.venues.frames import BadFrame, guard, parse_json, renamed_variant
 from mdtui.venues.markets import MarketInfo, TickBands, bands, tick_from_bands
+from mdtui.venues.ranges import CHANGE, PRICE, RATE, REFERENCE, SIZE, TIME, VALUE
 
 VENUE = "upbit"
 
@@ -140,19 +142,15 @@ class _Ticker(msgspec.Struct, tag_field="type", tag="ticker", gc=False):
     stream_type: str = ""
 
     def to_events(self) -> list[AnyEvent]:
-        money = (
-            self.trade_price,
-            self.prev_closing_price,
-            self.signed_change_price,
-            self.signed_change_rate,
-            self.opening_price,
-            self.high_price,
-            self.low_price,
-            self.acc_trade_volume_24h,
-            self.acc_trade_price_24h,
+        PRICE.check(self.trade_price)
+        REFERENCE.check(
+            self.prev_closing_price, self.opening_price, self.high_price, self.low_price
         )
-        if not all([v.is_finite() for v in money]):
-            raise BadNumber("non-finite number in ticker")
+        CHANGE.check(self.signed_change_price)
+        RATE.check(self.signed_change_rate)
+        SIZE.check(self.acc_trade_volume_24h)
+        VALUE.check(self.acc_trade_price_24h)
+        TIME.check(self.timestamp)
         return [
             Ticker(
                 venue=VENUE,
@@ -184,8 +182,9 @@ class _Trade(msgspec.Struct, tag_field="type", tag="trade", gc=False):
     stream_type: str = ""
 
     def to_events(self) -> list[AnyEvent]:
-        if not (self.trade_price.is_finite() and self.trade_volume.is_finite()):
-            raise BadNumber("non-finite number in trade")
+        PRICE.check(self.trade_price)
+        SIZE.check(self.trade_volume)
+        TIME.check(self.trade_timestamp)
         return [
             Trade(
                 venue=VENUE,
@@ -216,12 +215,16 @@ class _Orderbook(msgspec.Struct, tag_field="type", tag="orderbook", gc=False):
     def to_events(self) -> list[AnyEvent]:
         units = self.orderbook_units
         # Thin books are padded with zero-size units: drop them. (Truthiness, not `> 0`: a
-        # Decimal-to-int comparison costs ~7 µs per 30-level book; NaN is truthy and is
-        # caught by the finiteness check below.)
+        # Decimal-to-int comparison costs ~7 µs per 30-level book; NaN and negative sizes
+        # are truthy and are caught by the range check below.)
         bids = tuple([(u.bid_price, u.bid_size) for u in units if u.bid_size])
         asks = tuple([(u.ask_price, u.ask_size) for u in units if u.ask_size])
-        if not all([p.is_finite() and s.is_finite() for p, s in bids + asks]):
-            raise BadNumber("non-finite number in orderbook")
+        levels = bids + asks
+        price, size = PRICE.fits, SIZE.fits
+        if not all([price(p) and size(s) for p, s in levels]):
+            PRICE.check(*[p for p, _ in levels])  # raises, naming the value
+            SIZE.check(*[s for _, s in levels])
+        TIME.check(self.timestamp)
         return [
             Book(
                 venue=VENUE,

@@ -34,25 +34,18 @@ import msgspec
 
 from mdtui.model.events import AnyEvent, Balance, Balances, Fill, Order, OrdersSnapshot, OrderState
 from mdtui.venues import upbit
-from mdtui.venues.frames import (
-    BadNumber,
-    guard,
-    malformed,
-    parse_json,
-    preview,
-    renamed_variant,
-)
+from mdtui.venues.frames import BadNumber, guard, malformed, parse_json, preview, renamed_variant
 from mdtui.venues.private_common import (
     RAW_ROWS,
     AuthProblem,
     BadBody,
     add,
     average_price,
-    check_finite,
     each_row,
     iso_ms,
     mul,
 )
+from mdtui.venues.ranges import FEE, PRICE, REFERENCE, SIZE, TIME, VALUE
 
 VENUE = "upbit"
 PRIVATE_TYPES = ("myOrder", "myAsset")
@@ -156,18 +149,19 @@ class _UpbitOrder(msgspec.Struct, gc=False):
     def to_order(self, created_ms: int, updated_ms: int, funds: Decimal | None) -> Order:
         """The order as these fields report it. ``funds``: the executed quote value
         (``executed_funds``, or what the caller summed from the order's trades)."""
-        check_finite(
-            self.price,
-            self.avg_price,
-            self.volume,
-            self.remaining_volume,
-            self.executed_volume,
-            self.paid_fee,
-            funds,
-        )
         side = _side(self.ask_bid)
         raw_type = self.order_type.lower()
         by_amount = _by_amount(raw_type, side)
+        # `price` is a fill's price in a trade frame, else the order's limit price or, for
+        # orders by value, the amount.
+        if self.state == "trade":
+            PRICE.check(self.price)
+        else:
+            (VALUE if by_amount else REFERENCE).check(self.price)
+        REFERENCE.check(self.avg_price)
+        SIZE.check(self.volume, self.remaining_volume, self.executed_volume)
+        FEE.check(self.paid_fee)
+        VALUE.check(funds)
         filled = self.executed_volume if self.executed_volume is not None else Decimal(0)
         remaining = self.remaining_volume
         if self.state == "trade":
@@ -217,7 +211,8 @@ class _MyOrder(_UpbitOrder, gc=False):
     timestamp: int | None = None
 
     def to_events(self) -> list[AnyEvent]:
-        check_finite(self.trade_fee)
+        FEE.check(self.trade_fee)
+        TIME.check_given(self.timestamp, self.trade_timestamp, self.order_timestamp)
         ts = self.timestamp or self.trade_timestamp or self.order_timestamp or 0
         events: list[AnyEvent] = [self.to_order(self.order_timestamp or 0, ts, self.executed_funds)]
         if self.state == "trade":
@@ -256,11 +251,12 @@ class _MyAsset(msgspec.Struct, gc=False):
     timestamp: int | None = None
 
     def to_events(self) -> list[AnyEvent]:
+        TIME.check_given(self.timestamp, self.asset_timestamp)
         ts = self.timestamp or self.asset_timestamp or 0
         row_ts = self.asset_timestamp or ts
         rows = []
         for a in self.assets:
-            check_finite(a.balance, a.locked)
+            SIZE.check(a.balance, a.locked)
             rows.append(
                 Balance(
                     venue=VENUE,
@@ -407,6 +403,12 @@ class _OrderTrade(msgspec.Struct):
     funds: Decimal | None = None
     created_at: str | None = None
 
+    def check(self) -> None:
+        """Raise :class:`~mdtui.venues.ranges.OutOfRange` for a number out of range."""
+        PRICE.check(self.price)
+        SIZE.check(self.volume)
+        VALUE.check(self.funds)
+
     @property
     def value(self) -> Decimal:
         """The trade's quote value: ``funds``, else ``price * volume`` exactly."""
@@ -432,13 +434,14 @@ class _OrderRow(_UpbitOrder):
             return self.executed_funds
         volume = value = Decimal(0)
         for t in self.trades:
-            check_finite(t.price, t.volume, t.funds)
+            t.check()
             volume, value = add(volume, t.volume), add(value, t.value)
         return value if volume == self.executed_volume else None
 
     def to_rest_order(self, ts: int) -> Order:
         """The order; ``ts`` (the request time) is its ``updated_ms``."""
         created = iso_ms(self.created_at) if self.created_at else 0
+        TIME.check_given(created)
         return self.to_order(created, ts or created, self.executed_value())
 
 
@@ -468,7 +471,8 @@ def parse_accounts(body: bytes | str, *, ts: int = 0, skipped: list[str] | None 
 
     def balance(raw: msgspec.Raw) -> Balance:
         r = _ACCOUNT.decode(raw)
-        check_finite(r.balance, r.locked, r.avg_buy_price)
+        SIZE.check(r.balance, r.locked)
+        REFERENCE.check(r.avg_buy_price)
         return Balance(
             venue=VENUE,
             currency=r.currency.upper(),
@@ -537,7 +541,9 @@ def parse_order_fills(body: bytes | str) -> list[Fill]:
     fills = []
     for t in order.trades:
         try:
-            check_finite(t.price, t.volume, t.funds)
+            t.check()
+            ts = iso_ms(t.created_at) if t.created_at else 0
+            TIME.check_given(ts)
             fills.append(
                 Fill(
                     venue=VENUE,
@@ -551,7 +557,7 @@ def parse_order_fills(body: bytes | str) -> list[Fill]:
                     fee=None,
                     fee_currency=None,
                     is_maker=None,
-                    ts=iso_ms(t.created_at) if t.created_at else 0,
+                    ts=ts,
                 )
             )
         except (BadNumber, ArithmeticError, ValueError) as exc:

@@ -30,7 +30,8 @@ from mdtui.display.format import (
 from mdtui.display.shared_state import SharedState
 from mdtui.model.events import Book, Side, split_key
 from mdtui.model.market_store import MarketState
-from mdtui.ui.widgets.lines import LinePane, Part, centered, fit, strip_of
+from mdtui.ui.widgets.lines import NUMBER_WIDTH, LinePane, Part, centered, fit, strip_of
+from mdtui.venues.private_common import EXACT
 
 OWN_MARK = "▶"
 """Drawn left of a level where the user has a resting order."""
@@ -174,7 +175,7 @@ class Ladder(LinePane):
             cum = Decimal(0)
             own_side: Side = "sell" if side == "ask" else "buy"
             for price, size in rows:
-                cum += size
+                cum = EXACT.add(cum, size)
                 share = float(size / largest) if largest else 0.0
                 mine = own.get((own_side, price)) if own else None
                 out.append(
@@ -217,9 +218,9 @@ class Ladder(LinePane):
                 note_w = max(note_w, len(spec[3]) + 1)
                 cum_w = max(cum_w, len(spec[4]))
                 own_w = max(own_w, len(spec[7]))
-        price_w, size_w, cum_w = max(price_w, 5), max(size_w, 4), max(cum_w, 3)
-        note_w = max(note_w, 5)
-        own_w = max(own_w, 4) if mine else 0
+        price_w, size_w = min(max(price_w, 5), NUMBER_WIDTH), min(max(size_w, 4), NUMBER_WIDTH)
+        cum_w, note_w = min(max(cum_w, 3), NUMBER_WIDTH), min(max(note_w, 5), NUMBER_WIDTH)
+        own_w = min(max(own_w, 4), NUMBER_WIDTH) if mine else 0
         used = price_w + size_w + note_w + cum_w + 5 + (own_w + 1 if own_w else 0)
         if used + 4 > width:
             cum_w = 0

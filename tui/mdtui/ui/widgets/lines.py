@@ -20,6 +20,11 @@ from mdtui.ui.palette import Palette
 
 Part = tuple[str, Style]
 
+NUMBER_WIDTH = 22
+"""The widest a number column grows to fit its values (``30,925,891.29839369`` is 19
+cells); a longer value is cut with ``…`` by :func:`fit`, so one absurd value cannot push
+the other columns off the pane."""
+
 
 def fit(text: str, width: int, right: bool = False) -> str:
     """``text`` padded or cut (with an ellipsis) to exactly ``width`` cells."""

@@ -25,7 +25,7 @@ from mdtui.display.format import (
 from mdtui.display.shared_state import SharedState
 from mdtui.model.events import Trade
 from mdtui.model.market_store import MarketState
-from mdtui.ui.widgets.lines import LinePane, Part, centered, fit, strip_of
+from mdtui.ui.widgets.lines import NUMBER_WIDTH, LinePane, Part, centered, fit, strip_of
 
 SIDE_LABEL = {
     "ko": {"buy": "매수", "sell": "매도"},
@@ -127,7 +127,7 @@ class Tape(LinePane):
         if self._decimals is None:
             self._decimals = entry.price_decimals(trade.price, (trade.price,))
             self._size_dec = size_decimals(trade.price)
-        width = len(fmt_price(trade.price * Decimal("1.5"), self._decimals))
+        width = min(len(fmt_price(trade.price * Decimal("1.5"), self._decimals)), NUMBER_WIDTH)
         if width > self._price_w:
             self._price_w = max(width, 7)
             self.clear_cache()
@@ -137,7 +137,7 @@ class Tape(LinePane):
             self._size_dec = decimals_of(trade.size)
             self.clear_cache()
             self.refresh()
-        width = len(fmt_exact(trade.size, self._size_dec))
+        width = min(len(fmt_exact(trade.size, self._size_dec)), NUMBER_WIDTH)
         if width > self._size_w:
             self._size_w = width
             self.clear_cache()
