@@ -18,6 +18,7 @@ from mdtui.feed.worker import FeedWorker
 from mdtui.model.account import Account
 from mdtui.model.events import FeedState, Order, OrdersSnapshot
 from mdtui.sim import Simulator
+from mdtui.sim.engine.listings import KORBIT_CORE
 from mdtui.sim.net.rate_limits import Limits
 from tests.support.chaos import ShiftedClock
 from tests.support.events import order as make_order
@@ -167,9 +168,11 @@ async def test_gap_is_searched_in_server_time_when_the_clocks_disagree(
 
 @pytest.fixture
 async def tight_sim(start_sim, clock) -> Simulator:
-    """The exchanges' REST limits cut to 4 requests/s, so the catch-up meets 429s."""
+    """The exchanges' REST limits cut to 4 requests/s, so the catch-up meets 429s. Korbit
+    lists only its core pairs: its open-order seed asks pair by pair, and at 4/s the 193
+    pairs of the whole listing would take most of the test before the catch-up starts."""
     limits = Limits(upbit_rest_default_per_second=4, korbit_rest_private_per_second=4)
-    simulator = await start_sim(seed=3, clock=clock, limits=limits)
+    simulator = await start_sim(seed=3, clock=clock, limits=limits, korbit_listings=KORBIT_CORE)
     simulator.pause_trader()
     return simulator
 

@@ -26,6 +26,7 @@ from mdtui.settings import (
 )
 
 EXIT_USAGE = 2
+REGIONS = ("kr", "sg", "id", "th")
 
 
 def _market(value: str) -> str:
@@ -71,6 +72,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="replay speed factor (default 1; 0 = no pauses)",
     )
     parser.add_argument("--seed", type=int, default=1, help="simulator seed for --demo")
+    parser.add_argument(
+        "--upbit-region",
+        choices=REGIONS,
+        help="Upbit (kr) or Upbit Global (sg, id, th); overrides the upbit.region setting",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     watch = sub.add_parser("watch", help="print normalized events as JSON lines")
@@ -115,6 +121,12 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--host", default="127.0.0.1")
     simulate.add_argument("--port", type=int, default=8765, help="0 picks a free port")
     simulate.add_argument("--seed", type=int, default=1)
+    simulate.add_argument(
+        "--upbit-region",
+        choices=REGIONS,
+        default="kr",
+        help="the Upbit listing to serve: kr (KRW, BTC, USDT) or Global sg, id, th",
+    )
     simulate.add_argument("--exit-with-stdin", action="store_true", help=argparse.SUPPRESS)
     return parser
 
@@ -158,10 +170,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         if args.exit_with_stdin:
             _exit_when_stdin_closes()
-        return simulate(args.host, args.port, args.seed)
+        return simulate(args.host, args.port, args.seed, args.upbit_region)
 
+    region = {"upbit": {"region": args.upbit_region}} if args.upbit_region else {}
     try:
-        settings = load_settings(args.config)
+        settings = load_settings(args.config, **region)
     except SettingsError as exc:
         print(f"mdtui: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -23,6 +23,7 @@ from pydantic import (
     SecretStr,
     ValidationError,
     field_validator,
+    model_validator,
 )
 from pydantic_settings import (
     BaseSettings,
@@ -51,6 +52,10 @@ DEFAULT_WATCHLIST = [
     "korbit:sol_krw",
     "korbit:usdt_krw",
 ]
+
+
+UPBIT_REGION_QUOTES = {"kr": "KRW", "sg": "SGD", "id": "IDR", "th": "THB"}
+"""Each Upbit region's fiat quote: Upbit Global lists no KRW markets."""
 
 
 class SettingsError(Exception):
@@ -166,6 +171,15 @@ class Settings(BaseSettings):
     """Ring the terminal bell when one of the user's orders fills (a toast always shows)."""
     log_file: Path = Field(default_factory=_default_log_file)
     keys: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _default_watchlist_in_region(self) -> Settings:
+        """Upbit Global lists no KRW markets: without a configured watchlist, the default
+        one's Upbit markets are quoted in the region's fiat (``upbit:SGD-BTC``)."""
+        quote = UPBIT_REGION_QUOTES[self.upbit.region]
+        if "watchlist" not in self.model_fields_set and quote != "KRW":
+            self.watchlist = [k.replace("upbit:KRW-", f"upbit:{quote}-") for k in self.watchlist]
+        return self
 
     @classmethod
     def settings_customise_sources(
