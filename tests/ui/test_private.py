@@ -165,9 +165,8 @@ async def test_fill_while_disconnected_shows_after_reconnect(venue, demo_setting
             lambda: feeds[(venue, "private")].state == "reconnecting", 8.0, "the drop", pilot=pilot
         )
         quiet_sim.fill_order(venue, order_id)  # fills completely while nobody listens
-        # Korbit's reconnect seeds open orders pair by pair: 193 pairs at 40 calls/s
         await wait_until(
-            lambda: feeds[(venue, "private")].state == "live", 20.0, "live", pilot=pilot
+            lambda: feeds[(venue, "private")].state == "live", 8.0, "live", pilot=pilot
         )
         await wait_until(
             lambda: app.shared.account.order(venue, order_id).state == "filled",

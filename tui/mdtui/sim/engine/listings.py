@@ -70,6 +70,7 @@ class Listing:
     """Korbit's ``launched`` (False: ``stopped``: no book, no trades)."""
     quote: str = "KRW"
     ladder: TickLadder = KORBIT_KRW
+    """The quote's price ticks (Korbit's KRW ladder unless given)."""
     activity: float = 1.0
     """Chance per market-clock period that the market moves (1: every period)."""
     warning: bool = False
