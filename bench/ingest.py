@@ -39,13 +39,13 @@ from mdtui.feed.public_feeds import KorbitPublic, UpbitPublic, public_workers
 from mdtui.feed.worker import Subscription
 from mdtui.model.market_store import MarketStore
 from mdtui.settings import load_settings
-from mdtui.sim.engine.listings import KORBIT_LISTINGS, UPBIT_LISTINGS
+from mdtui.sim.engine.listings import KORBIT_CORE, UPBIT_CORE
 from mdtui.sim.server import Simulator
 from mdtui.venues import korbit, upbit
 from mdtui.venues.endpoints import Endpoints
 
-UPBIT = [f"KRW-{x.base}" for x in UPBIT_LISTINGS][:10]
-KORBIT = [f"{x.base.lower()}_krw" for x in KORBIT_LISTINGS][:10]
+UPBIT = [f"KRW-{x.base}" for x in UPBIT_CORE][:10]
+KORBIT = [f"{x.base.lower()}_krw" for x in KORBIT_CORE][:10]
 
 
 # ------------------------------------------------------------------ part 1: decode + model

@@ -18,7 +18,7 @@ from mdtui.demo import point_at
 from mdtui.settings import Settings, load_settings
 from mdtui.sim import Limits, Simulator
 from tests.support.feeds import Collector
-from tests.support.sim_client import FAST, FIXED_MS, StartSim
+from tests.support.sim_client import FAST, FIXED_MS, PRIVATE_FEED_KORBIT, StartSim
 
 
 @pytest.fixture(autouse=True)
@@ -79,8 +79,9 @@ async def sim(start_sim: StartSim) -> Simulator:
 
 @pytest.fixture
 async def quiet_sim(start_sim: StartSim) -> Simulator:
-    """A live market whose demo trader is paused: only the test places and fills orders."""
-    simulator = await start_sim(seed=11)
+    """A live market whose demo trader is paused: only the test places and fills orders.
+    Korbit lists only its core pairs (:data:`~tests.support.sim_client.PRIVATE_FEED_KORBIT`)."""
+    simulator = await start_sim(seed=11, korbit_listings=PRIVATE_FEED_KORBIT)
     simulator.pause_trader()
     return simulator
 

@@ -22,6 +22,7 @@ from mdtui.sim.net.rate_limits import Limits
 from tests.support.chaos import ShiftedClock
 from tests.support.events import order as make_order
 from tests.support.feeds import Collector, running
+from tests.support.sim_client import PRIVATE_FEED_KORBIT
 
 MARKET = {"upbit": "KRW-XRP", "korbit": "xrp_krw"}
 MINUTES_AGO = 5 * 60_000
@@ -34,7 +35,7 @@ async def clock() -> ShiftedClock:
 
 @pytest.fixture
 async def gap_sim(start_sim, clock) -> Simulator:
-    simulator = await start_sim(seed=3, clock=clock)
+    simulator = await start_sim(seed=3, clock=clock, korbit_listings=PRIVATE_FEED_KORBIT)
     simulator.pause_trader()
     return simulator
 
@@ -169,7 +170,9 @@ async def test_gap_is_searched_in_server_time_when_the_clocks_disagree(
 async def tight_sim(start_sim, clock) -> Simulator:
     """The exchanges' REST limits cut to 4 requests/s, so the catch-up meets 429s."""
     limits = Limits(upbit_rest_default_per_second=4, korbit_rest_private_per_second=4)
-    simulator = await start_sim(seed=3, clock=clock, limits=limits)
+    simulator = await start_sim(
+        seed=3, clock=clock, limits=limits, korbit_listings=PRIVATE_FEED_KORBIT
+    )
     simulator.pause_trader()
     return simulator
 

@@ -8,12 +8,14 @@ from decimal import Decimal
 import pytest
 from pydantic import SecretStr
 
+from mdtui.demo import point_at
 from mdtui.feed.private_feeds import private_workers
 from mdtui.model.account import Account
 from mdtui.model.events import Balances, FeedState, Fill, Order, OrdersSnapshot
 from mdtui.settings import Settings
 from mdtui.sim import Simulator
 from mdtui.sim import demo_keys as keys
+from mdtui.sim.engine.listings import korbit_listings
 from tests.support.feeds import running
 
 ORDER_MARKET = {"upbit": "KRW-XRP", "korbit": "xrp_krw"}
@@ -195,6 +197,35 @@ async def test_fill_while_disconnected_is_recovered(
     fills = [f for f in account.fills_view(venue, market, 50) if f.order_id == order_id]
     assert sum(f.size for f in fills) == Decimal("5")
     assert ("buy", price) not in account.resting_levels(venue, market)
+
+
+async def test_korbit_seeds_open_orders_on_every_launched_pair_of_the_whole_listing(
+    start_sim, base_settings, collector
+) -> None:
+    """Korbit's ``/v2/openOrders`` needs a symbol: the seed asks each of the 193 launched
+    pairs (about 4 s at the feed's 40 calls/s), and an order on a pair far down the list is
+    found."""
+    sim = await start_sim(seed=11)  # the whole listing
+    sim.pause_trader()
+    launched = sorted(x.code for x in korbit_listings(11) if x.active)
+    far = launched[-1]
+    book = sim.korbit_markets[far]
+    order_id = str(sim.place_order("korbit", far, "buy", book.bids[3].price, "100"))
+    settings = point_at(base_settings, sim.http_url, demo_keys=True)
+    worker = private_workers(settings, collector).workers["korbit"]
+    async with running(worker):
+        await collector.wait_for(live, timeout=60)
+    seeded = {
+        symbol
+        for ev in collector.events
+        if type(ev) is OrdersSnapshot
+        for symbol in ev.markets or ()
+    }
+    assert seeded == set(launched)
+    assert any(
+        type(ev) is OrdersSnapshot and any(o.order_id == order_id for o in ev.orders)
+        for ev in collector.events
+    )
 
 
 async def test_without_keys_there_is_no_worker_but_a_hint(base_settings, collector) -> None:

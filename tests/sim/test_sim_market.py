@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from decimal import Decimal
 
 import pytest
 
-from mdtui.sim.engine.listings import KORBIT_LISTINGS, UPBIT_LISTINGS
+from mdtui.sim.engine.listings import (
+    KORBIT_CORE,
+    UPBIT_CORE,
+    Listing,
+    korbit_listings,
+    upbit_listings,
+)
 from mdtui.sim.engine.market_generator import DEPTH, Market, Rate, VenueMarkets, group_levels
 from mdtui.sim.engine.ticks import (
     KORBIT_KRW,
@@ -76,24 +83,36 @@ def test_floor_to_tick_is_plain() -> None:
     assert str(floor_to_tick(UPBIT_KRW, D("0.018529"))) == "0.0185"
 
 
-def _check_book(venue: VenueMarkets, market: Market) -> None:
+def _check_book(market: Market) -> None:
     bids, asks = market.bids, market.asks
     assert len(bids) == DEPTH and len(asks) == DEPTH
     assert bids[0].price < asks[0].price
     assert all(a.price > b.price for a, b in itertools.pairwise(bids))
     assert all(a.price < b.price for a, b in itertools.pairwise(asks))
     for level in bids + asks:
-        assert is_on_tick(venue.ladder, level.price), (market.code, level.price)
+        assert is_on_tick(market.ladder, level.price), (market.code, level.price)
         assert level.size > 0
         assert level.size == level.size.quantize(D("0.00000001"))
 
 
+def _sample(listings: tuple[Listing, ...], every: int) -> tuple[Listing, ...]:
+    """Every ``every``-th listing, made to move on every step (quiet ones rarely do)."""
+    return tuple(dataclasses.replace(x, activity=1.0) for x in listings[::every])
+
+
 @pytest.mark.parametrize(
-    ("venue", "listings", "ladder"),
-    [("upbit", UPBIT_LISTINGS, UPBIT_KRW), ("korbit", KORBIT_LISTINGS, KORBIT_KRW)],
+    ("venue", "listings"),
+    [
+        ("upbit", UPBIT_CORE + _sample(upbit_listings("kr", 3), 12)),
+        ("upbit", _sample(upbit_listings("sg", 3), 8)),
+        ("upbit", _sample(upbit_listings("id", 3), 8)),
+        ("upbit", _sample(upbit_listings("th", 3), 6)),
+        ("korbit", KORBIT_CORE + _sample(korbit_listings(3), 12)),
+    ],
+    ids=["upbit-kr", "upbit-sg", "upbit-id", "upbit-th", "korbit"],
 )
-def test_books_stay_on_tick_and_uncrossed(venue: str, listings: tuple, ladder: TickLadder) -> None:
-    markets = VenueMarkets(venue, listings, ladder, seed=3, now_ms=NOW)
+def test_books_stay_on_tick_and_uncrossed(venue: str, listings: tuple[Listing, ...]) -> None:
+    markets = VenueMarkets(venue, listings, seed=3, now_ms=NOW)
     rate = Rate(volatility=5.0)  # more re-centring than the default
     for step in range(200):
         for market in markets:
@@ -103,19 +122,20 @@ def test_books_stay_on_tick_and_uncrossed(venue: str, listings: tuple, ladder: T
             for trade in update.trades if update else []:
                 # a taker trades at the touch (the quotes recorded are those right after it):
                 # a buy lifts the best ask, a sell hits the best bid
-                assert is_on_tick(ladder, trade.price)
+                assert is_on_tick(market.ladder, trade.price)
                 assert trade.best_bid_price < trade.best_ask_price
                 if trade.buyer_taker:
                     assert trade.best_bid_price < trade.price <= trade.best_ask_price
                 else:
                     assert trade.best_bid_price <= trade.price < trade.best_ask_price
-            _check_book(markets, market)
+            _check_book(market)
 
 
-def test_at_least_ten_markets_per_venue_with_names() -> None:
-    assert len(UPBIT_LISTINGS) >= 10 and len([x for x in KORBIT_LISTINGS if x.active]) >= 10
-    assert UPBIT_LISTINGS[0].code == "KRW-BTC" and UPBIT_LISTINGS[0].korean_name == "비트코인"
-    assert KORBIT_LISTINGS[0].code == "btc_krw" and KORBIT_LISTINGS[0].korean_name == "비트코인"
+def test_the_core_markets_come_first_with_names() -> None:
+    upbit, korbit = upbit_listings("kr", 1), korbit_listings(1)
+    assert upbit[0].code == "KRW-BTC" and upbit[0].korean_name == "비트코인"
+    assert korbit[0].code == "btc_krw" and korbit[0].korean_name == "비트코인"
+    assert upbit[: len(UPBIT_CORE)] == UPBIT_CORE and korbit[: len(KORBIT_CORE)] == KORBIT_CORE
 
 
 def _fingerprint(markets: VenueMarkets) -> list[tuple]:
@@ -133,18 +153,18 @@ def _fingerprint(markets: VenueMarkets) -> list[tuple]:
 def test_same_seed_same_market() -> None:
     runs = []
     for _ in range(2):
-        markets = VenueMarkets("upbit", UPBIT_LISTINGS, UPBIT_KRW, seed=11, now_ms=NOW)
+        markets = VenueMarkets("upbit", UPBIT_CORE, seed=11, now_ms=NOW)
         for step in range(50):
             for market in markets:
                 markets.step(market.code, NOW + step * 100, Rate())
         runs.append(_fingerprint(markets))
     assert runs[0] == runs[1]
-    other = VenueMarkets("upbit", UPBIT_LISTINGS, UPBIT_KRW, seed=12, now_ms=NOW)
+    other = VenueMarkets("upbit", UPBIT_CORE, seed=12, now_ms=NOW)
     assert _fingerprint(other) != runs[0]
 
 
 def test_day_stats_are_consistent() -> None:
-    markets = VenueMarkets("upbit", UPBIT_LISTINGS, UPBIT_KRW, seed=1, now_ms=NOW)
+    markets = VenueMarkets("upbit", UPBIT_CORE, seed=1, now_ms=NOW)
     for market in markets:
         s = market.stats
         assert s.low <= min(s.open, s.last) and s.high >= max(s.open, s.last)
@@ -155,7 +175,7 @@ def test_day_stats_are_consistent() -> None:
 
 
 def test_grouped_levels_stay_uncrossed() -> None:
-    markets = VenueMarkets("korbit", KORBIT_LISTINGS, KORBIT_KRW, seed=2, now_ms=NOW)
+    markets = VenueMarkets("korbit", KORBIT_CORE, seed=2, now_ms=NOW)
     market = markets["xrp_krw"]
     bids = group_levels(market.bids, D(10), descending=True)
     asks = group_levels(market.asks, D(10), descending=False)

@@ -42,7 +42,7 @@ async def test_ccxt_watch_orders_and_balance(private: Simulator) -> None:
         await wait_until(lambda: subscribed("myAsset"), 5.0, "the cumulative myAsset request")
 
         market = private.markets["upbit"]["KRW-BTC"]
-        price = step_down(private.markets["upbit"].ladder, market.bids[0].price)
+        price = step_down(market.ladder, market.bids[0].price)
         order_id = private.place_order("upbit", "KRW-BTC", "buy", price, "0.01")
         orders = await asyncio.wait_for(orders_task, 5)
         assert orders[-1]["id"] == order_id and orders[-1]["status"] == "open"

@@ -16,7 +16,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from mdtui.sim import Limits, Rate, Simulator, demo_keys
 from mdtui.sim.engine.demo_account import DemoAccount
 from mdtui.sim.engine.demo_trader import TraderConfig
-from mdtui.sim.engine.listings import UPBIT_LISTINGS
+from mdtui.sim.engine.listings import UPBIT_CORE
 from mdtui.sim.engine.market_generator import VenueMarkets
 from mdtui.sim.engine.order_desk import AssetEvent, DeskEvent, OrderDesk, OrderError, OrderEvent
 from mdtui.sim.engine.ticks import UPBIT_KRW, step_down, step_up
@@ -36,7 +36,7 @@ D = Decimal
 
 
 def test_own_orders_stay_consistent_over_many_steps() -> None:
-    markets = VenueMarkets("upbit", UPBIT_LISTINGS, UPBIT_KRW, 11, FIXED_MS)
+    markets = VenueMarkets("upbit", UPBIT_CORE, 11, FIXED_MS)
     desk = OrderDesk("upbit", markets, DemoAccount(demo_keys.UPBIT_BALANCES), lambda: FIXED_MS, 11)
     events: list[DeskEvent] = []
     desk.listeners.append(events.append)

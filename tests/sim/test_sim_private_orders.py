@@ -77,11 +77,10 @@ async def korbit_get(sim: Simulator, path: str, *params: tuple[str, str]) -> Any
 
 def _off_touch(sim: Simulator, venue: str, code: str, ticks: int, *, bid: bool) -> D:
     """``ticks`` ticks below the best bid (``bid``) or above the best ask."""
-    markets = sim.markets[venue]
-    market = markets[code]
+    market = sim.markets[venue][code]
     price, step = (market.bids[0].price, step_down) if bid else (market.asks[0].price, step_up)
     for _ in range(ticks):
-        price = step(markets.ladder, price)
+        price = step(market.ladder, price)
     return price
 
 

@@ -31,6 +31,7 @@ from mdtui.sim import Simulator
 from mdtui.sim.engine.demo_account import DemoOrder
 from mdtui.sim.engine.order_desk import OrderError
 
+from .sim_client import PRIVATE_FEED_KORBIT
 from .waiting import wait_until
 
 VENUES = ("upbit", "korbit")
@@ -305,7 +306,12 @@ class Chaos:
 async def start_chaos_sim(*, history_delay_ms: int = 1000) -> tuple[Simulator, ShiftedClock]:
     """A realtime simulator on a shiftable clock with its demo trader paused."""
     clock = ShiftedClock()
-    sim = Simulator(seed=11, clock=clock, korbit_history_delay_ms=history_delay_ms)
+    sim = Simulator(
+        seed=11,
+        clock=clock,
+        korbit_history_delay_ms=history_delay_ms,
+        korbit_listings=PRIVATE_FEED_KORBIT,
+    )
     await sim.start()
     sim.pause_trader()
     return sim, clock

@@ -50,6 +50,23 @@ def test_watch_demo_prints_events_from_both_exchanges(home) -> None:
     assert isinstance(book["bids"][0][0], str), "decimals are exact strings"
 
 
+def test_watch_demo_in_an_upbit_global_region_shows_its_fiat_markets(home) -> None:
+    result = mdtui("--upbit-region", "sg", "watch", "--demo", "--count", "30", env=home)
+    assert result.returncode == 0, result.stderr
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    upbit = {e["market"] for e in events if e["venue"] == "upbit"}
+    assert upbit and all(m.startswith("SGD-") for m in upbit)
+    assert {e["market"] for e in events if e["venue"] == "korbit"} <= {
+        "btc_krw", "eth_krw", "xrp_krw", "sol_krw", "usdt_krw",
+    }  # fmt: skip
+
+
+def test_simulate_refuses_an_unknown_upbit_region(home) -> None:
+    result = mdtui("simulate", "--upbit-region", "xx", env=home)
+    assert result.returncode == 2 and "invalid choice: 'xx'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_record_then_watch_replay(home, tmp_path) -> None:
     capture = tmp_path / "capture.jsonl"
     result = mdtui(

@@ -64,7 +64,7 @@ def test_no_secret_in_logs_output_or_captures(simulator, tmp_path, upbit_secret)
         "upbit:KRW-BTC",
         "korbit:btc_krw",
         "--duration",
-        "3",
+        "10",  # Korbit's private feed seeds open orders pair by pair (193 at 40/s) first
         "-o",
         str(capture),
     )

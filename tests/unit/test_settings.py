@@ -21,6 +21,18 @@ def test_sources_env_over_toml(monkeypatch, tmp_path) -> None:
     assert s.theme == "mdtui-light" and s.colors == "western" and s.upbit.region == "th"
 
 
+def test_an_upbit_global_region_quotes_the_default_watchlist_in_its_fiat(tmp_path) -> None:
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('[upbit]\nregion = "sg"\n')
+    s = load_settings(cfg)
+    upbit = [k for k in s.watchlist if k.startswith("upbit:")]
+    assert upbit and all(k.startswith("upbit:SGD-") for k in upbit)
+    assert "upbit:SGD-BTC" in upbit and "korbit:btc_krw" in s.watchlist
+    assert load_settings(cfg, upbit={"region": "th"}).watchlist[0] == "upbit:THB-BTC"
+    cfg.write_text('watchlist = ["upbit:KRW-BTC"]\n[upbit]\nregion = "id"\n')
+    assert load_settings(cfg).watchlist == ["upbit:KRW-BTC"], "a configured watchlist stays"
+
+
 def test_xdg_config_file_is_read(monkeypatch, tmp_path) -> None:
     (tmp_path / "mdtui").mkdir()
     (tmp_path / "mdtui" / "config.toml").write_text('watchlist = ["korbit:btc_krw"]\n')

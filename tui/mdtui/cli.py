@@ -28,6 +28,7 @@ from mdtui.settings import (
 )
 
 EXIT_USAGE = 2
+REGIONS = ("kr", "sg", "id", "th")
 
 
 class Parser(argparse.ArgumentParser):
@@ -124,6 +125,11 @@ def build_parser() -> Parser:
         help="replay speed factor (default 1; 0 = no pauses)",
     )
     parser.add_argument("--seed", type=_seed, default=1, help="simulator seed for --demo")
+    parser.add_argument(
+        "--upbit-region",
+        choices=REGIONS,
+        help="Upbit (kr) or Upbit Global (sg, id, th); overrides the upbit.region setting",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     unset = argparse.SUPPRESS
 
@@ -177,6 +183,12 @@ def build_parser() -> Parser:
     simulate.add_argument("--host", default="127.0.0.1")
     simulate.add_argument("--port", type=_port, default=8765, help="0 picks a free port")
     simulate.add_argument("--seed", type=_seed, default=unset)
+    simulate.add_argument(
+        "--upbit-region",
+        choices=REGIONS,
+        default=unset,
+        help="the Upbit listing to serve: kr (KRW, BTC, USDT) or Global sg, id, th",
+    )
     simulate.add_argument("--exit-with-stdin", action="store_true", help=argparse.SUPPRESS)
     return parser
 
@@ -238,10 +250,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         if args.exit_with_stdin:
             _exit_when_stdin_closes()
-        return simulate(args.host, args.port, args.seed)
+        return simulate(args.host, args.port, args.seed, args.upbit_region or "kr")
 
+    region = {"upbit": {"region": args.upbit_region}} if args.upbit_region else {}
     try:
-        settings = load_settings(args.config)
+        settings = load_settings(args.config, **region)
     except SettingsError as exc:
         print(f"mdtui: {exc}", file=sys.stderr)
         return EXIT_USAGE

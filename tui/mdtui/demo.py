@@ -27,8 +27,11 @@ class DemoError(Exception):
 
 
 @contextlib.contextmanager
-def simulator_process(seed: int = 1, log_file: Path | None = None) -> Iterator[str]:
-    """Start ``mdtui simulate`` on a free loopback port; yield its base URL."""
+def simulator_process(
+    seed: int = 1, log_file: Path | None = None, upbit_region: str = "kr"
+) -> Iterator[str]:
+    """Start ``mdtui simulate`` on a free loopback port, with Upbit's listing of
+    ``upbit_region``; yield its base URL."""
     log = None
     if log_file is not None:
         with contextlib.suppress(OSError):
@@ -44,6 +47,8 @@ def simulator_process(seed: int = 1, log_file: Path | None = None) -> Iterator[s
             "0",
             "--seed",
             str(seed),
+            "--upbit-region",
+            upbit_region,
             "--exit-with-stdin",
         ],
         stdin=subprocess.PIPE,

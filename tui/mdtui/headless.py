@@ -113,7 +113,9 @@ async def watch(
         return 0
     with contextlib.ExitStack() as stack:
         if demo:
-            url = stack.enter_context(simulator_process(seed, settings.log_file))
+            url = stack.enter_context(
+                simulator_process(seed, settings.log_file, settings.upbit.region)
+            )
             settings = point_at(settings, url)
         async with running_feeds(settings, markets, sink):
             await done.wait()
@@ -149,7 +151,9 @@ async def record(
     try:
         with contextlib.ExitStack() as stack:
             if demo:
-                url = stack.enter_context(simulator_process(seed, settings.log_file))
+                url = stack.enter_context(
+                    simulator_process(seed, settings.log_file, settings.upbit.region)
+                )
                 settings = point_at(settings, url, demo_keys=True)
             async with running_feeds(settings, markets, sink, recorder, private=True):
                 await asyncio.sleep(duration)

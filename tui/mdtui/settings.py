@@ -25,6 +25,7 @@ from pydantic import (
     SecretStr,
     ValidationError,
     field_validator,
+    model_validator,
 )
 from pydantic_settings import (
     BaseSettings,
@@ -53,6 +54,10 @@ DEFAULT_WATCHLIST = [
     "korbit:sol_krw",
     "korbit:usdt_krw",
 ]
+
+
+UPBIT_REGION_QUOTES = {"kr": "KRW", "sg": "SGD", "id": "IDR", "th": "THB"}
+"""Each Upbit region's fiat quote: Upbit Global lists no KRW markets."""
 
 
 class SettingsError(Exception):
@@ -99,8 +104,8 @@ BIG_TRADE_DEFAULTS: dict[str, Decimal] = {
     "THB": Decimal(250_000),
 }
 """A trade this big (in its quote currency) is highlighted on the tape: about 10M KRW."""
-REGION_CURRENCY = {"kr": "KRW", "sg": "SGD", "id": "IDR", "th": "THB"}
-"""The account currency of each Upbit region."""
+REGION_CURRENCY = UPBIT_REGION_QUOTES
+"""The account currency of each Upbit region (its fiat quote)."""
 
 
 class UpbitSettings(BaseModel):
@@ -219,6 +224,15 @@ class Settings(BaseSettings):
         out = {**BIG_TRADE_DEFAULTS, "KRW": self.big_trade_krw}
         out.update({quote.upper(): value for quote, value in self.big_trade.items()})
         return out
+
+    @model_validator(mode="after")
+    def _default_watchlist_in_region(self) -> Settings:
+        """Upbit Global lists no KRW markets: without a configured watchlist, the default
+        one's Upbit markets are quoted in the region's fiat (``upbit:SGD-BTC``)."""
+        quote = UPBIT_REGION_QUOTES[self.upbit.region]
+        if "watchlist" not in self.model_fields_set and quote != "KRW":
+            self.watchlist = [k.replace("upbit:KRW-", f"upbit:{quote}-") for k in self.watchlist]
+        return self
 
     @classmethod
     def settings_customise_sources(

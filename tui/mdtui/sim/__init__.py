@@ -2,8 +2,9 @@
 loopback port, with a demo account per exchange (keys: ``mdtui.sim.engine.demo_keys``).
 
 - ``server``: ``Simulator``, which ties the parts below together on one port;
-- ``engine``: venue-neutral markets, ticks, listings, demo accounts, order desk, demo
-  trader and demo keys;
+- ``engine``: venue-neutral markets, ticks, coins and listings (every market of both
+  exchanges, and Upbit Global's regions), demo accounts, order desk, demo trader and demo
+  keys;
 - ``upbit``, ``korbit``: each exchange's sockets, REST routes, auth checks and frames;
 - ``net``: the HTTP, websocket-service, session and rate-limit plumbing both share.
 

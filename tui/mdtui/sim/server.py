@@ -45,11 +45,13 @@ from websockets.http11 import Request, Response
 
 from mdtui.sim.engine import demo_keys
 from mdtui.sim.engine.demo_account import DemoAccount, DemoOrder
-from mdtui.sim.engine.demo_trader import DemoTrader, TraderConfig
-from mdtui.sim.engine.listings import KORBIT_LISTINGS, UPBIT_LISTINGS
+from mdtui.sim.engine.demo_trader import DEMO_OPENING_ORDERS, DemoTrader, TraderConfig
+from mdtui.sim.engine.listings import REGION_FIAT, Listing, Region
+from mdtui.sim.engine.listings import korbit_listings as _korbit_listings
+from mdtui.sim.engine.listings import upbit_listings as _upbit_listings
 from mdtui.sim.engine.market_generator import Rate, Update, VenueMarkets
 from mdtui.sim.engine.order_desk import OrderDesk, OrderError
-from mdtui.sim.engine.ticks import KORBIT_KRW, UPBIT_KRW, step_down, step_up
+from mdtui.sim.engine.ticks import step_down, step_up
 from mdtui.sim.korbit.private_rest import KorbitPrivateRest
 from mdtui.sim.korbit.private_socket import KorbitPrivateService
 from mdtui.sim.korbit.public_rest import KorbitPublicRest
@@ -73,6 +75,8 @@ log = logging.getLogger("mdtui.sim")
 
 DEFAULT_TRADER = TraderConfig()
 """A few actions per minute per venue (see ``engine.demo_trader``)."""
+DEMO_TRADER = TraderConfig(opening_orders=DEMO_OPENING_ORDERS)
+"""``main``'s trader: the default one, opening with resting BTC- and USDT-market orders."""
 DEMO_KORBIT_HISTORY_DELAY_MS = 2000
 """Korbit's ``allOrders``/``myTrades`` lag in ``main`` (the docs: "a delay of a few seconds")."""
 
@@ -90,6 +94,12 @@ class Simulator:
     ``korbit_statuses`` set the private behaviour the docs leave open;
     ``korbit_history_delay_ms`` makes Korbit's ``allOrders`` and ``myTrades`` answer as of
     that many ms ago (``/v2/orders`` stays current).
+
+    ``upbit_region`` picks Upbit's listing: ``kr`` (KRW, BTC and USDT markets) or an Upbit
+    Global region, ``sg``, ``id`` or ``th`` (SGD, IDR or THB markets, with smaller BTC and
+    USDT ones; the demo account then holds that fiat, and the trader's KRW markets become
+    the fiat's). ``upbit_listings`` / ``korbit_listings`` replace a venue's listing
+    outright (tests and benchmarks). Listings are the same for the same seed.
     """
 
     def __init__(
@@ -106,6 +116,9 @@ class Simulator:
         upbit_policy: UpbitPrivatePolicy | None = None,
         korbit_statuses: AuthStatuses | None = None,
         korbit_history_delay_ms: int = 0,
+        upbit_region: Region = "kr",
+        upbit_listings: tuple[Listing, ...] | None = None,
+        korbit_listings: tuple[Listing, ...] | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -115,9 +128,16 @@ class Simulator:
         self.base_rate = rate or Rate()
         self.rate = self.base_rate
         self.limits = limits or Limits()
+        self.upbit_region = upbit_region
         now = self.clock()
-        self.upbit_markets = VenueMarkets("upbit", UPBIT_LISTINGS, UPBIT_KRW, seed, now)
-        self.korbit_markets = VenueMarkets("korbit", KORBIT_LISTINGS, KORBIT_KRW, seed, now)
+        # a frozen market builds every market as of its start; a live one as of when read
+        built_at = self.clock if realtime else now
+        self.upbit_markets = VenueMarkets(
+            "upbit", upbit_listings or _upbit_listings(upbit_region, seed), seed, built_at
+        )
+        self.korbit_markets = VenueMarkets(
+            "korbit", korbit_listings or _korbit_listings(seed), seed, built_at
+        )
         self.sessions = WsSessions(VENUES)
         self._wake = asyncio.Event()
         self.upbit = UpbitPublicService(
@@ -131,14 +151,14 @@ class Simulator:
             "upbit": self.upbit_markets,
             "korbit": self.korbit_markets,
         }
+        upbit_balances = demo_keys.UPBIT_GLOBAL_BALANCES.get(upbit_region, demo_keys.UPBIT_BALANCES)
+        accounts = {
+            "upbit": DemoAccount(upbit_balances, REGION_FIAT[upbit_region]),
+            "korbit": DemoAccount(demo_keys.KORBIT_BALANCES),
+        }
         self.desks: dict[str, OrderDesk] = {
-            venue: OrderDesk(
-                venue, self.markets[venue], DemoAccount(balances), self.clock, seed, self._wake.set
-            )
-            for venue, balances in (
-                ("upbit", demo_keys.UPBIT_BALANCES),
-                ("korbit", demo_keys.KORBIT_BALANCES),
-            )
+            venue: OrderDesk(venue, self.markets[venue], account, self.clock, seed, self._wake.set)
+            for venue, account in accounts.items()
         }
         statuses = korbit_statuses or AuthStatuses()
         policy = upbit_policy or UpbitPrivatePolicy()
@@ -157,7 +177,9 @@ class Simulator:
             self.korbit_private,
         ]
         self.http = HttpRoutes(upbit_not_found)
-        UpbitQuotationRest(self.upbit_markets, self._refresher("upbit")).register(self.http)
+        UpbitQuotationRest(self.upbit_markets, self._refresher("upbit"), upbit_region).register(
+            self.http
+        )
         KorbitPublicRest(self.korbit_markets, self.server_time, self._refresher("korbit")).register(
             self.http
         )
@@ -167,7 +189,10 @@ class Simulator:
         KorbitPrivateRest(
             self.desks["korbit"], self.server_time, statuses, self.limits, korbit_history_delay_ms
         ).register(self.http)
-        self.trader = DemoTrader(self.desks, trader or DEFAULT_TRADER, seed, self._trader_fill)
+        config = trader or DEFAULT_TRADER
+        if upbit_region != "kr":
+            config = config.in_home_quote(REGION_FIAT[upbit_region])
+        self.trader = DemoTrader(self.desks, config, seed, self._trader_fill)
         self._trader_on = trader is not None
         self._server: Server | None = None
         self._clock_task: asyncio.Task[None] | None = None
@@ -289,13 +314,12 @@ class Simulator:
 
     def _resting_price(self, venue: Venue, market: str, side: Literal["buy", "sell"]) -> Decimal:
         """Two ticks off the touch on ``side``'s own side of the book."""
-        markets = self.markets[venue]
-        book = markets[market]
+        book = self.markets[venue][market]
         if not book.active or not book.bids or not book.asks:
             raise OrderError(f"{market} has no book to rest an order on")
         if side == "buy":
-            return step_down(markets.ladder, step_down(markets.ladder, book.bids[0].price))
-        return step_up(markets.ladder, step_up(markets.ladder, book.asks[0].price))
+            return step_down(book.ladder, step_down(book.ladder, book.bids[0].price))
+        return step_up(book.ladder, step_up(book.ladder, book.asks[0].price))
 
     def fill_order(
         self, venue: Venue, order_id: str | int, qty: Decimal | str | int | None = None
@@ -397,15 +421,16 @@ class Simulator:
         self.rate = self.base_rate.faster(factor)
 
     def advance(self, steps: int = 1) -> None:
-        """Step every market by hand (deterministic for a seed) and publish the changes;
-        meant for ``realtime=False``."""
+        """Step every market read so far by hand (deterministic for a seed and the same
+        reads) and publish the changes; meant for ``realtime=False``. A market first read
+        later starts where the simulator started."""
         for _ in range(steps):
             for venue in VENUES:
                 now = self._now(venue)
                 markets = self.markets[venue]
                 updates = [
                     update
-                    for market in markets
+                    for market in markets.built()
                     if (update := markets.step(market.code, now, self.rate)) is not None
                 ]
                 self._publish(venue, updates, now)
@@ -511,10 +536,10 @@ class Simulator:
             self._publish(venue, updates, now)
 
 
-def main(host: str = "127.0.0.1", port: int = 0, seed: int = 1) -> int:
-    """Run the simulator (demo trader on) until Ctrl-C or SIGTERM. Once bound, prints
-    exactly one line, ``mdtui simulator listening on http://HOST:PORT``, to stdout
-    (flushed).
+def main(host: str = "127.0.0.1", port: int = 0, seed: int = 1, upbit_region: Region = "kr") -> int:
+    """Run the simulator (demo trader on, with its opening orders) until Ctrl-C or SIGTERM.
+    Once bound, prints exactly one line, ``mdtui simulator listening on http://HOST:PORT``,
+    to stdout (flushed).
 
     The demo accounts' fixed API keys (public demo values) are documented in the module
     ``mdtui.sim.engine.demo_keys`` (``tui/mdtui/sim/engine/demo_keys.py``).
@@ -522,7 +547,12 @@ def main(host: str = "127.0.0.1", port: int = 0, seed: int = 1) -> int:
 
     async def run() -> None:
         async with Simulator(
-            host, port, seed, korbit_history_delay_ms=DEMO_KORBIT_HISTORY_DELAY_MS
+            host,
+            port,
+            seed,
+            trader=DEMO_TRADER,
+            korbit_history_delay_ms=DEMO_KORBIT_HISTORY_DELAY_MS,
+            upbit_region=upbit_region,
         ) as sim:
             print(f"mdtui simulator listening on {sim.http_url}", flush=True)
             stop = asyncio.Event()

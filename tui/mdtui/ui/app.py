@@ -995,7 +995,9 @@ def run_dashboard(
         if demo:
             from mdtui.demo import point_at, simulator_process
 
-            url = stack.enter_context(simulator_process(seed, settings.log_file))
+            url = stack.enter_context(
+                simulator_process(seed, settings.log_file, settings.upbit.region)
+            )
             settings = point_at(settings, url, demo_keys=True)
             mode = f"demo (seed {seed})"
         app = make_app(

@@ -1,14 +1,19 @@
 """The demo account of one simulated exchange: holdings, orders and fills (venue-neutral).
 
-Money rules, the same on both exchanges (KRW markets only):
+Money rules, the same on both exchanges and in every quote currency (the account's
+``quote`` is its home currency, KRW or an Upbit Global region's fiat; an order's ``quote``
+is its market's: KRW, BTC, USDT...):
 
-- a buy locks ``price * qty`` plus the fee reserve (``FEE_RATE`` of it) in KRW; a sell
-  locks ``qty`` of the coin;
+- a buy locks ``price * qty`` plus the fee reserve (``FEE_RATE`` of it) in the market's
+  quote; a sell locks ``qty`` of the coin;
 - a fill of ``q`` at ``p`` (always the order's own price: orders only rest, they never
-  take) pays ``p * q * FEE_RATE`` in KRW, rounded to 8 decimals: a buy pays it from the
-  reserve, a sell from the proceeds;
-- the average buy price of a coin is the size-weighted price of every buy fill (fees left
-  out, 8 decimals) while some of the coin is held, and resets to 0 when none is;
+  take) pays ``p * q * FEE_RATE`` in the market's quote, rounded to 8 decimals: a buy pays
+  it from the reserve, a sell from the proceeds;
+- the average buy price of a coin is in the home currency (Upbit's ``unit_currency``): the
+  size-weighted price of every buy fill (fees left out, 8 decimals), a fill in another
+  quote converted at that quote's home price at the time (BTC-market funds at KRW-BTC's
+  last price), while some of the coin is held; it resets to 0 when none is; a buy in a
+  quote with no home price leaves it as it was;
 - when an order ends (filled or cancelled) whatever it still has locked goes back.
 """
 
@@ -79,6 +84,8 @@ class DemoOrder:
     price: Decimal
     qty: Decimal
     created_at: int
+    quote: str = "KRW"
+    """The market's quote currency (what a buy locks and fees are paid in)."""
     reserved_fee: Decimal = ZERO
     locked: Decimal = ZERO
     filled: Decimal = ZERO
@@ -137,7 +144,7 @@ class DemoAccount:
         if order.is_bid:
             amount = order.price * order.qty
             order.reserved_fee = q8(amount * FEE_RATE)
-            need, currency = amount + order.reserved_fee, self.quote
+            need, currency = amount + order.reserved_fee, order.quote
         else:
             need, currency = order.qty, order.base
         holding = self.holding(currency)
@@ -151,9 +158,12 @@ class DemoAccount:
         self.orders[order.id] = order
         return [currency]
 
-    def fill(self, order: DemoOrder, fill: DemoFill) -> list[str]:
-        """Settle ``fill`` of ``order``; ends the order when nothing remains."""
-        quote, base = self.holding(self.quote), self.holding(order.base)
+    def fill(
+        self, order: DemoOrder, fill: DemoFill, home_rate: Decimal | None = Decimal(1)
+    ) -> list[str]:
+        """Settle ``fill`` of ``order``; ends the order when nothing remains. ``home_rate``:
+        the home price of one unit of the order's quote (None: unknown)."""
+        quote, base = self.holding(order.quote), self.holding(order.base)
         order.filled += fill.qty
         order.funds += fill.funds
         order.paid_fee += fill.fee
@@ -164,7 +174,9 @@ class DemoAccount:
             order.locked -= spent
             quote.locked -= spent
             held = base.total
-            base.avg_price = q8((base.avg_price * held + fill.funds) / (held + fill.qty))
+            if home_rate is not None:
+                cost = base.avg_price * held + fill.funds * home_rate
+                base.avg_price = q8(cost / (held + fill.qty))
             base.available += fill.qty
         else:
             order.locked -= fill.qty
@@ -175,15 +187,15 @@ class DemoAccount:
         quote.updated_at = base.updated_at = fill.timestamp
         if order.remaining <= 0:
             self._end(order, "filled", fill.timestamp)
-        return [self.quote, order.base]
+        return [order.quote, order.base]
 
     def cancel(self, order: DemoOrder, now: int) -> list[str]:
         self._end(order, "canceled", now)
-        return [self.quote if order.is_bid else order.base]
+        return [order.quote if order.is_bid else order.base]
 
     def _end(self, order: DemoOrder, state: State, now: int) -> None:
         """Release whatever ``order`` still locks (rounding dust of the fee reserve included)."""
-        holding = self.holding(self.quote if order.is_bid else order.base)
+        holding = self.holding(order.quote if order.is_bid else order.base)
         holding.locked -= order.locked
         holding.available += order.locked
         holding.updated_at = now

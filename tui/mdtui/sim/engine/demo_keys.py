@@ -30,7 +30,8 @@ KORBIT_IP_LOCKED_SECRET                ``IP_NOT_ALLOWED`` from 127.0.0.1
 
 Both Korbit demo keys (HMAC and Ed25519) open the same Korbit demo account. The
 starting balances are ``UPBIT_BALANCES`` and ``KORBIT_BALANCES`` (currency -> amount and
-average buy price in KRW); every simulator start begins from them.
+average buy price in KRW; ``UPBIT_GLOBAL_BALANCES`` for an Upbit Global region, in its
+fiat); every simulator start begins from them.
 """
 
 from __future__ import annotations
@@ -85,7 +86,35 @@ UPBIT_BALANCES: dict[str, tuple[str, str]] = {
     "ETH": ("5", "5000000"),
     "XRP": ("20000", "3000"),
     "SOL": ("50", "230000"),
+    "USDT": ("5000", "1385"),
 }
+UPBIT_GLOBAL_BALANCES: dict[str, dict[str, tuple[str, str]]] = {
+    "sg": {
+        "SGD": ("100000", "0"),
+        "BTC": ("0.5", "130000"),
+        "ETH": ("5", "4700"),
+        "XRP": ("20000", "2.8"),
+        "SOL": ("50", "215"),
+        "USDT": ("5000", "1.29"),
+    },
+    "id": {
+        "IDR": ("1500000000", "0"),
+        "BTC": ("0.5", "1650000000"),
+        "ETH": ("5", "59000000"),
+        "XRP": ("20000", "35000"),
+        "SOL": ("50", "2700000"),
+        "USDT": ("5000", "16000"),
+    },
+    "th": {
+        "THB": ("3000000", "0"),
+        "BTC": ("0.5", "3400000"),
+        "ETH": ("5", "122000"),
+        "XRP": ("20000", "72"),
+        "SOL": ("50", "5600"),
+        "USDT": ("5000", "33"),
+    },
+}
+"""The Upbit demo account's start in each Global region (average prices in its fiat)."""
 KORBIT_BALANCES: dict[str, tuple[str, str]] = {
     "KRW": ("50000000", "0"),
     "BTC": ("0.3", "141000000"),

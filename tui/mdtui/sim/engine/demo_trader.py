@@ -7,9 +7,11 @@ when it has ``max_open_orders``, else with ``cancel_share``), or, with
 so open orders get partial fills while they rest. Its markets are ``markets`` (on the
 default demo watchlist) and ``other_markets`` (listed but not on that watchlist: orders
 and fills there reach a client only through the private socket and REST, as orders made
-elsewhere would). A buy goes at or below the best bid, a sell at or above the best ask: at
-the touch, or up to ``max_distance`` of the price away, so some orders fill at once and
-others rest on the ladder for a while. Orders never cross the spread; they fill from the
+elsewhere would), Upbit's BTC and USDT markets among them. ``opening_orders`` rest when
+the trader starts, so the demo account opens with orders in every quote. A buy goes at or
+below the best bid, a sell at or above the best ask: at the touch, or up to
+``max_distance`` of the price away, so some orders fill at once and others rest on the
+ladder for a while. Orders never cross the spread; they fill from the
 simulated market's flow (see ``market_generator``; markets with resting orders keep
 stepping even when no socket watches them). Sizes are about one typical public trade, so
 some orders fill in one trade and others in several partial fills. Decisions come from a
@@ -23,8 +25,8 @@ import contextlib
 import logging
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from decimal import ROUND_DOWN, Decimal
+from dataclasses import dataclass, field, replace
+from decimal import ROUND_DOWN, ROUND_UP, Decimal
 
 from mdtui.sim.engine.demo_account import FEE_RATE, DemoOrder, Side
 from mdtui.sim.engine.market_generator import Market
@@ -33,7 +35,20 @@ from mdtui.sim.engine.ticks import floor_to_tick, step_up
 
 log = logging.getLogger("mdtui.sim.trader")
 
-MIN_ORDER_KRW = Decimal(5000)
+MIN_ORDER: dict[str, Decimal] = {
+    "KRW": Decimal(5000),
+    "BTC": Decimal("0.00005"),
+    "USDT": Decimal("0.5"),
+    "SGD": Decimal(5),
+    "IDR": Decimal(50000),
+    "THB": Decimal(100),
+}
+"""Least order value per quote: Upbit's documented KRW, BTC and USDT minimums; for the
+Global fiat quotes the simulator's choice (about 5,000 KRW)."""
+
+OpeningOrder = tuple[str, str, Side, str, str]
+"""(venue, market, side, distance from the touch as a fraction of the price, quantity): an
+order placed when the trader starts."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,14 +70,47 @@ class TraderConfig:
     """Markets on the default demo watchlist."""
     other_markets: dict[str, tuple[str, ...]] = field(
         default_factory=lambda: {
-            "upbit": ("KRW-TRX", "KRW-LINK", "KRW-DOT"),
+            "upbit": ("KRW-TRX", "KRW-LINK", "KRW-DOT", "BTC-ETH", "USDT-XRP"),
             "korbit": ("trx_krw", "link_krw", "dot_krw"),
         }
     )
-    """Listed markets off the default demo watchlist."""
+    """Listed markets off the default demo watchlist (on Upbit, also a BTC-quoted and a
+    USDT-quoted market)."""
+    opening_orders: tuple[OpeningOrder, ...] = ()
+    """Orders placed when the trader starts (see ``DEMO_OPENING_ORDERS``)."""
 
     def all_markets(self, venue: str) -> tuple[str, ...]:
         return self.markets.get(venue, ()) + self.other_markets.get(venue, ())
+
+    def in_home_quote(self, home: str) -> TraderConfig:
+        """This config with Upbit's KRW markets moved to ``home`` (an Upbit Global
+        region's fiat: ``KRW-BTC`` becomes ``SGD-BTC``)."""
+
+        def move(code: str) -> str:
+            return f"{home}-{code[4:]}" if code.startswith("KRW-") else code
+
+        def moved(codes: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+            return {**codes, "upbit": tuple(move(c) for c in codes.get("upbit", ()))}
+
+        return replace(
+            self,
+            markets=moved(self.markets),
+            other_markets=moved(self.other_markets),
+            opening_orders=tuple(
+                (venue, move(code) if venue == "upbit" else code, side, distance, qty)
+                for venue, code, side, distance, qty in self.opening_orders
+            ),
+        )
+
+
+DEMO_OPENING_ORDERS: tuple[OpeningOrder, ...] = (
+    ("upbit", "BTC-ETH", "buy", "0.004", "0.5"),
+    ("upbit", "BTC-ETH", "sell", "0.006", "0.3"),
+    ("upbit", "USDT-XRP", "buy", "0.005", "300"),
+    ("upbit", "USDT-SOL", "sell", "0.008", "2"),
+)
+"""The demo's opening orders: resting orders in Upbit's BTC and USDT markets, far enough
+from the touch (0.4-0.8 %) to rest for a while (an hour's typical move is about 1 %)."""
 
 
 FillHook = Callable[[str, str, Decimal], None]
@@ -88,10 +136,29 @@ class DemoTrader:
         self._tasks: list[asyncio.Task[None]] = []
 
     def start(self) -> None:
+        self.place_opening_orders()
         self._tasks = [
             asyncio.create_task(self._run(venue), name=f"sim-trader-{venue}")
             for venue in self.desks
         ]
+
+    def place_opening_orders(self) -> None:
+        """Rest ``config.opening_orders`` (those whose market is listed and whose funds are
+        there) on their own side of the book, their distance off the touch."""
+        for venue, code, side, distance, qty in self.config.opening_orders:
+            desk = self.desks.get(venue)
+            if desk is None or code not in desk.markets or not desk.markets[code].active:
+                continue
+            market = desk.markets[code]
+            if side == "buy":
+                price = floor_to_tick(market.ladder, market.bids[0].price * (1 - Decimal(distance)))
+            else:
+                price = step_up(
+                    market.ladder,
+                    floor_to_tick(market.ladder, market.asks[0].price * (1 + Decimal(distance))),
+                )
+            with contextlib.suppress(OrderError):
+                desk.place(code, side, price, Decimal(qty))
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -155,10 +222,15 @@ class DemoTrader:
         if not codes:
             return False
         market = desk.markets[rng.choice(codes)]
-        ladder = desk.markets.ladder
+        ladder = market.ladder
+        quote = market.listing.quote
+        quantum = _quantum(market)
         qty = (_lot(market) * Decimal(repr(rng.uniform(0.02, 0.25)))).quantize(
-            _quantum(market), rounding=ROUND_DOWN
+            quantum, rounding=ROUND_DOWN
         )
+        # a quiet market's typical trade can be below the quote's minimum order: go above it
+        least = MIN_ORDER.get(quote, Decimal(0)) * Decimal("1.5") / market.bids[0].price
+        qty = max(qty, least.quantize(quantum, rounding=ROUND_UP))
         distance = rng.uniform(0.0, self.config.max_distance) if rng.random() < 0.6 else 0.0
         sides: list[Side] = ["buy", "sell"]
         rng.shuffle(sides)
@@ -167,7 +239,7 @@ class DemoTrader:
             if side == "buy":
                 price = floor_to_tick(ladder, market.bids[0].price * Decimal(1 - distance))
                 cost = price * qty * (1 + FEE_RATE)
-                if account.holding(account.quote).available < cost:
+                if account.holding(quote).available < cost:
                     continue
             else:
                 price = market.asks[0].price
@@ -175,7 +247,7 @@ class DemoTrader:
                     price = step_up(ladder, price)
                 if account.holding(market.listing.base).available < qty:
                     continue
-            if price * qty < MIN_ORDER_KRW or qty <= 0:
+            if price * qty < MIN_ORDER.get(quote, Decimal(0)) or qty <= 0:
                 return False
             try:
                 desk.place(market.code, side, price, qty)

@@ -5,7 +5,9 @@ this state into each exchange's wire format. Every market draws from its own
 ``random.Random`` seeded from (seed, venue, code), so a market's path depends only on the
 seed and on how many steps it took, never on other markets.
 
-A step (``Market.step``) does a handful of Decimal operations: the fair price moves
+A market moves on a fraction of the clock's periods (``Listing.activity``: every period for
+the busiest, about one in 250 for the quietest); in between, a step costs one comparison.
+A step that moves (``Market.step``) does a handful of Decimal operations: the fair price moves
 (Ornstein-Uhlenbeck in log space around the listing price), the book re-centres on it when
 it crosses a tick (cancels at the far side, new quotes on the near side), a taker trade may
 hit the best bid or lift the best ask, and a random level may change size or vanish.
@@ -24,6 +26,9 @@ is also a public trade at the same price and time:
 
 While a market holds no own orders, the own-order code draws nothing from its random
 stream, so its public path depends only on the seed and the number of steps.
+
+``VenueMarkets`` builds a market when it is first read (a subscription, a REST read, an
+order), so a listing of hundreds of markets costs nothing until they are used.
 """
 
 from __future__ import annotations
@@ -173,12 +178,10 @@ def _date(ms: int) -> str:
 class Market:
     """One market's book, trades and statistics, moved by ``step``."""
 
-    def __init__(
-        self, listing: Listing, ladder: TickLadder, rng: random.Random, now_ms: int
-    ) -> None:
+    def __init__(self, listing: Listing, rng: random.Random, now_ms: int) -> None:
         self.listing = listing
         self.code = listing.code
-        self.ladder = ladder
+        self.ladder = listing.ladder
         self.rng = rng
         self.bids: list[Level] = []
         self.asks: list[Level] = []
@@ -204,6 +207,10 @@ class Market:
             self._build_book()
         self._seed_history(now_ms)
         self.stats = self._seed_stats(now_ms)
+        self._idle = 0
+        """Clock periods since the market last moved."""
+        self._wait = self._next_wait()
+        """Periods between the last move and the next."""
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -228,10 +235,15 @@ class Market:
         """Advance one clock period; returns the new trades and whether the book changed."""
         if not self.listing.active:
             return [], False
+        self._idle += 1
+        if self._idle < self._wait:
+            return [], False
+        dt = rate.step_seconds * self._idle
+        self._idle = 0
+        self._wait = self._next_wait()
         rng = self.rng
         trades: list[SimTrade] = []
         changed = False
-        dt = rate.step_seconds
         sigma = self._sigma * rate.volatility
         self._log_dev += -self._log_dev * dt / _REVERSION_S + sigma * math.sqrt(dt) * rng.gauss(
             0.0, 1.0
@@ -256,6 +268,14 @@ class Market:
             self.book_timestamp = now_ms
             self.book_dirty = True
         return trades, changed
+
+    def _next_wait(self) -> int:
+        """Periods until the next move: 1 for a market that moves every period, else
+        geometric with the listing's activity as the chance per period."""
+        chance = self.listing.activity
+        if chance >= 1.0:
+            return 1
+        return 1 + int(math.log(1.0 - self.rng.random()) / math.log(1.0 - chance))
 
     def _floor(self, price: float) -> Decimal:
         return floor_to_tick(self.ladder, Decimal(repr(price)))
@@ -548,7 +568,13 @@ class Market:
         """Recent trades around the current inside, oldest first, ending ``now_ms``-ish."""
         rng = self.rng
         count = 60
-        spacing = 2000 if self.listing.active else 3_600_000
+        spacing = 3_600_000
+        if self.listing.active:
+            # the default clock's trade rate for this market, but no busier than a trade
+            # every two seconds
+            default = Rate()
+            per_trade = default.step_seconds / (default.trade_probability * self.listing.activity)
+            spacing = max(2000, int(per_trade * 1000))
         t = now_ms - rng.randint(50, 2000)
         stamps = []
         for _ in range(count):
@@ -620,38 +646,51 @@ class Market:
 
 
 class VenueMarkets:
-    """All markets of one venue, in listing order."""
+    """All markets of one venue, in listing order; each is built when first read.
+
+    ``now_ms`` is the time a market is built at: a number (every market starts as of then,
+    the same whenever it is first read: a frozen simulator) or a clock.
+    """
 
     def __init__(
         self,
         venue: str,
         listings: tuple[Listing, ...],
-        ladder: TickLadder,
         seed: int,
-        now_ms: int,
+        now_ms: int | Callable[[], int],
     ) -> None:
         self.venue = venue
-        self.ladder = ladder
-        self.markets: dict[str, Market] = {
-            listing.code: Market(
-                listing, ladder, random.Random(f"{seed}:{venue}:{listing.code}"), now_ms
-            )
-            for listing in listings
-        }
+        self.seed = seed
+        self.listings: dict[str, Listing] = {listing.code: listing for listing in listings}
+        self._now: Callable[[], int] = now_ms if callable(now_ms) else lambda: now_ms
+        self._built: dict[str, Market] = {}
 
     def __getitem__(self, code: str) -> Market:
-        return self.markets[code]
+        market = self._built.get(code)
+        if market is None:
+            listing = self.listings[code]
+            rng = random.Random(f"{self.seed}:{self.venue}:{code}")
+            market = self._built[code] = Market(listing, rng, self._now())
+        return market
 
     def __contains__(self, code: object) -> bool:
-        return code in self.markets
+        return code in self.listings
 
     def __iter__(self) -> Iterator[Market]:
-        return iter(self.markets.values())
+        """Every listed market (building those not built yet)."""
+        return (self[code] for code in self.listings)
+
+    def __len__(self) -> int:
+        return len(self.listings)
+
+    def built(self) -> list[Market]:
+        """The markets built so far, in the order they were first read."""
+        return list(self._built.values())
 
     def step(self, code: str, now_ms: int, rate: Rate, mono: float | None = None) -> Update | None:
         """One step of ``code``. With ``mono`` (monotonic seconds) books are throttled to
         ``rate.min_book_interval``; without it (manual stepping) every changed book goes out."""
-        market = self.markets[code]
+        market = self[code]
         trades, _ = market.step(now_ms, rate)
         book = False
         if market.book_dirty and (
@@ -669,7 +708,7 @@ class VenueMarkets:
 
     def catch_up(self, code: str, now_ms: int, rate: Rate, mono: float, limit: int = 50) -> None:
         """Run the steps an unwatched market missed (REST reads it); nobody is told."""
-        market = self.markets[code]
+        market = self[code]
         if market.last_step == -math.inf:
             market.last_step = mono
             return

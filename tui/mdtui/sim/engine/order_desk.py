@@ -6,7 +6,7 @@ listeners (the private websocket services) what happened, synchronously and in o
 
 - placement: ``OrderEvent("placed")`` then ``AssetEvent`` (the locked currency);
 - fill: ``OrderEvent("trade", fill)``, then ``OrderEvent("done")`` if nothing remains, then
-  ``AssetEvent`` (KRW and the coin);
+  ``AssetEvent`` (the market's quote and the coin);
 - cancel: ``OrderEvent("cancel")`` then ``AssetEvent``.
 
 Listeners build their frames at once, so each frame shows the order as of its event.
@@ -88,6 +88,17 @@ class OrderDesk:
         ``clientOrderId``), if any."""
         return self._by_client_id.get(client_id)
 
+    def home_price(self, currency: str) -> Decimal | None:
+        """The last price of ``currency`` in the account's home currency (1 for the home
+        currency itself), from this venue's market that converts it; None if none does."""
+        home = self.account.quote
+        if currency == home:
+            return Decimal(1)
+        code = f"{home}-{currency}" if self.venue == "upbit" else f"{currency}_{home}".lower()
+        if code not in self.markets:
+            return None
+        return self.markets[code].stats.last
+
     def resting_codes(self) -> list[str]:
         """Markets with resting orders: the clock keeps stepping them so they can fill."""
         return [code for code, orders in self._by_market.items() if orders]
@@ -111,7 +122,7 @@ class OrderDesk:
             raise OrderError(f"side must be buy or sell, not {side!r}")
         if qty <= 0 or qty != qty.quantize(Decimal("1E-8")):
             raise OrderError(f"bad quantity {qty}")
-        if not market.active or not is_on_tick(self.markets.ladder, price):
+        if not market.active or not is_on_tick(market.ladder, price):
             raise OrderError(f"{price} is not a valid price on {code}")
         is_bid = side == "buy"
         if market.crosses(is_bid, price):
@@ -119,7 +130,10 @@ class OrderDesk:
         now = self.clock()
         self._number += self._rng.randint(1, 40)
         order_id = self._new_id()
-        order = DemoOrder(order_id, self._number, code, market.listing.base, side, price, qty, now)
+        order = DemoOrder(
+            order_id, self._number, code, market.listing.base, side, price, qty, now,
+            market.listing.quote,
+        )  # fmt: skip
         order.client_id = client_id
         try:
             changed = self.account.place(order, now)
@@ -179,7 +193,7 @@ class OrderDesk:
             fill_id, trade.id, order.price, size, funds, q8(funds * FEE_RATE), True,
             trade.timestamp,
         )  # fmt: skip
-        changed = self.account.fill(order, fill)
+        changed = self.account.fill(order, fill, self.home_price(order.quote))
         self._emit(OrderEvent("trade", order, fill))
         if not order.is_open:
             self._forget(order)

@@ -54,6 +54,73 @@ KORBIT_KRW: TickLadder = _ladder(
 )
 
 
+# Upbit's BTC market: one tick whatever the price (docs/protocols.md, 'Upbit: quotation
+# REST').
+UPBIT_BTC: TickLadder = _ladder(("0", "0.00000001"))
+
+# Upbit's USDT market: 0.01 from 10 USDT, a tenth as much per decade below, down to
+# 0.00000001 under 0.0001 (docs/protocols.md, 'Upbit: quotation REST').
+UPBIT_USDT: TickLadder = _ladder(
+    ("10", "0.01"),
+    ("1", "0.001"),
+    ("0.1", "0.0001"),
+    ("0.01", "0.00001"),
+    ("0.001", "0.000001"),
+    ("0.0001", "0.0000001"),
+    ("0", "0.00000001"),
+)
+
+# Upbit Global's fiat markets, from global-docs.upbit.com: "SGD, IDR, THB Market Order Price
+# Unit" (docs/fiat-market-info) and, for SGD, the notice "Tick Size Adjustment for SGD
+# Market" (changelog/sgd-market-tick-size-adjustment, in force since 2025-12-01: 1 from
+# 1,000, 0.1 from 100, 0.01 from 10, then a tenth per decade down to 0.00000001 under
+# 0.0001). ``tick_size`` of ``/v1/orderbook/instruments`` stays the authority.
+UPBIT_SGD: TickLadder = _ladder(
+    ("1000", "1"),
+    ("100", "0.1"),
+    ("10", "0.01"),
+    ("1", "0.001"),
+    ("0.1", "0.0001"),
+    ("0.01", "0.00001"),
+    ("0.001", "0.000001"),
+    ("0.0001", "0.0000001"),
+    ("0", "0.00000001"),
+)
+UPBIT_IDR: TickLadder = _ladder(
+    ("20000000", "10000"),
+    ("10000000", "5000"),
+    ("5000000", "1000"),
+    ("1000000", "500"),
+    ("100000", "100"),
+    ("10000", "50"),
+    ("1000", "10"),
+    ("100", "1"),
+    ("0", "0.1"),
+)
+UPBIT_THB: TickLadder = _ladder(
+    ("50000", "20"),
+    ("25000", "10"),
+    ("10000", "5"),
+    ("1000", "1"),
+    ("100", "0.1"),
+    ("10", "0.01"),
+    ("1", "0.001"),
+    ("0.1", "0.0001"),
+    ("0.01", "0.00001"),
+    ("0", "0.000001"),
+)
+
+UPBIT_LADDERS: dict[str, TickLadder] = {
+    "KRW": UPBIT_KRW,
+    "BTC": UPBIT_BTC,
+    "USDT": UPBIT_USDT,
+    "SGD": UPBIT_SGD,
+    "IDR": UPBIT_IDR,
+    "THB": UPBIT_THB,
+}
+"""Upbit's tick ladder per quote currency."""
+
+
 def tick_size(ladder: TickLadder, price: Decimal) -> Decimal:
     """The tick of the band ``price`` falls in."""
     for bound, tick in ladder:

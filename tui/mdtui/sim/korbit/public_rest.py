@@ -92,21 +92,21 @@ class KorbitPublicRest:
 
     def _levels(self, market: Market) -> list[str]:
         price = market.bids[0].price if market.bids else market.stats.last
-        return korbit_orderbook_levels(tick_size(self.markets.ladder, price))
+        return korbit_orderbook_levels(tick_size(market.ladder, price))
 
     # -- handlers --------------------------------------------------------------------------
 
     def currency_pairs(self, _: HttpRequest) -> HttpReply:
         rows = [
             {
-                "symbol": market.code,
-                "status": "launched" if market.active else "stopped",
-                "baseCurrency": market.listing.base.lower(),
-                "quoteCurrency": "krw",
+                "symbol": listing.code,
+                "status": "launched" if listing.active else "stopped",
+                "baseCurrency": listing.base.lower(),
+                "quoteCurrency": listing.quote.lower(),
                 "minOrderValue": "5000",
                 "maxOrderValue": "1000000000",
             }
-            for market in self.markets
+            for listing in self.markets.listings.values()
         ]
         return ok(rows)
 
@@ -116,7 +116,7 @@ class KorbitPublicRest:
     def tickers(self, request: HttpRequest) -> HttpReply:
         symbols = self._symbols(request)
         if symbols is None:
-            symbols = [market.code for market in self.markets]
+            symbols = list(self.markets.listings)
         rows = []
         for symbol in symbols:
             if symbol in self.markets:
@@ -150,19 +150,17 @@ class KorbitPublicRest:
         return ok([frames.trade_row(t) for t in newest_first])
 
     def tick_size_policy(self, request: HttpRequest) -> HttpReply:
-        symbols = self._symbols(request) or [market.code for market in self.markets]
+        symbols = self._symbols(request) or list(self.markets.listings)
         if any(symbol not in self.markets for symbol in symbols):
             raise KorbitError(400, "INVALID_CURRENCY_PAIR")
-        bands = [
-            {"priceGte": plain(bound), "tickSize": plain(tick)}
-            for bound, tick in reversed(self.markets.ladder)
-        ]
-        rows = [
-            {
-                "symbol": symbol,
-                "tickSizePolicy": bands,
-                "orderbookLevels": self._levels(self.markets[symbol]),
-            }
-            for symbol in symbols
-        ]
+        rows = []
+        for symbol in symbols:
+            market = self.markets[symbol]
+            bands = [
+                {"priceGte": plain(bound), "tickSize": plain(tick)}
+                for bound, tick in reversed(market.ladder)
+            ]
+            rows.append(
+                {"symbol": symbol, "tickSizePolicy": bands, "orderbookLevels": self._levels(market)}
+            )
         return ok(rows)

@@ -108,7 +108,7 @@ class KorbitPublicService(PublicService):
         for symbol in symbols:
             market = self.markets[symbol]
             price = market.bids[0].price if market.bids else market.stats.last
-            levels = korbit_orderbook_levels(tick_size(self.markets.ladder, price))
+            levels = korbit_orderbook_levels(tick_size(market.ladder, price))
             if not level.is_finite() or plain(level) not in levels:
                 raise RequestFailure("INVALID_REQUEST", "invalid_level")
         return level

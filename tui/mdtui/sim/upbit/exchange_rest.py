@@ -12,10 +12,11 @@ group=default; min=1800; sec=N``, N = requests the window still takes; past the 
 429 ``{"error":{"name":"too_many_requests","message":"Too many requests"}}`` with ``sec=0``
 (the real body is unconfirmed: the simulator's choice).
 
-Choices where the protocol notes are silent: ``/v1/accounts`` lists KRW and every currency
-with a non-zero balance; an unknown ``market`` answers 400 ``notfoundmarket``; a bad
-parameter 400 ``invalid_parameter``; a missing ``uuid``/``identifier`` 400
-``validation_error``. Orders sort by creation time (``order_by``, default ``desc``).
+Choices where the protocol notes are silent: ``/v1/accounts`` lists the home currency (KRW,
+or an Upbit Global region's fiat) and every currency with a non-zero balance; an unknown
+``market`` answers 400 ``notfoundmarket``; a bad parameter 400 ``invalid_parameter``; a
+missing ``uuid``/``identifier`` 400 ``validation_error``. Orders sort by creation time
+(``order_by``, default ``desc``).
 
 - ``/v1/orders/closed`` filters on creation time within ``start_time``/``end_time`` (at most
   7 days apart; default the last 7 days), sorts by ``order_by``, then drops the rows past
@@ -177,7 +178,7 @@ class UpbitExchangeRest:
     def accounts(self, _: HttpRequest) -> list[dict[str, Any]]:
         account = self.desk.account
         return [
-            pframes.account_row(currency, holding)
+            pframes.account_row(currency, holding, account.quote)
             for currency, holding in account.holdings.items()
             if currency == account.quote or holding.total > 0
         ]

@@ -131,14 +131,16 @@ def simple(message: Message) -> Message:
 # -- REST ----------------------------------------------------------------------------------
 
 
-def account_row(currency: str, holding: Holding) -> Message:
+def account_row(currency: str, holding: Holding, unit: str = "KRW") -> Message:
+    """One ``/v1/accounts`` row; ``unit`` is the currency of its average buy price (the
+    account's home currency)."""
     return {
         "currency": currency,
         "balance": plain(holding.available),
         "locked": plain(holding.locked),
         "avg_buy_price": plain(holding.avg_price),
         "avg_buy_price_modified": False,
-        "unit_currency": "KRW",
+        "unit_currency": unit,
     }
 
 

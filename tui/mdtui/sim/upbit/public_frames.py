@@ -18,7 +18,9 @@ from typing import Any
 
 import msgspec
 
+from mdtui.sim.engine.listings import CAUTIONS, Listing
 from mdtui.sim.engine.market_generator import Level, Market, SimTrade, group_levels
+from mdtui.sim.engine.ticks import tick_size, upbit_supported_levels
 
 ENCODER = msgspec.json.Encoder(decimal_format="number")
 
@@ -121,6 +123,25 @@ def simple(message: Message) -> Message:
     return message
 
 
+def market_tick(market: Market) -> Decimal:
+    """The market's tick at its best bid (its last price when it has no book)."""
+    return tick_size(market.ladder, market.bids[0].price if market.bids else market.stats.last)
+
+
+def supported_levels(market: Market) -> list[str]:
+    """Upbit's ``supported_levels``: grouping steps on KRW markets, ``["0"]`` elsewhere."""
+    if market.listing.quote != "KRW":
+        return ["0"]
+    return upbit_supported_levels(market_tick(market))
+
+
+def market_event(listing: Listing) -> dict[str, Any]:
+    return {
+        "warning": listing.warning,
+        "caution": {key: key in listing.cautions for key in CAUTIONS},
+    }
+
+
 def utc_date(ms: int, fmt: str) -> str:
     return time.strftime(fmt, time.gmtime(ms / 1000))
 
@@ -171,7 +192,7 @@ def ticker(market: Market, now_ms: int, stream_type: str) -> Message:
         "market_state": "ACTIVE",
         "is_trading_suspended": False,
         "delisting_date": None,
-        "market_warning": "NONE",
+        "market_warning": "CAUTION" if market.listing.warning else "NONE",
         "timestamp": now_ms,
         "acc_trade_price_24h": s.value_24h,
         "acc_trade_volume_24h": s.volume_24h,

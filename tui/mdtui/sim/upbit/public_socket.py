@@ -41,11 +41,12 @@ from typing import Any
 from websockets.asyncio.server import ServerConnection
 
 from mdtui.sim.engine.market_generator import Update, VenueMarkets
-from mdtui.sim.engine.ticks import plain, tick_size, upbit_supported_levels
+from mdtui.sim.engine.ticks import plain
 from mdtui.sim.net.ws_services import PublicService
 from mdtui.sim.net.ws_sessions import WsSession
 from mdtui.sim.upbit import public_frames as frames
 from mdtui.sim.upbit import socket_rules
+from mdtui.sim.upbit.public_frames import supported_levels
 
 PATH = "/websocket/v1"
 TYPES = ("ticker", "trade", "orderbook")
@@ -204,9 +205,7 @@ def _parse_type(item: dict[str, Any], markets: VenueMarkets) -> list[UpbitSubscr
             raise RequestError("INVALID_PARAM", f"유효하지 않은 코드입니다: {label}")
         supported = True
         if level:
-            market = markets[code]
-            tick = tick_size(markets.ladder, market.bids[0].price)
-            supported = plain(level) in upbit_supported_levels(tick)
+            supported = plain(level) in supported_levels(markets[code])
         out.append(
             UpbitSubscription(
                 kind, code, label, depth, level, supported, only_snapshot, only_realtime

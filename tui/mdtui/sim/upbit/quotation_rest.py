@@ -3,6 +3,12 @@ numbers, an integer error ``name`` (the HTTP status) on quotation errors, and on
 code fails the whole call with 404 ``Code not found``. An unrouted path under ``/v1/``
 answers 404 ``not_found`` without a ``Remaining-Req`` header.
 
+Upbit Global (``region`` ``sg``, ``id``, ``th``): market rows carry ``english_name`` only,
+``/v1/orderbook/instruments`` has no ``supported_levels`` and books no ``level``; Indonesia
+answers ``is_details`` with the older ``market_warning`` (``NONE``/``CAUTION``) where the
+others send ``market_event``. Grouped books (``level``) exist on KRW markets only: elsewhere
+``supported_levels`` is ``["0"]``.
+
 Not simulated: ``days_ago`` and ``to`` of ``/v1/trades/ticks`` (ignored), rate limiting
 (the ``Remaining-Req`` header is sent with a fixed value).
 """
@@ -14,10 +20,12 @@ from decimal import Decimal, InvalidOperation
 from functools import partial
 from typing import Any
 
+from mdtui.sim.engine.listings import REGION_FIAT
 from mdtui.sim.engine.market_generator import Market, VenueMarkets
-from mdtui.sim.engine.ticks import plain, tick_size, upbit_supported_levels
+from mdtui.sim.engine.ticks import plain
 from mdtui.sim.net.http import HttpReply, HttpRequest, HttpRoutes
 from mdtui.sim.upbit import public_frames as frames
+from mdtui.sim.upbit.public_frames import market_event, market_tick, supported_levels
 
 MISSING = "Missing request parameter error. Check the required parameters!"
 MISMATCH = "Type mismatch error. Check the parameters type!"
@@ -44,9 +52,12 @@ def not_found(_: HttpRequest) -> HttpReply:
 class UpbitQuotationRest:
     """Route handlers; ``refresh(code)`` lets an unwatched market catch up before a read."""
 
-    def __init__(self, markets: VenueMarkets, refresh: Callable[[str], None]) -> None:
+    def __init__(
+        self, markets: VenueMarkets, refresh: Callable[[str], None], region: str = "kr"
+    ) -> None:
         self.markets = markets
         self.refresh = refresh
+        self.region = region
 
     def register(self, routes: HttpRoutes) -> None:
         for path, handler in (
@@ -95,25 +106,17 @@ class UpbitQuotationRest:
     def market_all(self, request: HttpRequest) -> HttpReply:
         details = (request.param("is_details") or request.param("isDetails") or "") == "true"
         rows = []
-        for market in self.markets:
-            if not market.active:
+        for listing in self.markets.listings.values():
+            if not listing.active:
                 continue  # Upbit lists only tradable markets (no status field)
-            row: dict[str, Any] = {
-                "market": market.code,
-                "korean_name": market.listing.korean_name,
-                "english_name": market.listing.english_name,
-            }
-            if details:
-                row["market_event"] = {
-                    "warning": False,
-                    "caution": {
-                        "PRICE_FLUCTUATIONS": False,
-                        "TRADING_VOLUME_SOARING": False,
-                        "DEPOSIT_AMOUNT_SOARING": False,
-                        "GLOBAL_PRICE_DIFFERENCES": False,
-                        "CONCENTRATION_OF_SMALL_ACCOUNTS": False,
-                    },
-                }
+            row: dict[str, Any] = {"market": listing.code}
+            if self.region == "kr":
+                row["korean_name"] = listing.korean_name
+            row["english_name"] = listing.english_name
+            if details and self.region == "id":
+                row["market_warning"] = "CAUTION" if listing.warning else "NONE"
+            elif details:
+                row["market_event"] = market_event(listing)
             rows.append(row)
         return json_reply(rows, group="market")
 
@@ -122,13 +125,13 @@ class UpbitQuotationRest:
         return json_reply(rows, group="ticker")
 
     def ticker_all(self, request: HttpRequest) -> HttpReply:
-        raw = request.param("quote_currencies") or "KRW"
+        raw = request.param("quote_currencies") or REGION_FIAT.get(self.region, "KRW")
         quotes = {q.strip().upper() for q in raw.split(",")}
         rows = []
-        if "KRW" in quotes:
-            for market in self.markets:
-                self.refresh(market.code)
-                rows.append(frames.rest_ticker(market))
+        for listing in self.markets.listings.values():
+            if listing.quote in quotes:
+                self.refresh(listing.code)
+                rows.append(frames.rest_ticker(self.markets[listing.code]))
         return json_reply(rows, group="ticker")
 
     def orderbook(self, request: HttpRequest) -> HttpReply:
@@ -141,24 +144,25 @@ class UpbitQuotationRest:
             raise QuotationError(400, MISMATCH) from None
         rows = []
         for market in markets:
-            if level and plain(level) not in self._levels(market):
+            if level and plain(level) not in supported_levels(market):
                 return json_reply([], group="orderbook")
-            rows.append(frames.rest_orderbook(market, depth, level))
+            row = frames.rest_orderbook(market, depth, level)
+            if self.region != "kr":
+                del row["level"]
+            rows.append(row)
         return json_reply(rows, group="orderbook")
 
-    def _levels(self, market: Market) -> list[str]:
-        return upbit_supported_levels(tick_size(self.markets.ladder, market.bids[0].price))
-
     def instruments(self, request: HttpRequest) -> HttpReply:
-        rows = [
-            {
+        rows = []
+        for market in self._markets(request, "markets"):
+            row: dict[str, Any] = {
                 "market": market.code,
-                "quote_currency": "KRW",
-                "tick_size": plain(tick_size(self.markets.ladder, market.bids[0].price)),
-                "supported_levels": self._levels(market),
+                "quote_currency": market.listing.quote,
+                "tick_size": plain(market_tick(market)),
             }
-            for market in self._markets(request, "markets")
-        ]
+            if self.region == "kr":
+                row["supported_levels"] = supported_levels(market)
+            rows.append(row)
         return json_reply(rows, group="orderbook")
 
     def trades(self, request: HttpRequest) -> HttpReply:
