@@ -413,7 +413,7 @@ class Simulator:
         """Delist ``code`` for good: Korbit lists it ``stopped`` (a subscription gets one
         snapshot with empty sides, then nothing); Upbit leaves it out of ``/v1/market/all``
         and its sockets refuse it like any unknown code. Demo orders resting there stay."""
-        self.markets[venue][code].delist()
+        self.markets[venue].delist(code)
 
     def flood(self, factor: float = 10.0) -> None:
         """Run the market clock ``factor`` times faster (books and trades alike, past the

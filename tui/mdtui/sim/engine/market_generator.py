@@ -676,6 +676,12 @@ class VenueMarkets:
     def __contains__(self, code: object) -> bool:
         return code in self.listings
 
+    def delist(self, code: str) -> None:
+        """Delist ``code`` for good: its market stops and the listing says so."""
+        market = self[code]
+        market.delist()
+        self.listings[code] = market.listing
+
     def __iter__(self) -> Iterator[Market]:
         """Every listed market (building those not built yet)."""
         return (self[code] for code in self.listings)
