@@ -75,7 +75,7 @@ async def test_a_btc_market_shows_in_btc_and_holdings_are_valued_in_krw(base_set
         feed(
             app,
             [
-                tick("upbit", "BTC-ETH", "0.03612345"),
+                tick("upbit", "BTC-ETH", "0.03612345", "12.3456"),
                 tick("upbit", "KRW-BTC", "145000000"),
                 tick("upbit", "BTC-XYZ", "0.00000123"),
                 Book("upbit", "BTC-ETH", bids, asks, T0, False),
@@ -86,6 +86,7 @@ async def test_a_btc_market_shows_in_btc_and_holdings_are_valued_in_krw(base_set
         await wait_until(lambda: app.ladder.shown, 5.0, "the book", pilot=pilot)
         board = lines(app.board)[1]
         assert "ETH/BTC" in board and "0.03612345" in board
+        assert board.split()[5] == "12.35"  # 24 h value in BTC, not 조/억
         ladder = lines(app.ladder)
         assert "BTC" in ladder[0].split()  # the value column is in the quote
         best_bid = next(t for t in ladder if t.split()[:1] == ["0.03612345"])

@@ -28,7 +28,7 @@ from textual.strip import Strip
 from mdtui.display import all_markets
 from mdtui.display.all_markets import View
 from mdtui.display.catalog import VENUE_LABEL
-from mdtui.display.format import compact, fmt_pct, fmt_price
+from mdtui.display.format import fmt_notional, fmt_pct, fmt_price
 from mdtui.display.shared_state import SharedState
 from mdtui.model.events import Ticker, split_key
 from mdtui.model.market_store import MarketState
@@ -401,7 +401,7 @@ class Board(LinePane):
         else:
             cells["last"] = (fmt_price(ticker.last, decimals), direction)
             cells["change"] = (fmt_pct(ticker.change_pct), direction)
-            cells["value"] = (compact(ticker.value_24h, self.shared.locale), base)
+            cells["value"] = (fmt_notional(ticker.value_24h, entry.quote, self.shared.locale), base)
             bid, ask = ticker.best_bid, ticker.best_ask
             if bid is None and ask is None and (book := self.shared.live_book(key)) is not None:
                 bid = book.bids[0][0] if book.bids else None
