@@ -15,6 +15,17 @@ from mdtui.model.events import Book
 from mdtui.model.market_store import MarketStore
 
 
+@dataclass(frozen=True, slots=True)
+class ChartWant:
+    """What the chart pane shows: ``key``'s candles of ``interval``; ``older_than`` (ms,
+    a bucket start) when it has scrolled back to the oldest candle it holds and wants the
+    history before it. The feed keeps the series filled (REST history, then live)."""
+
+    key: str
+    interval: str
+    older_than: int | None = None
+
+
 @dataclass
 class SharedState:
     model: MarketStore = field(default_factory=MarketStore)
@@ -44,6 +55,8 @@ class SharedState:
     replay: bool = False
     """Data comes from a capture (every market's books are in it): a market switch can show
     the stored book at once instead of waiting for a fresh snapshot."""
+    chart: ChartWant | None = None
+    """The candles the chart pane wants now (None: no chart shown)."""
     live_book: Callable[[str], Book | None] = lambda key: None
     """The current book of ``key`` when it is streamed (the selected market), else None.
     Upbit tickers carry no best bid/ask; the board takes them from this book."""

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from mdtui.model.candles import CandleSeries
 from mdtui.model.events import (
     AnyEvent,
     Book,
@@ -60,10 +61,19 @@ class MarketState:
     taken out)."""
     _seen_ids: set[str] = field(default_factory=set)
     _seen_order: deque[str] = field(default_factory=lambda: deque(maxlen=TAPE_LENGTH * 2))
+    candles: dict[str, CandleSeries] = field(default_factory=dict)
+    """interval -> this market's candles of that interval (only the intervals asked for)."""
 
     @property
     def key(self) -> str:
         return market_key(self.venue, self.market)
+
+    def candle_series(self, interval: str) -> CandleSeries:
+        """This market's candles of ``interval``, an empty series the first time."""
+        series = self.candles.get(interval)
+        if series is None:
+            series = self.candles[interval] = CandleSeries(self.venue, self.market, interval)
+        return series
 
     def add_trade(self, trade: Trade) -> bool:
         """Append a trade unless already seen (snapshots repeat recent trades after a
