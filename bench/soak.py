@@ -23,178 +23,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import fcntl
 import gc
-import multiprocessing as mp
 import os
-import pty
-import select
 import signal
-import struct
 import sys
 import tempfile
-import termios
-import threading
 import time
 import tracemalloc
 from collections import Counter
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tui"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from mdtui.sim import Rate, Simulator, demo_keys
-from mdtui.sim.server import DEMO_KORBIT_HISTORY_DELAY_MS
-
-PAGE_MB = os.sysconf("SC_PAGE_SIZE") / 2**20
-TICK_S = 1 / os.sysconf("SC_CLK_TCK")
-
-
-# -- the simulator, in a child process -----------------------------------------------------
-
-
-def run_simulator(conn: Connection, speed: float, seed: int) -> None:  # pragma: no cover
-    """Serve both exchanges (as ``mdtui simulate --market-speed speed`` does); answer each
-    message on ``conn`` with the frames sent so far."""
-
-    async def main() -> None:
-        async with Simulator(
-            seed=seed,
-            rate=Rate().faster(speed),
-            korbit_history_delay_ms=DEMO_KORBIT_HISTORY_DELAY_MS,
-        ) as sim:
-            loop = asyncio.get_running_loop()
-            conn.send(sim.http_url)
-
-            def answer() -> None:
-                while True:
-                    try:
-                        conn.recv()
-                    except EOFError:
-                        loop.call_soon_threadsafe(done.set)
-                        return
-                    stats = [sim.stats(venue) for venue in ("upbit", "korbit")]
-                    conn.send(
-                        (sum(s.frames_sent for s in stats), sum(s.dropped_frames for s in stats))
-                    )
-
-            done = asyncio.Event()
-            threading.Thread(target=answer, daemon=True).start()
-            await done.wait()
-
-    asyncio.run(main())
-
-
-@contextlib.contextmanager
-def simulator(speed: float, seed: int):  # type: ignore[no-untyped-def]
-    """Start the simulator process; yield (base URL, frames-sent counter function)."""
-    parent, child = mp.Pipe()
-    proc = mp.get_context("spawn").Process(
-        target=run_simulator, args=(child, speed, seed), daemon=True
-    )
-    proc.start()
-    try:
-        url = parent.recv()
-
-        def frames() -> tuple[int, int]:
-            parent.send(None)
-            return parent.recv()  # type: ignore[no-any-return]
-
-        yield url, frames
-    finally:
-        parent.close()
-        proc.join(5)
-        if proc.is_alive():
-            proc.terminate()
-            proc.join()
-
-
-def app_environment(url: str, home: Path, source: Path | None = None) -> dict[str, str]:
-    """The app's environment: both exchanges at the simulator with the demo keys (what
-    ``mdtui --demo`` sets), config and state in ``home``, no user settings; with
-    ``source``, the ``mdtui`` package is imported from that directory."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MDTUI_")}
-    if source is not None:
-        env["PYTHONPATH"] = str(source.resolve())
-    env |= {
-        "XDG_CONFIG_HOME": str(home / "config"),
-        "XDG_STATE_HOME": str(home / "state"),
-        "MDTUI_LOG_FILE": str(home / "mdtui.log"),
-        "MDTUI_UPBIT__URL": url,
-        "MDTUI_KORBIT__URL": url,
-        "MDTUI_UPBIT__ACCESS_KEY": demo_keys.UPBIT_ACCESS_KEY,
-        "MDTUI_UPBIT__SECRET_KEY": demo_keys.UPBIT_SECRET_KEY,
-        "MDTUI_KORBIT__API_KEY": demo_keys.KORBIT_ED25519_API_KEY,
-        "MDTUI_KORBIT__SECRET_KEY": demo_keys.KORBIT_ED25519_PRIVATE_KEY_PEM,
-        "TERM": "xterm-256color",
-        "COLORTERM": "truecolor",
-    }
-    return env
-
-
-# -- the app in a pseudo-terminal ----------------------------------------------------------
-
-
-class PtyApp:
-    """``mdtui`` in a pseudo-terminal of ``cols`` x ``rows``; output read and counted."""
-
-    def __init__(
-        self, env: dict[str, str], cwd: Path, cols: int, rows: int, report: Path | None = None
-    ) -> None:
-        command = [sys.executable, "-m", "mdtui"]
-        if report is not None:
-            command = [sys.executable, str(Path(__file__).resolve()), "--in-app", str(report)]
-        pid, fd = pty.fork()
-        if pid == 0:  # pragma: no cover - the child
-            os.chdir(cwd)
-            fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
-            os.execve(sys.executable, command, env)
-        self.pid = pid
-        self.fd = fd
-        self.bytes_out = 0
-        self._reader = threading.Thread(target=self._drain, daemon=True)
-        self._reader.start()
-
-    def _drain(self) -> None:
-        while True:
-            try:
-                ready, _, _ = select.select([self.fd], [], [], 1.0)
-                if ready:
-                    data = os.read(self.fd, 65536)
-                    if not data:
-                        return
-                    self.bytes_out += len(data)
-            except OSError:
-                return
-
-    def alive(self) -> bool:
-        return os.waitpid(self.pid, os.WNOHANG) == (0, 0)
-
-    def rss_mb(self) -> float:
-        with open(f"/proc/{self.pid}/statm") as f:
-            return int(f.read().split()[1]) * PAGE_MB
-
-    def cpu_s(self) -> float:
-        with open(f"/proc/{self.pid}/stat") as f:
-            fields = f.read().rpartition(")")[2].split()
-        return (int(fields[11]) + int(fields[12])) * TICK_S  # utime + stime
-
-    def quit(self) -> None:
-        with contextlib.suppress(OSError):
-            os.write(self.fd, b"q")
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with contextlib.suppress(ChildProcessError):
-                if os.waitpid(self.pid, os.WNOHANG) != (0, 0):
-                    break
-            time.sleep(0.1)
-        else:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.pid, signal.SIGKILL)
-            os.waitpid(self.pid, 0)
-        with contextlib.suppress(OSError):
-            os.close(self.fd)
+from pty_harness import PtyApp, app_environment, simulator
 
 
 def diagnose(pid: int, report: Path) -> str:
@@ -230,10 +72,13 @@ def soak(args: argparse.Namespace) -> None:
     )
     samples: list[Sample] = []
     with tempfile.TemporaryDirectory() as tmp, simulator(args.market_speed, args.seed) as sim:
-        url, frames = sim
+        frames = sim.frames
         home = Path(tmp)
         diagnosis = home / "diagnosis.txt" if args.diagnose else None
-        app = PtyApp(app_environment(url, home, args.app_source), home, cols, rows, diagnosis)
+        command = None
+        if diagnosis is not None:
+            command = [sys.executable, str(Path(__file__).resolve()), "--in-app", str(diagnosis)]
+        app = PtyApp(app_environment(sim.url, home, args.app_source), home, cols, rows, command)
         start = time.monotonic()
         sent0, _ = frames()
         last = (start, sent0, app.cpu_s(), 0)
@@ -378,11 +223,10 @@ def malloc_stats() -> dict[str, int]:
 def trace(args: argparse.Namespace) -> None:
     cols, rows = args.size
     with tempfile.TemporaryDirectory() as tmp, simulator(args.market_speed, args.seed) as sim:
-        url, frames = sim
         home = Path(tmp)
-        os.environ.update(app_environment(url, home))
+        os.environ.update(app_environment(sim.url, home))
         os.chdir(home)
-        asyncio.run(traced_run(args, frames, (cols, rows)))
+        asyncio.run(traced_run(args, sim.frames, (cols, rows)))
 
 
 async def traced_run(args: argparse.Namespace, frames, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
