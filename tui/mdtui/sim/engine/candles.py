@@ -1,0 +1,296 @@
+"""One market's candles: its own trades bucketed in time, and a seeded past before them.
+
+Venue-neutral; the frame modules write each exchange's rows. Buckets are cut in UTC:
+fixed widths on multiples of their length since the Unix epoch (a day from 00:00 UTC),
+weeks from Monday 00:00 UTC, months and years on the calendar (docs/protocols.md).
+
+**Trades.** Every trade the market records (the same ones its trade stream and REST
+trades report) goes into two bounded logs, of one-second and of one-minute buckets
+(``CandleLog.add``: a comparison and a few Decimal operations per log). Any other width
+is aggregated from them when asked (``CandleLog.candles``), so a bucket that holds
+trades has exactly their open, high, low, close, volume and value. The logs keep
+``SECOND_BARS`` seconds and ``MINUTE_BARS`` minutes that had trades; older buckets of the
+simulator's own time are forgotten.
+
+**The past.** Buckets before the one holding the market's first trade (the seeded
+history, which starts the simulator's time) are generated: a deterministic price path
+``PastPath.price(t)`` for the market's seed key, a sum of piecewise-linear noise at ten
+time scales (one second to half a year) scaled to the market's volatility, pinned to the
+first trade's price at its time. Every width reads the same path, so a day's open is its
+first hour's open. Volumes follow the market's expected trade flow with lognormal noise.
+Nothing of the past depends on what the market does after it starts.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from functools import lru_cache
+
+from mdtui.sim.engine.ticks import TickLadder, floor_to_tick
+
+SECOND_MS = 1_000
+MINUTE_MS = 60_000
+DAY_MS = 86_400_000
+WEEK_MS = 7 * DAY_MS
+_MONDAY_MS = 4 * DAY_MS
+"""1970-01-05, the first Monday of the Unix epoch."""
+SECOND_BARS = 7_200
+"""One-second buckets kept per market (two hours of a market trading every second)."""
+MINUTE_BARS = 48_000
+"""One-minute buckets kept per market (200 four-hour candles, about 33 days)."""
+_QUANTUM = Decimal("0.00000001")
+_SCALES_S = (1, 10, 60, 600, 3_600, 14_400, 86_400, 604_800, 2_592_000, 15_552_000)
+"""Time scales of the past's price noise, in seconds."""
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """A candle width: ``ms`` for fixed widths, or a calendar unit (``"month"``,
+    ``"year"``) with ``ms`` 0."""
+
+    name: str
+    ms: int = 0
+    calendar: str = ""
+
+    def start(self, ts: int) -> int:
+        """The start (ms) of the bucket holding ``ts``."""
+        if self.ms:
+            if self.ms == WEEK_MS:
+                return ts - (ts - _MONDAY_MS) % WEEK_MS
+            return ts - ts % self.ms
+        day = datetime.fromtimestamp(ts / 1000, UTC)
+        first = day.replace(
+            month=1 if self.calendar == "year" else day.month,
+            day=1,
+            hour=0,
+            minute=0,
+            second=0,
+            microsecond=0,
+        )
+        return int(first.timestamp() * 1000)
+
+    def end(self, start: int) -> int:
+        """The start of the bucket after the one starting at ``start``."""
+        if self.ms:
+            return start + self.ms
+        first = datetime.fromtimestamp(start / 1000, UTC)
+        if self.calendar == "year":
+            return int(first.replace(year=first.year + 1).timestamp() * 1000)
+        year, month = divmod(first.month, 12)
+        return int(first.replace(year=first.year + year, month=month + 1).timestamp() * 1000)
+
+    def before(self, start: int) -> int:
+        """The start of the bucket before the one starting at ``start``."""
+        return self.start(start - 1)
+
+
+SECOND = Period("1s", SECOND_MS)
+MINUTE = Period("1m", MINUTE_MS)
+MINUTES = {unit: Period(f"{unit}m", unit * MINUTE_MS) for unit in (1, 3, 5, 10, 15, 30, 60, 240)}
+DAY = Period("1d", DAY_MS)
+WEEK = Period("1w", WEEK_MS)
+MONTH = Period("1M", calendar="month")
+YEAR = Period("1y", calendar="year")
+
+
+@dataclass(slots=True)
+class Bar:
+    """One bucket. ``last_ts`` is the time of its last trade; ``last_seq`` the market's
+    trade count up to that trade (0 for the generated past)."""
+
+    start: int
+    open: Decimal
+    high: Decimal
+    low: Decimal
+    close: Decimal
+    volume: Decimal
+    value: Decimal
+    last_ts: int
+    last_seq: int = 0
+
+    def copy(self, start: int) -> Bar:
+        return Bar(
+            start,
+            self.open,
+            self.high,
+            self.low,
+            self.close,
+            self.volume,
+            self.value,
+            self.last_ts,
+            self.last_seq,
+        )
+
+    def add_older(self, older: Bar) -> None:
+        """Merge the bucket just before this one's trades into it."""
+        self.open = older.open
+        if older.high > self.high:
+            self.high = older.high
+        if older.low < self.low:
+            self.low = older.low
+        self.volume += older.volume
+        self.value += older.value
+
+
+@lru_cache(maxsize=1 << 16)
+def _noise(key: str, scale: int, knot: int) -> float:
+    """A standard normal draw fixed by (key, scale, knot)."""
+    return random.Random(f"{key}/{scale}/{knot}").gauss(0.0, 1.0)
+
+
+class PastPath:
+    """The generated price path before a market's first trade (see the module docstring)."""
+
+    def __init__(self, key: str, sigma: float, ladder: TickLadder, volume_per_ms: float) -> None:
+        self.key = key
+        self.ladder = ladder
+        self.volume_per_ms = volume_per_ms
+        self.sigma = sigma
+        self._amplitudes = tuple(0.7 * sigma * math.sqrt(s) for s in _SCALES_S)
+        self._floor_price = ladder[-1][1]
+        self._anchor_log = 0.0
+
+    def pin(self, ts: int, price: Decimal) -> None:
+        """Make the path pass through ``price`` at ``ts`` (the first trade)."""
+        self._anchor_log = math.log(float(price)) - self._x(ts)
+
+    def _x(self, ts: int) -> float:
+        t = ts / 1000
+        x = 0.0
+        for scale, amplitude in zip(_SCALES_S, self._amplitudes, strict=True):
+            knot = math.floor(t / scale)
+            frac = t / scale - knot
+            a = _noise(self.key, scale, knot)
+            b = _noise(self.key, scale, knot + 1)
+            x += amplitude * (a + (b - a) * frac)
+        return x
+
+    def price(self, ts: int) -> Decimal:
+        """The path at ``ts``, on the market's ticks."""
+        return self._tick(math.exp(self._anchor_log + self._x(ts)))
+
+    def _tick(self, value: float) -> Decimal:
+        price = floor_to_tick(self.ladder, Decimal(repr(value)))
+        return max(price, self._floor_price)
+
+    def bar(self, period: Period, start: int) -> Bar:
+        """The generated candle of the bucket starting at ``start``."""
+        end = period.end(start)
+        rng = random.Random(f"{self.key}/{period.name}/{start}")
+        opening, closing = self.price(start), self.price(end)
+        width = end - start
+        swing = 0.35 * self.sigma * math.sqrt(width / 1000)
+        top = max(opening, closing)
+        bottom = min(opening, closing)
+        high = max(top, self._tick(float(top) * math.exp(abs(rng.gauss(0.0, swing)))))
+        low = min(bottom, self._tick(float(bottom) * math.exp(-abs(rng.gauss(0.0, swing)))))
+        volume = Decimal(repr(self.volume_per_ms * width * rng.lognormvariate(-0.18, 0.6)))
+        volume = max(volume.quantize(_QUANTUM), _QUANTUM)
+        value = (volume * (opening + high + low + closing) / 4).quantize(_QUANTUM)
+        last_ts = end - 1 - int(rng.random() * min(width, 60_000))
+        return Bar(start, opening, high, low, closing, volume, value, max(last_ts, start))
+
+
+class CandleLog:
+    """One market's trades in one-second and one-minute buckets, and its past."""
+
+    def __init__(self, past: PastPath) -> None:
+        self.past = past
+        self.seconds: deque[Bar] = deque(maxlen=SECOND_BARS)
+        self.minutes: deque[Bar] = deque(maxlen=MINUTE_BARS)
+        self.seq = 0
+        """Trades added so far."""
+        self.first_ts: int | None = None
+        """The time of the market's first trade: the generated past ends before it."""
+
+    def add(self, ts: int, price: Decimal, size: Decimal) -> None:
+        """Count one trade in both logs."""
+        if self.first_ts is None:
+            self.first_ts = ts
+            self.past.pin(ts, price)
+        self.seq += 1
+        value = price * size
+        for log, width in ((self.seconds, SECOND_MS), (self.minutes, MINUTE_MS)):
+            start = ts - ts % width
+            bar = log[-1] if log else None
+            if bar is None or bar.start < start:
+                log.append(Bar(start, price, price, price, price, size, value, ts, self.seq))
+                continue
+            if bar.start > start:  # an older bucket (a clock set back): find or insert it
+                bar = self._older(log, start, price, size, value, ts)
+                if bar is None:
+                    continue
+            if price > bar.high:
+                bar.high = price
+            elif price < bar.low:
+                bar.low = price
+            bar.close = price
+            bar.volume += size
+            bar.value += value
+            bar.last_ts = ts
+            bar.last_seq = self.seq
+
+    def _older(
+        self, log: deque[Bar], start: int, price: Decimal, size: Decimal, value: Decimal, ts: int
+    ) -> Bar | None:
+        for index in range(len(log) - 1, -1, -1):
+            if log[index].start == start:
+                return log[index]
+            if log[index].start < start:
+                log.insert(index + 1, Bar(start, price, price, price, price, size, value, ts))
+                return None
+        return None
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def _base(self, period: Period) -> deque[Bar]:
+        return self.seconds if period.ms == SECOND_MS else self.minutes
+
+    def _traded(self, period: Period, before: int) -> Iterator[Bar]:
+        """Buckets of ``period`` with trades, starting before ``before``, newest first."""
+        current: Bar | None = None
+        for bar in reversed(self._base(period)):
+            start = period.start(bar.start)
+            if start >= before:
+                continue
+            if current is not None and current.start == start:
+                current.add_older(bar)
+                continue
+            if current is not None:
+                yield current
+            current = bar.copy(start)
+        if current is not None:
+            yield current
+
+    def candles(self, period: Period, before: int, count: int, since: int = 0) -> list[Bar]:
+        """Up to ``count`` candles of ``period`` starting before ``before`` (ms) and not
+        before ``since``, newest first: buckets with trades, then the generated past."""
+        out: list[Bar] = []
+        for bar in self._traded(period, before):
+            if len(out) == count or bar.start < since:
+                return out
+            out.append(bar)
+        if self.first_ts is None:
+            return out
+        start = period.before(min(before, period.start(self.first_ts)))
+        while len(out) < count and start >= since and start > 0:
+            out.append(self.past.bar(period, start))
+            start = period.before(start)
+        return out
+
+    def newest(self, period: Period) -> Bar | None:
+        """The newest candle of ``period``: the bucket of the last trade."""
+        found = self.candles(period, 2**62, 1)
+        return found[0] if found else None
+
+    def bucket(self, period: Period, start: int) -> Bar | None:
+        """The candle of ``period`` starting at ``start``, if it has trades."""
+        for bar in self._traded(period, period.end(start)):
+            return bar if bar.start == start else None
+        return None
