@@ -138,7 +138,7 @@ class Bar:
         self.value += older.value
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=8192)
 def _noise(key: str, scale: int, knot: int) -> float:
     """A standard normal draw fixed by (key, scale, knot)."""
     return random.Random(f"{key}/{scale}/{knot}").gauss(0.0, 1.0)
@@ -154,11 +154,19 @@ class PastPath:
         self.sigma = sigma
         self._amplitudes = tuple(0.7 * sigma * math.sqrt(s) for s in _SCALES_S)
         self._floor_price = ladder[-1][1]
-        self._anchor_log = 0.0
+        self._pin: tuple[int, Decimal] | None = None
+        self._anchor_log: float | None = None
 
     def pin(self, ts: int, price: Decimal) -> None:
         """Make the path pass through ``price`` at ``ts`` (the first trade)."""
-        self._anchor_log = math.log(float(price)) - self._x(ts)
+        self._pin = (ts, price)
+        self._anchor_log = None  # worked out when the past is first read
+
+    def _anchor(self) -> float:
+        if self._anchor_log is None:
+            ts, price = self._pin or (0, Decimal(1))
+            self._anchor_log = math.log(float(price)) - self._x(ts)
+        return self._anchor_log
 
     def _x(self, ts: int) -> float:
         t = ts / 1000
@@ -173,7 +181,7 @@ class PastPath:
 
     def price(self, ts: int) -> Decimal:
         """The path at ``ts``, on the market's ticks."""
-        return self._tick(math.exp(self._anchor_log + self._x(ts)))
+        return self._tick(math.exp(self._anchor() + self._x(ts)))
 
     def _tick(self, value: float) -> Decimal:
         price = floor_to_tick(self.ladder, Decimal(repr(value)))

@@ -33,6 +33,7 @@ order), so a listing of hundreds of markets costs nothing until they are used.
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from collections import deque
@@ -49,6 +50,9 @@ DEPTH = 30
 """Levels kept per side."""
 TRADE_HISTORY = 500
 """Trades kept per market (the REST maximum of both exchanges)."""
+FOLD_EVERY = TRADE_HISTORY - 50
+"""Trades are counted into the market's candles when they are read, and at the latest after
+this many (so none leaves ``trades`` uncounted); building a market costs no candle work."""
 DAY_MS = 86_400_000
 _SIZE_QUANTUM = Decimal("0.00000001")
 _REVERSION_S = 3600.0
@@ -204,10 +208,11 @@ class Market:
         """Relative volatility per sqrt(second)."""
         self._lot = float(listing.daily_volume) / 20_000 or 1.0
         self._next_id = rng.randrange(10_000_000, 90_000_000)
-        self.candles = CandleLog(
+        self._candles = CandleLog(
             PastPath(key or listing.code, self._sigma, listing.ladder, self._volume_per_ms())
         )
-        """Every trade of ``trades`` in candles, and the generated past before them."""
+        self._unfolded = 0
+        """Trades of ``trades`` not in ``_candles`` yet (folded when read, or in batches)."""
         self._target_bid = self._floor(self._anchor)
         if listing.active:
             self._build_book()
@@ -230,6 +235,13 @@ class Market:
         self.bids.clear()
         self.asks.clear()
         self.book_dirty = False
+
+    @property
+    def candles(self) -> CandleLog:
+        """Every trade of the market in candles, and the generated past before them."""
+        if self._unfolded:
+            self._fold()
+        return self._candles
 
     @property
     def last_trade(self) -> SimTrade:
@@ -406,7 +418,15 @@ class Market:
 
     def _keep(self, trade: SimTrade) -> None:
         self.trades.append(trade)
-        self.candles.add(trade.timestamp, trade.price, trade.size)
+        self._unfolded += 1
+        if self._unfolded >= FOLD_EVERY:
+            self._fold()
+
+    def _fold(self) -> None:
+        start = len(self.trades) - self._unfolded
+        for trade in itertools.islice(self.trades, start, None):
+            self._candles.add(trade.timestamp, trade.price, trade.size)
+        self._unfolded = 0
 
     def _churn(self) -> None:
         rng = self.rng
