@@ -23,8 +23,8 @@ Nothing of the past depends on what the market does after it starts.
 
 from __future__ import annotations
 
+import hashlib
 import math
-import random
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -138,10 +138,21 @@ class Bar:
         self.value += older.value
 
 
-@lru_cache(maxsize=8192)
+def _uniforms(text: str, count: int) -> list[float]:
+    """``count`` uniform draws in (0, 1), fixed by ``text`` (a hash: no generator to seed)."""
+    digest = hashlib.blake2b(text.encode(), digest_size=8 * count).digest()
+    return [(int.from_bytes(digest[i : i + 8]) + 0.5) / 2**64 for i in range(0, 8 * count, 8)]
+
+
+def _normal(u: float, v: float) -> float:
+    """A standard normal draw from two uniform ones (Box-Muller)."""
+    return math.sqrt(-2.0 * math.log(u)) * math.cos(2.0 * math.pi * v)
+
+
+@lru_cache(maxsize=4096)
 def _noise(key: str, scale: int, knot: int) -> float:
     """A standard normal draw fixed by (key, scale, knot)."""
-    return random.Random(f"{key}/{scale}/{knot}").gauss(0.0, 1.0)
+    return _normal(*_uniforms(f"{key}/{scale}/{knot}", 2))
 
 
 class PastPath:
@@ -156,11 +167,13 @@ class PastPath:
         self._floor_price = ladder[-1][1]
         self._pin: tuple[int, Decimal] | None = None
         self._anchor_log: float | None = None
+        self._recent: dict[int, Decimal] = {}
 
     def pin(self, ts: int, price: Decimal) -> None:
         """Make the path pass through ``price`` at ``ts`` (the first trade)."""
         self._pin = (ts, price)
         self._anchor_log = None  # worked out when the past is first read
+        self._recent.clear()
 
     def _anchor(self) -> float:
         if self._anchor_log is None:
@@ -180,8 +193,14 @@ class PastPath:
         return x
 
     def price(self, ts: int) -> Decimal:
-        """The path at ``ts``, on the market's ticks."""
-        return self._tick(math.exp(self._anchor() + self._x(ts)))
+        """The path at ``ts``, on the market's ticks (the last few are remembered: a
+        bucket's open is the next one's close)."""
+        price = self._recent.get(ts)
+        if price is None:
+            if len(self._recent) > 8:
+                self._recent.clear()
+            price = self._recent[ts] = self._tick(math.exp(self._anchor() + self._x(ts)))
+        return price
 
     def _tick(self, value: float) -> Decimal:
         price = floor_to_tick(self.ladder, Decimal(repr(value)))
@@ -190,18 +209,19 @@ class PastPath:
     def bar(self, period: Period, start: int) -> Bar:
         """The generated candle of the bucket starting at ``start``."""
         end = period.end(start)
-        rng = random.Random(f"{self.key}/{period.name}/{start}")
+        u = _uniforms(f"{self.key}/{period.name}/{start}", 7)
         opening, closing = self.price(start), self.price(end)
         width = end - start
         swing = 0.35 * self.sigma * math.sqrt(width / 1000)
         top = max(opening, closing)
         bottom = min(opening, closing)
-        high = max(top, self._tick(float(top) * math.exp(abs(rng.gauss(0.0, swing)))))
-        low = min(bottom, self._tick(float(bottom) * math.exp(-abs(rng.gauss(0.0, swing)))))
-        volume = Decimal(repr(self.volume_per_ms * width * rng.lognormvariate(-0.18, 0.6)))
-        volume = max(volume.quantize(_QUANTUM), _QUANTUM)
+        high = max(top, self._tick(float(top) * math.exp(abs(_normal(u[0], u[1]) * swing))))
+        low = min(bottom, self._tick(float(bottom) * math.exp(-abs(_normal(u[2], u[3]) * swing))))
+        spread = math.exp(0.6 * _normal(u[4], u[5]) - 0.18)
+        volume = Decimal(repr(self.volume_per_ms * width * spread)).quantize(_QUANTUM)
+        volume = max(volume, _QUANTUM)
         value = (volume * (opening + high + low + closing) / 4).quantize(_QUANTUM)
-        last_ts = end - 1 - int(rng.random() * min(width, 60_000))
+        last_ts = end - 1 - int(u[6] * min(width, 60_000))
         return Bar(start, opening, high, low, closing, volume, value, max(last_ts, start))
 
 
