@@ -29,7 +29,7 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from functools import lru_cache
 
 from mdtui.sim.engine.ticks import TickLadder, floor_to_tick
@@ -44,6 +44,8 @@ SECOND_BARS = 7_200
 """One-second buckets kept per market (two hours of a market trading every second)."""
 MINUTE_BARS = 48_000
 """One-minute buckets kept per market (200 four-hour candles, about 33 days)."""
+PAST_BARS_KEPT = 1_000
+"""Generated candles kept per market (they never change)."""
 _QUANTUM = Decimal("0.00000001")
 _SCALES_S = (1, 10, 60, 600, 3_600, 14_400, 86_400, 604_800, 2_592_000, 15_552_000)
 """Time scales of the past's price noise, in seconds."""
@@ -168,12 +170,14 @@ class PastPath:
         self._pin: tuple[int, Decimal] | None = None
         self._anchor_log: float | None = None
         self._recent: dict[int, Decimal] = {}
+        self._bars: dict[tuple[str, int], Bar] = {}
 
     def pin(self, ts: int, price: Decimal) -> None:
         """Make the path pass through ``price`` at ``ts`` (the first trade)."""
         self._pin = (ts, price)
         self._anchor_log = None  # worked out when the past is first read
         self._recent.clear()
+        self._bars.clear()
 
     def _anchor(self) -> float:
         if self._anchor_log is None:
@@ -207,7 +211,17 @@ class PastPath:
         return max(price, self._floor_price)
 
     def bar(self, period: Period, start: int) -> Bar:
-        """The generated candle of the bucket starting at ``start``."""
+        """The generated candle of the bucket starting at ``start`` (the last
+        ``PAST_BARS_KEPT`` made are kept: charts read the same ones again)."""
+        key = (period.name, start)
+        bar = self._bars.get(key)
+        if bar is None:
+            if len(self._bars) >= PAST_BARS_KEPT:
+                self._bars.clear()
+            bar = self._bars[key] = self._make(period, start)
+        return bar
+
+    def _make(self, period: Period, start: int) -> Bar:
         end = period.end(start)
         u = _uniforms(f"{self.key}/{period.name}/{start}", 7)
         opening, closing = self.price(start), self.price(end)
@@ -218,9 +232,11 @@ class PastPath:
         high = max(top, self._tick(float(top) * math.exp(abs(_normal(u[0], u[1]) * swing))))
         low = min(bottom, self._tick(float(bottom) * math.exp(-abs(_normal(u[2], u[3]) * swing))))
         spread = math.exp(0.6 * _normal(u[4], u[5]) - 0.18)
-        volume = Decimal(repr(self.volume_per_ms * width * spread)).quantize(_QUANTUM)
-        volume = max(volume, _QUANTUM)
-        value = (volume * (opening + high + low + closing) / 4).quantize(_QUANTUM)
+        with localcontext() as context:
+            context.prec = 60  # a year's volume of a cheap coin has many digits
+            volume = Decimal(repr(self.volume_per_ms * width * spread)).quantize(_QUANTUM)
+            volume = max(volume, _QUANTUM)
+            value = (volume * (opening + high + low + closing) / 4).quantize(_QUANTUM)
         last_ts = end - 1 - int(u[6] * min(width, 60_000))
         return Bar(start, opening, high, low, closing, volume, value, max(last_ts, start))
 
@@ -271,7 +287,8 @@ class CandleLog:
             if log[index].start == start:
                 return log[index]
             if log[index].start < start:
-                log.insert(index + 1, Bar(start, price, price, price, price, size, value, ts))
+                if len(log) != log.maxlen:  # a full log has no room for the past
+                    log.insert(index + 1, Bar(start, price, price, price, price, size, value, ts))
                 return None
         return None
 
