@@ -244,3 +244,23 @@ async def test_candles_are_deterministic_for_a_seed(start_sim: StartSim) -> None
     for path in paths:
         assert await get_json(one, path) == await get_json(two, path), path
         assert await get_json(one, path) != await get_json(other, path), path
+
+
+async def test_korbit_candles_follow_a_clock_set_back(start_sim: StartSim) -> None:
+    """Korbit's clock moved back (``set_clock_skew``): later trades land in older buckets,
+    and every bucket is still exactly its trades, opened and closed in time order."""
+    now = [FIXED_MS]
+    sim = await start_sim(seed=7, realtime=False, clock=lambda: now[0], trader=None)
+    sim.markets["korbit"]["btc_krw"]
+    for step in range(200):
+        if step == 100:
+            sim.set_clock_skew(-150_000)
+        now[0] += 1_700
+        sim.advance()
+    trades = await korbit_trades(sim, "btc_krw")
+    assert any(a.ts > b.ts for a, b in pairwise(trades)), "some trades went back in time"
+    expected = buckets(sorted(trades, key=lambda t: t.ts), MINUTE)
+    body = await get_json(sim, "/v2/candles?symbol=btc_krw&interval=1&limit=200")
+    by_start = {row["timestamp"]: korbit_ohlcv(row) for row in body["data"]}
+    for start, candle in expected.items():
+        assert by_start[start] == without_value(candle), start

@@ -103,8 +103,10 @@ YEAR = Period("1y", calendar="year")
 
 @dataclass(slots=True)
 class Bar:
-    """One bucket. ``last_ts`` is the time of its last trade; ``last_seq`` the market's
-    trade count up to that trade (0 for the generated past)."""
+    """One bucket: open and close are its earliest and latest trades in time (by arrival
+    between trades of the same ms). ``first_ts`` and ``last_ts`` are their times;
+    ``last_seq`` is the market's trade count when the bucket last changed (0 for the
+    generated past)."""
 
     start: int
     open: Decimal
@@ -113,8 +115,13 @@ class Bar:
     close: Decimal
     volume: Decimal
     value: Decimal
+    first_ts: int
     last_ts: int
     last_seq: int = 0
+
+    @classmethod
+    def of_trade(cls, start: int, ts: int, price: Decimal, size: Decimal, seq: int) -> Bar:
+        return cls(start, price, price, price, price, size, price * size, ts, ts, seq)
 
     def copy(self, start: int) -> Bar:
         return Bar(
@@ -125,19 +132,39 @@ class Bar:
             self.close,
             self.volume,
             self.value,
+            self.first_ts,
             self.last_ts,
             self.last_seq,
         )
 
+    def add(self, ts: int, price: Decimal, size: Decimal, value: Decimal, seq: int) -> None:
+        """Count one trade in."""
+        if price > self.high:
+            self.high = price
+        elif price < self.low:
+            self.low = price
+        if ts >= self.last_ts:
+            self.close = price
+            self.last_ts = ts
+        elif ts < self.first_ts:
+            self.open = price
+            self.first_ts = ts
+        self.volume += size
+        self.value += value
+        self.last_seq = seq
+
     def add_older(self, older: Bar) -> None:
-        """Merge the bucket just before this one's trades into it."""
+        """Merge the bucket just before this one into it."""
         self.open = older.open
+        self.first_ts = older.first_ts
         if older.high > self.high:
             self.high = older.high
         if older.low < self.low:
             self.low = older.low
         self.volume += older.volume
         self.value += older.value
+        if older.last_seq > self.last_seq:
+            self.last_seq = older.last_seq
 
 
 def _uniforms(text: str, count: int) -> list[float]:
@@ -238,7 +265,7 @@ class PastPath:
             volume = max(volume, _QUANTUM)
             value = (volume * (opening + high + low + closing) / 4).quantize(_QUANTUM)
         last_ts = end - 1 - int(u[6] * min(width, 60_000))
-        return Bar(start, opening, high, low, closing, volume, value, max(last_ts, start))
+        return Bar(start, opening, high, low, closing, volume, value, start, max(last_ts, start))
 
 
 class CandleLog:
@@ -263,33 +290,23 @@ class CandleLog:
         for log, width in ((self.seconds, SECOND_MS), (self.minutes, MINUTE_MS)):
             start = ts - ts % width
             bar = log[-1] if log else None
-            if bar is None or bar.start < start:
-                log.append(Bar(start, price, price, price, price, size, value, ts, self.seq))
-                continue
-            if bar.start > start:  # an older bucket (a clock set back): find or insert it
-                bar = self._older(log, start, price, size, value, ts)
-                if bar is None:
-                    continue
-            if price > bar.high:
-                bar.high = price
-            elif price < bar.low:
-                bar.low = price
-            bar.close = price
-            bar.volume += size
-            bar.value += value
-            bar.last_ts = ts
-            bar.last_seq = self.seq
+            if bar is not None and bar.start > start:  # a clock set back: an older bucket
+                bar = self._older(log, start)
+            if bar is not None and bar.start == start:
+                bar.add(ts, price, size, value, self.seq)
+            elif not log or log[-1].start < start:
+                log.append(Bar.of_trade(start, ts, price, size, self.seq))
+            elif len(log) != log.maxlen:  # a full log has no room for the past
+                older = (i for i in range(len(log) - 1, -1, -1) if log[i].start < start)
+                index = next(older, -1)
+                log.insert(index + 1, Bar.of_trade(start, ts, price, size, self.seq))
 
-    def _older(
-        self, log: deque[Bar], start: int, price: Decimal, size: Decimal, value: Decimal, ts: int
-    ) -> Bar | None:
+    @staticmethod
+    def _older(log: deque[Bar], start: int) -> Bar | None:
+        """The bar of ``log`` starting at ``start``, if any (newest first: it is recent)."""
         for index in range(len(log) - 1, -1, -1):
-            if log[index].start == start:
-                return log[index]
-            if log[index].start < start:
-                if len(log) != log.maxlen:  # a full log has no room for the past
-                    log.insert(index + 1, Bar(start, price, price, price, price, size, value, ts))
-                return None
+            if log[index].start <= start:
+                return log[index] if log[index].start == start else None
         return None
 
     # -- reading ---------------------------------------------------------------------------
