@@ -177,9 +177,9 @@ class Simulator:
             self.korbit_private,
         ]
         self.http = HttpRoutes(upbit_not_found)
-        UpbitQuotationRest(self.upbit_markets, self._refresher("upbit"), upbit_region).register(
-            self.http
-        )
+        UpbitQuotationRest(
+            self.upbit_markets, self._refresher("upbit"), upbit_region, self.clock, self.limits
+        ).register(self.http)
         KorbitPublicRest(self.korbit_markets, self.server_time, self._refresher("korbit")).register(
             self.http
         )
@@ -458,9 +458,9 @@ class Simulator:
         return list(codes)
 
     def _publish(self, venue: str, updates: list[Update], now: int) -> None:
-        """Public frames first, then the demo account's fills in those steps."""
-        if updates:
-            self._publish_public(venue, updates, now)
+        """Public frames first (every step: paced streams may be due without an update),
+        then the demo account's fills in those steps."""
+        self._publish_public(venue, updates, now)
         desk = self.desks[venue]
         for update in updates:
             if update.market.own_fills:
