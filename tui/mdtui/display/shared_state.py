@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from mdtui.display import gap
 from mdtui.display.catalog import Catalog
 from mdtui.display.market_notes import MarketNote
 from mdtui.model.account import Account
@@ -60,6 +61,28 @@ class SharedState:
     live_book: Callable[[str], Book | None] = lambda key: None
     """The current book of ``key`` when it is streamed (the selected market), else None.
     Upbit tickers carry no best bid/ask; the board takes them from this book."""
+    gap_alert: Decimal = Decimal(1)
+    """An Upbit-Korbit gap this large (percent, either way) is highlighted
+    (``gap_alert_pct``)."""
+    _twins: tuple[int, dict[str, str]] = (-1, {})
+
+    def twins(self) -> dict[str, str]:
+        """Each market listed on both exchanges -> its twin (:func:`gap.twins`), renewed
+        when the market lists change."""
+        if self._twins[0] != self.catalog.version:
+            self._twins = (self.catalog.version, gap.twins(self.catalog))
+        return self._twins[1]
+
+    def best_bid_ask(self, key: str) -> gap.BidAsk:
+        """``key``'s best bid and ask: the top of its book while that is streamed (the
+        selected market; a one-level book for Upbit's watchlist markets, whose tickers carry
+        none), else its ticker's (Korbit's carry them)."""
+        book = self.live_book(key)
+        if book is not None and (book.bids or book.asks):
+            return (book.bids[0][0] if book.bids else None, book.asks[0][0] if book.asks else None)
+        state = self.model.markets.get(key)
+        ticker = state.ticker if state is not None else None
+        return (ticker.best_bid, ticker.best_ask) if ticker is not None else (None, None)
 
     def set_stale(self, stale: dict[str, str | None]) -> None:
         if stale != self.stale:
