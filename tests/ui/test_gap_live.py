@@ -125,3 +125,27 @@ async def test_the_gap_line_streams_the_twins_best_bid_and_ask(settings):
             "Upbit's TRX no longer streamed",
             pilot=pilot,
         )
+
+
+async def test_the_all_markets_board_of_one_exchange_streams_the_twins_for_the_gap(settings):
+    app = make_app(settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot, app)
+        await pilot.press("m", "e")  # every KRW market of Upbit only
+        assert app.board.border_title.startswith("All markets · Upbit · KRW")
+        twins = app.shared.twins()
+        outside = [twins[k] for k in app._board_listed if k in twins]
+        outside = [k for k in outside if k not in app.watchlist]
+        assert "korbit:trx_krw" in outside
+
+        def streamed() -> bool:
+            wanted = app.workers_by_venue["korbit"].wanted
+            return all(k.partition(":")[2] in wanted.tickers for k in outside)
+
+        await wait_until(streamed, 10.0, "Korbit's twins streamed", pilot=pilot)
+        await wait_until(
+            lambda: gap.gap_pct("upbit:KRW-TRX", twins, ticker_of(app)) is not None,
+            10.0,
+            "the TRX gap",
+            pilot=pilot,
+        )
