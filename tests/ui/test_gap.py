@@ -308,3 +308,29 @@ async def test_the_gap_line_drops_words_not_numbers_on_narrow_screens(base_setti
         )
         await pilot.resize_terminal(60, 18)  # the ladder needs the rows: the gap line leaves
         await wait_until(lambda: not app._gap_line.region.height, 5.0, "no gap line", pilot=pilot)
+
+
+def test_without_the_market_lists_markets_are_known_by_their_codes():
+    cat = Catalog()  # a replay: no lists, only the markets its frames name
+    for key in ("upbit:KRW-BTC", "korbit:btc_krw", "upbit:BTC-ETH", "korbit:eth_krw"):
+        cat.entry(key)
+    assert gap.twins(cat) == {"upbit:KRW-BTC": "korbit:btc_krw", "korbit:btc_krw": "upbit:KRW-BTC"}
+    cat.add_infos("korbit", [info("korbit", "eth_krw")])  # Korbit's list: BTC not on it
+    assert gap.twins(cat) == {}
+
+
+async def test_a_replay_shows_the_gap_of_the_markets_it_holds(base_settings, tmp_path):
+    app = make_app(
+        base_settings, replay=tmp_path / "none.jsonl", start_feeds=False, clock=lambda: NOW
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        feed(
+            app, [ticker("upbit", "KRW-BTC", "100000000"), ticker("korbit", "btc_krw", "99000000")]
+        )
+        await wait_until(
+            lambda: len(app.watchlist) == 2 and "-1.00%" in lines(app.board)[1],
+            5.0,
+            lambda: f"{lines(app.board)[:3]}",
+            pilot=pilot,
+        )
+        assert "GAP%" in lines(app.board)[0]

@@ -40,10 +40,12 @@ BidAsk = tuple[Decimal | None, Decimal | None]
 def twins(catalog: Catalog) -> dict[str, str]:
     """Each trading market listed on both exchanges (same base, same quote) -> its twin's
     key on the other exchange. A coin quoted differently (Upbit ``BTC-ETH``, Korbit
-    ``eth_krw``) has no twin: prices in two quotes are never compared."""
+    ``eth_krw``) has no twin: prices in two quotes are never compared. Where an exchange's
+    list is not in (a replay has none), its markets the app knows by code count as listed."""
     by_pair: dict[tuple[str, str], dict[str, str]] = {}
     for key, entry in catalog.entries.items():
-        if entry.info is not None and entry.info.active:
+        known = entry.info.active if entry.info is not None else entry.venue not in catalog.loaded
+        if known:
             by_pair.setdefault((entry.base, entry.quote), {})[entry.venue] = key
     out: dict[str, str] = {}
     for venues in by_pair.values():

@@ -64,13 +64,14 @@ class SharedState:
     gap_alert: Decimal = Decimal(1)
     """An Upbit-Korbit gap this large (percent, either way) is highlighted
     (``gap_alert_pct``)."""
-    _twins: tuple[int, dict[str, str]] = (-1, {})
+    _twins: tuple[tuple[int, int], dict[str, str]] = ((-1, -1), {})
 
     def twins(self) -> dict[str, str]:
         """Each market listed on both exchanges -> its twin (:func:`gap.twins`), renewed
-        when the market lists change."""
-        if self._twins[0] != self.catalog.version:
-            self._twins = (self.catalog.version, gap.twins(self.catalog))
+        when the market lists or the markets known change."""
+        known = (self.catalog.version, len(self.catalog.entries))
+        if self._twins[0] != known:
+            self._twins = (known, gap.twins(self.catalog))
         return self._twins[1]
 
     def best_bid_ask(self, key: str) -> gap.BidAsk:

@@ -197,7 +197,7 @@ class Board(LinePane):
         return all_markets.SORTS if self.mode == "all" else SORTS
 
     def _skipped_columns(self) -> frozenset[str]:
-        catalog = self.shared.catalog
+        infos = [self.shared.catalog.entry(key).info for key in self.keys]
         skip = set()
         if self.mode == "all":
             skip |= {"bid", "ask"}  # tickers only: Upbit's carry no bid and ask
@@ -205,13 +205,7 @@ class Board(LinePane):
                 skip.add("venue")
         elif not any(key in self.shared.twins() for key in self.keys):
             skip.add("gap")  # no coin of the watchlist is on both exchanges
-        flagged = False
-        for key in self.keys:
-            info = catalog.entry(key).info
-            if info is not None and (info.warning or info.caution):
-                flagged = True
-                break
-        if not flagged:
+        if not any(info is not None and (info.warning or info.caution) for info in infos):
             skip.add("flag")
         return frozenset(skip)
 

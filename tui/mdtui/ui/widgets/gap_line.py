@@ -94,11 +94,11 @@ class GapLine(LinePane, can_focus=False):
         pair = gap.upbit_korbit(key, shared.twins())
         if pair is None:
             entry = shared.catalog.entry(key)
-            if shared.catalog.loaded >= {gap.UPBIT, gap.KORBIT}:
-                other = VENUE_LABEL[gap.KORBIT if entry.venue == gap.UPBIT else gap.UPBIT]
-                text = f"{entry.symbol} is not listed on {other}: no Upbit-Korbit gap"
+            other = gap.KORBIT if entry.venue == gap.UPBIT else gap.UPBIT
+            if other in shared.catalog.loaded:
+                text = f"{entry.symbol} is not listed on {VENUE_LABEL[other]}: no Upbit-Korbit gap"
             else:
-                text = f"{entry.symbol}: the Upbit-Korbit gap shows once both market lists are in"
+                text = f"{entry.symbol}: no {VENUE_LABEL[other]} market to compare with"
             return [strip_of([(" ", p.base), (text, p.muted)], width, p.base)]
         rows = self._rows(pair)
         for variant in VARIANTS:
