@@ -149,3 +149,29 @@ async def test_the_all_markets_board_of_one_exchange_streams_the_twins_for_the_g
             "the TRX gap",
             pilot=pilot,
         )
+
+
+async def test_a_korbit_market_left_shows_its_tickers_bid_and_ask_not_its_old_book(settings):
+    app = make_app(settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot, app)
+        app.select_market("korbit:btc_krw")
+        state = app.shared.model.markets["korbit:btc_krw"]
+        await wait_until(lambda: app.ladder.book is not None, 10.0, "Korbit's book", pilot=pilot)
+        await pilot.press("home")  # Upbit BTC: Korbit's book is no longer streamed
+        await wait_until(
+            lambda: "btc_krw" not in app.workers_by_venue["korbit"].streaming.books,
+            10.0,
+            "Korbit's book unsubscribed",
+            pilot=pilot,
+        )
+        old = state.book
+        assert old is not None
+
+        def moved() -> bool:
+            t = state.ticker
+            return t is not None and (t.best_bid, t.best_ask) != (old.bids[0][0], old.asks[0][0])
+
+        await wait_until(moved, 15.0, "Korbit's best bid or ask to move", pilot=pilot)
+        ticker = state.ticker
+        assert app.shared.best_bid_ask("korbit:btc_krw") == (ticker.best_bid, ticker.best_ask)

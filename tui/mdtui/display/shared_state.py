@@ -75,15 +75,17 @@ class SharedState:
         return self._twins[1]
 
     def best_bid_ask(self, key: str) -> gap.BidAsk:
-        """``key``'s best bid and ask: the top of its book while that is streamed (the
-        selected market; a one-level book for Upbit's watchlist markets, whose tickers carry
-        none), else its ticker's (Korbit's carry them)."""
-        book = self.live_book(key)
-        if book is not None and (book.bids or book.asks):
-            return (book.bids[0][0] if book.bids else None, book.asks[0][0] if book.asks else None)
+        """``key``'s best bid and ask: its ticker's (Korbit's carry them), else the top of
+        its book while that is streamed (Upbit: the selected market's book, a one-level
+        book for the others)."""
         state = self.model.markets.get(key)
         ticker = state.ticker if state is not None else None
-        return (ticker.best_bid, ticker.best_ask) if ticker is not None else (None, None)
+        if ticker is not None and (ticker.best_bid is not None or ticker.best_ask is not None):
+            return ticker.best_bid, ticker.best_ask
+        book = self.live_book(key)
+        if book is None:
+            return None, None
+        return (book.bids[0][0] if book.bids else None, book.asks[0][0] if book.asks else None)
 
     def set_stale(self, stale: dict[str, str | None]) -> None:
         if stale != self.stale:
