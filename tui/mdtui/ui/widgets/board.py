@@ -8,6 +8,10 @@ and repaints only the rows that changed. A changed last price flashes for a few 
 most once per :data:`FLASH_EVERY` seconds per row. Only the rows on screen are looked at,
 formatted and painted, so a board of hundreds of markets costs what its visible rows cost.
 
+The GAP% column shows, on both rows of a coin listed on Upbit and Korbit, Korbit's last
+price against Upbit's (:mod:`mdtui.display.gap`), warmer with its size and highlighted from
+the ``gap_alert_pct`` setting; the watchlist shows it when any of its coins has a twin.
+
 A market left out of its exchange's subscription says why across its price columns ("not
 listed on Upbit"); a delayed one is drawn in the stale colour with "delayed 12s" in place
 of its name (of its change when the name column does not fit).
