@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
-from mdtui.display import all_markets
+from mdtui.display import all_markets, gap
 from mdtui.display.all_markets import View
 from mdtui.display.catalog import Catalog
 from mdtui.model.events import Ticker
@@ -98,10 +98,8 @@ def test_sorts_and_the_gap_between_the_exchanges():
         "korbit:sol_krw": tick("korbit", "sol_krw", "200", "9", "10"),
     }
     keys = all_markets.listed(cat, View())
-    twin = all_markets.twins(cat)
+    twin = gap.twins(cat)
     assert twin["upbit:KRW-BTC"] == "korbit:btc_krw" and "korbit:sol_krw" not in twin
-    assert all_markets.gap_pct("upbit:KRW-BTC", twin, tickers.get) == D("1.0")
-    assert all_markets.gap_pct("korbit:sol_krw", twin, tickers.get) is None
 
     def order(sort: str) -> list[str]:
         return all_markets.sort_rows(keys, sort, cat, tickers.get, "korean", twin)
@@ -111,10 +109,12 @@ def test_sorts_and_the_gap_between_the_exchanges():
     ]  # fmt: skip
     assert order("value")[5:] == ["upbit:KRW-ZETA", "upbit:KRW-MEME"]  # no data: last
     assert order("change")[0] == "korbit:sol_krw"
-    # gap by size either way: ETH 5100 vs 5000 (+2%, -1.96%) above BTC 101000 vs 100000 (+1%)
+    # the gap by size either way, one per coin (Korbit against Upbit, on both of its rows):
+    # ETH 5100 against 5000 (+2%) above BTC 100000 against 101000 (-0.99%); then the rest
     assert order("gap")[:4] == [
-        "korbit:eth_krw", "upbit:KRW-ETH", "upbit:KRW-BTC", "korbit:btc_krw",
+        "upbit:KRW-ETH", "korbit:eth_krw", "upbit:KRW-BTC", "korbit:btc_krw",
     ]  # fmt: skip
+    assert set(order("gap")[4:]) == {"korbit:sol_krw", "upbit:KRW-ZETA", "upbit:KRW-MEME"}
     assert order("name")[0] == "upbit:KRW-MEME"  # 밈코인 < 비트코인 < 솔라나 < ...
 
 

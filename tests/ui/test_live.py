@@ -87,7 +87,10 @@ async def test_keys_switch_market_without_reconnecting(settings):
         assert upbit.books == upbit.trades == frozenset()
         korbit = app.workers_by_venue["korbit"].wanted
         assert korbit.books == korbit.trades == {"usdt_krw"}
-        assert len(upbit.tickers) + len(korbit.tickers) == len(app.watchlist)
+        # a ticker for each watchlist market and for its coin's twin (the GAP% column)
+        twins = app.shared.twins()
+        streamed = {*app.watchlist, *(twins[k] for k in app.watchlist if k in twins)}
+        assert len(upbit.tickers) + len(korbit.tickers) == len(streamed)
 
 
 async def test_search_adds_and_selects_any_market(settings):
@@ -131,7 +134,19 @@ async def test_remove_market(settings):
         # the book arrives, then the next flush draws it: wait for the drawing
         await wait_until(lambda: on_ladder(app), 8.0, "the XRP book drawn", pilot=pilot)
         assert_shows(app, "upbit:KRW-XRP")
-        assert "KRW-ETH" not in app.workers_by_venue["upbit"].wanted.tickers
+        upbit = app.workers_by_venue["upbit"].wanted
+        assert "KRW-ETH" not in upbit.tops and "KRW-ETH" not in upbit.books
+        # still a ticker, but only as the twin of Korbit's ETH (its GAP%); without that...
+        assert "KRW-ETH" in upbit.tickers and "korbit:eth_krw" in app.watchlist
+        await switch(pilot, app, "end")
+        await pilot.press("k", "k", "k", "d")
+        assert "korbit:eth_krw" not in app.watchlist
+        await wait_until(
+            lambda: "KRW-ETH" not in app.workers_by_venue["upbit"].wanted.tickers,
+            5.0,
+            "Upbit's ETH no longer streamed",
+            pilot=pilot,
+        )
 
 
 async def test_theme_switch_live(settings):

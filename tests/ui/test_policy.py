@@ -77,3 +77,12 @@ def test_all_markets_board_streams_tickers_only_in_the_same_subscription():
     assert subs["upbit"].tops == {"KRW-BTC", "KRW-ETH"}
     assert subs["upbit"].books == {"KRW-ETH"}
     assert subs["korbit"].tickers == {"btc_krw", "sol_krw"}
+
+
+def test_the_selected_coins_twin_is_streamed_with_its_best_bid_and_ask():
+    subs = dashboard_subscriptions(WATCH, "korbit:trx_krw", twin="upbit:KRW-TRX")
+    # Upbit tickers carry no bid and ask: the twin gets a one-level book, not the full one
+    assert "KRW-TRX" in subs["upbit"].tickers and "KRW-TRX" in subs["upbit"].tops
+    assert "KRW-TRX" not in subs["upbit"].books and "KRW-TRX" not in subs["upbit"].trades
+    assert subs["korbit"].books == subs["korbit"].trades == {"trx_krw"}
+    assert "KRW-TRX" not in dashboard_subscriptions(WATCH, "korbit:trx_krw")["upbit"].codes()

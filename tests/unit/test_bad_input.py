@@ -315,6 +315,22 @@ CASES = [
         "stale_after = 'soon': must be a number",
         b'stale_after = "soon"\n',
     ),
+    config(
+        "gap-alert",
+        "invalid setting gap_alert_pct = 0: Input should be greater than 0",
+        b"gap_alert_pct = 0\n",
+    ),
+    config(
+        "gap-alert-big",
+        "invalid setting gap_alert_pct = 250: Input should be less than or equal to 100",
+        b"gap_alert_pct = 250\n",
+    ),
+    Case(
+        "env-gap-alert",
+        ("watch",),
+        "invalid setting gap_alert_pct = 'nan': must be a finite number",
+        env={"MDTUI_GAP_ALERT_PCT": "nan"},
+    ),
     # -- flags -----------------------------------------------------------------------------
     Case(
         "flag-unknown", ("--bogus",), "mdtui: unrecognized arguments: --bogus (see: mdtui --help)"

@@ -198,6 +198,11 @@ class Settings(BaseSettings):
     )
     """Big-trade thresholds per quote currency (``{BTC = 0.5}``); unset quotes keep
     :data:`BIG_TRADE_DEFAULTS` (KRW: ``big_trade_krw``)."""
+    gap_alert_pct: Decimal = Field(Decimal(1), gt=0, le=100)
+    """An Upbit-Korbit gap (Korbit's last price against Upbit's) of at least this many
+    percent, either way, is highlighted on the board and in the gap line; smaller gaps are
+    neutral below a tenth of it and warm from half of it (by default: neutral below 0.1%,
+    warm from 0.5%, highlighted from 1%)."""
     home_currency: str | None = Field(None, pattern=r"^[A-Za-z]{2,10}$")
     """The currency balances are valued in; default: KRW, or the Upbit Global region's."""
     stale_after: float = Field(5.0, gt=0, le=3600, allow_inf_nan=False)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from mdtui.display.catalog import Catalog, Entry, score
+from mdtui.display.gap import gap_pct
 from mdtui.model.events import Ticker
 
 EXCHANGES = ("both", "upbit", "korbit")
@@ -81,34 +82,6 @@ def matching(catalog: Catalog, keys: Sequence[str], text: str) -> list[str]:
     return [k for k in keys if score(text, catalog.entry(k)) > 0]
 
 
-def twins(catalog: Catalog) -> dict[str, str]:
-    """Each market listed on both exchanges (same base and quote) -> its twin's key."""
-    by_pair: dict[tuple[str, str], dict[str, str]] = {}
-    for key, entry in catalog.entries.items():
-        if entry.info is not None:
-            by_pair.setdefault((entry.base, entry.quote), {})[entry.venue] = key
-    out: dict[str, str] = {}
-    for venues in by_pair.values():
-        if "upbit" in venues and "korbit" in venues:
-            out[venues["upbit"]] = venues["korbit"]
-            out[venues["korbit"]] = venues["upbit"]
-    return out
-
-
-def gap_pct(key: str, twin: Mapping[str, str], ticker: TickerOf) -> Decimal | None:
-    """How far this market's last price is above (+) or below (-) its twin's on the other
-    exchange, in percent; None for a coin listed on one exchange or without prices."""
-    other = twin.get(key)
-    return None if other is None else gap_between(ticker(key), ticker(other))
-
-
-def gap_between(mine: Ticker | None, theirs: Ticker | None) -> Decimal | None:
-    """``mine``'s last price above (+) or below (-) ``theirs``, in percent."""
-    if mine is None or theirs is None or theirs.last <= 0:
-        return None
-    return (mine.last / theirs.last - 1) * 100
-
-
 def sort_rows(
     keys: Sequence[str],
     sort: str,
@@ -117,8 +90,9 @@ def sort_rows(
     names: str,
     twin: Mapping[str, str],
 ) -> list[str]:
-    """``keys`` in ``sort`` order: value, change and gap descending (gap by size, either
-    way), name ascending; markets without data last, in listing order."""
+    """``keys`` in ``sort`` order: value, change and gap descending (the gap by size, either
+    way: see :mod:`mdtui.display.gap`), name ascending; markets without data last, in
+    listing order. ``twin``: :func:`mdtui.display.gap.twins`."""
     if sort == "name":
         return sorted(keys, key=lambda k: catalog.entry(k).name(names).casefold())
 

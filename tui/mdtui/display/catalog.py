@@ -148,6 +148,8 @@ class Catalog:
         self.entries: dict[str, Entry] = {}
         self.loaded: set[str] = set()
         """Venues whose full REST market list arrived."""
+        self.version = 0
+        """Bumped by every list merged (what is derived from the lists is renewed)."""
 
     def entry(self, key: str) -> Entry:
         """The entry for ``key``, made from the code alone when the venue list is missing."""
@@ -170,6 +172,7 @@ class Catalog:
             entry._haystacks = ()
             count += 1
         self.loaded.add(venue)
+        self.version += 1
         return count
 
     def apply_ticks(

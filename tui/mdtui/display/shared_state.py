@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from mdtui.display import gap
 from mdtui.display.catalog import Catalog
 from mdtui.display.market_notes import MarketNote
 from mdtui.model.account import Account
@@ -60,6 +61,31 @@ class SharedState:
     live_book: Callable[[str], Book | None] = lambda key: None
     """The current book of ``key`` when it is streamed (the selected market), else None.
     Upbit tickers carry no best bid/ask; the board takes them from this book."""
+    gap_alert: Decimal = Decimal(1)
+    """An Upbit-Korbit gap this large (percent, either way) is highlighted
+    (``gap_alert_pct``)."""
+    _twins: tuple[tuple[int, int], dict[str, str]] = ((-1, -1), {})
+
+    def twins(self) -> dict[str, str]:
+        """Each market listed on both exchanges -> its twin (:func:`gap.twins`), renewed
+        when the market lists or the markets known change."""
+        known = (self.catalog.version, len(self.catalog.entries))
+        if self._twins[0] != known:
+            self._twins = (known, gap.twins(self.catalog))
+        return self._twins[1]
+
+    def best_bid_ask(self, key: str) -> gap.BidAsk:
+        """``key``'s best bid and ask: its ticker's (Korbit's carry them), else the top of
+        its book while that is streamed (Upbit: the selected market's book, a one-level
+        book for the others)."""
+        state = self.model.markets.get(key)
+        ticker = state.ticker if state is not None else None
+        if ticker is not None and (ticker.best_bid is not None or ticker.best_ask is not None):
+            return ticker.best_bid, ticker.best_ask
+        book = self.live_book(key)
+        if book is None:
+            return None, None
+        return (book.bids[0][0] if book.bids else None, book.asks[0][0] if book.asks else None)
 
     def set_stale(self, stale: dict[str, str | None]) -> None:
         if stale != self.stale:

@@ -2,8 +2,9 @@
 
 The dashboard's policy: tickers for every watchlist market of a venue, plus its best bid and
 ask (a one-level book on Upbit, whose tickers carry none); the full book and trades for the
-selected market only. A market switch changes the subscription on the same socket (the
-supervisor paces changes, the worker collapses them), it never reconnects.
+selected market only, and the ticker and best bid and ask of the selected coin's twin on the
+other exchange (for the executable gap). A market switch changes the subscription on the
+same socket (the supervisor paces changes, the worker collapses them), it never reconnects.
 """
 
 from __future__ import annotations
@@ -30,13 +31,15 @@ def dashboard_subscriptions(
     selected: str | None,
     venues: Sequence[str] = VENUES,
     board: Iterable[str] = (),
+    twin: str | None = None,
 ) -> dict[str, Subscription]:
     """The subscription each venue's public socket should have. ``board``: the markets of
     the all-markets board, streamed as tickers only (no best bid and ask), in the same one
-    subscription per venue."""
+    subscription per venue. ``twin``: the selected coin's market on the other exchange,
+    streamed like a watchlist market (ticker, best bid and ask)."""
     tickers: dict[str, list[str]] = {v: [] for v in venues}
     tops: dict[str, list[str]] = {v: [] for v in venues}
-    for key in watchlist:
+    for key in [*watchlist, twin] if twin else watchlist:
         venue, market = split_key(key)
         if venue in tickers and market not in tickers[venue]:
             tickers[venue].append(market)

@@ -156,12 +156,16 @@ class FeedSupervisor:
     # -- subscriptions ------------------------------------------------------------------
 
     def want(
-        self, watchlist: Sequence[str], selected: str | None, board: Sequence[str] = ()
+        self,
+        watchlist: Sequence[str],
+        selected: str | None,
+        board: Sequence[str] = (),
+        twin: str | None = None,
     ) -> None:
-        """The dashboard's policy: tickers (and best bid/ask) for ``watchlist``, book and
-        trades for ``selected``, tickers for the all-markets ``board`` (see
-        :func:`dashboard_subscriptions`)."""
-        self._change(dashboard_subscriptions(watchlist, selected, self.venues, board))
+        """The dashboard's policy: tickers (and best bid/ask) for ``watchlist`` and the
+        selected coin's ``twin``, book and trades for ``selected``, tickers for the
+        all-markets ``board`` (see :func:`dashboard_subscriptions`)."""
+        self._change(dashboard_subscriptions(watchlist, selected, self.venues, board, twin))
 
     def want_everything(self, markets: Sequence[str]) -> None:
         """Tickers, books and trades of every one of ``markets`` (``watch``, ``record``)."""

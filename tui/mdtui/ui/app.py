@@ -61,6 +61,8 @@ from mdtui.ui.theming import (
 )
 from mdtui.ui.widgets.board import Board
 from mdtui.ui.widgets.board_filter import BoardFilter
+from mdtui.ui.widgets.gap_line import ROWS as GAP_ROWS
+from mdtui.ui.widgets.gap_line import GapLine
 from mdtui.ui.widgets.ladder import Ladder
 from mdtui.ui.widgets.notices import Notices
 from mdtui.ui.widgets.private_panes import SIDE_LABEL, PrivatePanes
@@ -86,6 +88,9 @@ TALL_FROM = 36
 LADDER_ROWS = 14
 """Rows that give the ladder five levels a side (borders, header, spread line)."""
 BOARD_MIN_ROWS = 5
+GAP_FROM = 24
+"""Rows from which the gap line (the selected coin's Upbit-Korbit gap) sits under the board;
+on fewer the ladder needs its rows (the board's GAP% column stays)."""
 CHROME_ROWS = 2
 """The status line and the key hints."""
 
@@ -102,8 +107,9 @@ class MainScreen(Screen[None]):
     Smaller terminals get a smaller layout (classes set by Textual's breakpoints, rules in
     ``app.tcss``): below :data:`TALL_FROM` rows the private panes leave the screen and come
     back on their keys in place of the ladder and tape; below :data:`WIDE_FROM` columns the
-    ladder and the tape take turns (``w``); below :data:`MIN_WIDTH` x :data:`MIN_HEIGHT` one
-    centred line says what size the screen needs."""
+    ladder and the tape take turns (``w``); below :data:`GAP_FROM` rows the gap line leaves;
+    below :data:`MIN_WIDTH` x :data:`MIN_HEIGHT` one centred line says what size the screen
+    needs."""
 
     # Typed by Textual as an instance variable, hence no ClassVar here.
     HORIZONTAL_BREAKPOINTS = [  # noqa: RUF012
@@ -139,6 +145,7 @@ class MainScreen(Screen[None]):
         yield Notices(id="notices")
         yield BoardFilter(id="board-filter")
         yield Board(self.shared, id="board")
+        yield GapLine(self.shared, id="gap-line")
         with Horizontal(id="lower"):
             yield Ladder(self.shared, id="ladder")
             yield Tape(self.shared, id="tape")
@@ -154,9 +161,10 @@ class MainScreen(Screen[None]):
         )
         # Short screens: the board gives up rows until the ladder has LADDER_ROWS.
         board = self.query_one("#board")
-        board.styles.max_height = (
-            max(BOARD_MIN_ROWS, height - CHROME_ROWS - LADDER_ROWS) if height < TALL_FROM else None
-        )
+        low = height < GAP_FROM
+        self.set_class(low, "-no-gap-line")
+        rows = height - CHROME_ROWS - LADDER_ROWS - (0 if low else GAP_ROWS)
+        board.styles.max_height = max(BOARD_MIN_ROWS, rows) if height < TALL_FROM else None
         # Where the ladder and the tape take turns, each one's bottom border names the key.
         narrow = width < WIDE_FROM
         self.query_one(Ladder).border_subtitle = "w trades" if narrow else None
@@ -320,6 +328,7 @@ class MdtuiApp(App[int]):
             home=settings.home,
             account_currency={"upbit": REGION_CURRENCY[settings.upbit.region], "korbit": "KRW"},
             replay=replay is not None,
+            gap_alert=settings.gap_alert_pct,
         )
         self._configured = list(dict.fromkeys(settings.watchlist))
         self._save_watchlist = save_watchlist and replay is None
@@ -348,6 +357,7 @@ class MdtuiApp(App[int]):
         self._health_at = 0.0
         self._panes: tuple[Board, Ladder, Tape, StatusLine, PrivatePanes] | None = None
         self._notices: Notices | None = None
+        self._gap_line: GapLine | None = None
         self.private_all = True
         """The private panes list every market (False: the selected market only)."""
         self._toasts: list[float] = []
@@ -437,6 +447,7 @@ class MdtuiApp(App[int]):
         )
         self.set_keymap(self.keymap)
         self._notices = screen.query_one(Notices)
+        self._gap_line = screen.query_one(GapLine)
         self._notices.dismiss_key = self._key_display("notices.dismiss", "escape")
         self._notices.add([*self.theme_errors, *self.startup_warnings])
         self.board.empty_hint = (
@@ -518,13 +529,19 @@ class MdtuiApp(App[int]):
                 self._show_all_markets()
             else:
                 self.board.set_keys(self.watchlist, self.selected)
+                self._resubscribe()  # the twins of the watchlist's coins are known now
             self._update_titles()
         self._value_holdings()
         self._want_ticks()
 
     def _resubscribe(self) -> None:
         board = self._board_listed if self._is_main() and self.board.mode == "all" else []
-        self.feeds.want(self.watchlist, self.selected, [*board, *self._pricing])
+        # The GAP% column needs the ticker of each row's twin on the other exchange, the
+        # gap line the selected coin's twin's best bid and ask too.
+        twins = self.shared.twins()
+        others = [twins[k] for k in board or self.watchlist if k in twins]
+        twin = twins.get(self.selected) if self.selected else None
+        self.feeds.want(self.watchlist, self.selected, [*board, *others, *self._pricing], twin)
         self._want_ticks()
 
     def _want_ticks(self) -> None:
@@ -584,6 +601,8 @@ class MdtuiApp(App[int]):
         self.board.flush(mono)
         self.ladder.flush(mono)
         self.tape.flush(mono)
+        if self._gap_line is not None:
+            self._gap_line.flush(self.selected)
         self.private.flush(self.clock())
 
     def _check_health(self) -> None:

@@ -62,6 +62,9 @@ class Palette:
     warn: Style
     error: Style
     ok: Style
+    gap: tuple[Style, Style, Style, Style]
+    """The Upbit-Korbit gap by its level (:func:`mdtui.display.gap.level`): quiet, mild,
+    warm, and highlighted at the alert threshold."""
 
     @classmethod
     def build(cls, variables: dict[str, str], foreground: Color, background: Color) -> Palette:
@@ -78,6 +81,7 @@ class Palette:
         fore = bg.blend(fore, fore.a) if fore.a < 1 else fore
         up, down, bid, ask = color("up"), color("down"), color("bid"), color("ask")
         big = color("big-trade")
+        warn = color("warning")
         return cls(
             base=fg(fore),
             muted=fg(bg.blend(fore, 0.55)),
@@ -96,7 +100,13 @@ class Palette:
             ask_bar=fg(bg.blend(ask, 0.38)),
             bid_bar_fill=Style(bgcolor=bg.blend(bid, 0.38).rich_color),
             ask_bar_fill=Style(bgcolor=bg.blend(ask, 0.38).rich_color),
-            warn=fg(color("warning")),
+            warn=fg(warn),
             error=fg(color("error")),
             ok=fg(color("success")),
+            gap=(
+                fg(bg.blend(fore, 0.55)),
+                fg(fore),
+                fg(warn),
+                Style(color=warn.rich_color, bgcolor=bg.blend(warn, 0.22).rich_color, bold=True),
+            ),
         )

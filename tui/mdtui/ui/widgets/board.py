@@ -8,6 +8,10 @@ and repaints only the rows that changed. A changed last price flashes for a few 
 most once per :data:`FLASH_EVERY` seconds per row. Only the rows on screen are looked at,
 formatted and painted, so a board of hundreds of markets costs what its visible rows cost.
 
+The GAP% column shows, on both rows of a coin listed on Upbit and Korbit, Korbit's last
+price against Upbit's (:mod:`mdtui.display.gap`), warmer with its size and highlighted from
+the ``gap_alert_pct`` setting; the watchlist shows it when any of its coins has a twin.
+
 A market left out of its exchange's subscription says why across its price columns ("not
 listed on Upbit"); a delayed one is drawn in the stale colour with "delayed 12s" in place
 of its name (of its change when the name column does not fit).
@@ -25,7 +29,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.strip import Strip
 
-from mdtui.display import all_markets
+from mdtui.display import all_markets, gap
 from mdtui.display.all_markets import View
 from mdtui.display.catalog import VENUE_LABEL
 from mdtui.display.format import fmt_notional, fmt_pct, fmt_price
@@ -41,7 +45,7 @@ FLASH_EVERY = 1.0
 RESORT_EVERY = 1.0
 """A sorted board reorders at most once per second, so rows do not jump on every tick."""
 
-SORTS = ("watchlist", "change", "value", "name")
+SORTS = ("watchlist", "change", "value", "name", "gap")
 """The watchlist's sorts; the all-markets board's are :data:`all_markets.SORTS`."""
 SORT_TITLE = {"change": "change", "value": "value", "name": "name", "gap": "gap"}
 
@@ -126,7 +130,7 @@ class Board(LinePane):
             "sort",
             "Sort",
             id="board.sort",
-            tooltip="Sort by watchlist order, change %, 24 h value or name",
+            tooltip="Sort by watchlist order, change %, 24 h value, name or Upbit-Korbit gap",
         ),
     ]
 
@@ -152,7 +156,6 @@ class Board(LinePane):
         self._watch_sort = "watchlist"
         self._all_sort = "value"
         self._skip: frozenset[str] = frozenset()
-        self._twin_map: tuple[int, dict[str, str]] = (-1, {})
         self._sorted_at = 0.0
         self._rows: dict[str, tuple[tuple, Strip]] = {}
         self._header: tuple[int, Strip] | None = None
@@ -198,21 +201,15 @@ class Board(LinePane):
         return all_markets.SORTS if self.mode == "all" else SORTS
 
     def _skipped_columns(self) -> frozenset[str]:
-        catalog = self.shared.catalog
+        infos = [self.shared.catalog.entry(key).info for key in self.keys]
         skip = set()
         if self.mode == "all":
             skip |= {"bid", "ask"}  # tickers only: Upbit's carry no bid and ask
             if self.view.exchange != "both":
                 skip.add("venue")
-        else:
-            skip.add("gap")
-        flagged = False
-        for key in self.keys:
-            info = catalog.entry(key).info
-            if info is not None and (info.warning or info.caution):
-                flagged = True
-                break
-        if not flagged:
+        elif not any(key in self.shared.twins() for key in self.keys):
+            skip.add("gap")  # no coin of the watchlist is on both exchanges
+        if not any(info is not None and (info.warning or info.caution) for info in infos):
             skip.add("flag")
         return frozenset(skip)
 
@@ -230,7 +227,7 @@ class Board(LinePane):
             return
         self._sorted_at = self._now
         catalog = self.shared.catalog
-        twins = all_markets.twins(catalog) if self.sort == "gap" else {}
+        twins = self.shared.twins() if self.sort == "gap" else {}
         order = all_markets.sort_rows(
             self.keys, self.sort, catalog, self._ticker, self.shared.names, twins
         )
@@ -289,28 +286,22 @@ class Board(LinePane):
         venue = key.partition(":")[0]
         selected = key == self.selected
         twin = self._twin(key) if "gap" not in self._skip else None
-        return (
+        return (  # the gap column's twin last: its ticker's seq and whether it is live
             state.ticker_seq if state else -1,
             selected,
             key in self._flash_until,
             bool(self.shared.stale.get(venue)),
             self._width,
             self.shared.names,
-            state.book_seq if state and state.ticker and state.ticker.best_bid is None else -1,
+            state.book_seq if state else -1,  # best bid and ask from a streamed book
             self.shared.notes.get(key),
-            twin.ticker_seq if twin else -1,  # last: the gap column
+            (twin.ticker_seq, self.shared.banner(twin.key) is not None) if twin else None,
         )
 
     def _twin(self, key: str) -> MarketState | None:
         """The market state of ``key``'s coin on the other exchange (for the gap)."""
-        other = self._twins().get(key)
+        other = self.shared.twins().get(key)
         return self.shared.model.markets.get(other) if other else None
-
-    def _twins(self) -> dict[str, str]:
-        count = len(self.shared.catalog.entries)
-        if self._twin_map[0] != count:
-            self._twin_map = (count, all_markets.twins(self.shared.catalog))
-        return self._twin_map[1]
 
     # -- rendering ----------------------------------------------------------------------
 
@@ -392,20 +383,18 @@ class Board(LinePane):
             warn, caution = FLAGS.get(self.shared.names, FLAGS["korean"])
             cells["flag"] = (warn, p.error) if info.warning else (caution, p.warn)
         if "gap" not in self._skip:
-            twin = self._twin(key)
-            gap = all_markets.gap_between(ticker, twin.ticker if twin else None)
-            if gap is not None:
-                cells["gap"] = (fmt_pct(gap), p.up if gap > 0 else p.down if gap < 0 else base)
+            pct = gap.gap_pct(key, self.shared.twins(), self._ticker)
+            if pct is not None:
+                behind = stale or bool(signature[8] and signature[8][1])
+                style = p.stale if behind else p.gap[gap.level(pct, self.shared.gap_alert)]
+                cells["gap"] = (fmt_pct(pct, gap.PLACES), style)
         if ticker is None:
             cells["last"] = ("no data", p.stale) if stale else ("loading…", p.muted)
         else:
             cells["last"] = (fmt_price(ticker.last, decimals), direction)
             cells["change"] = (fmt_pct(ticker.change_pct), direction)
             cells["value"] = (fmt_notional(ticker.value_24h, entry.quote, self.shared.locale), base)
-            bid, ask = ticker.best_bid, ticker.best_ask
-            if bid is None and ask is None and (book := self.shared.live_book(key)) is not None:
-                bid = book.bids[0][0] if book.bids else None
-                ask = book.asks[0][0] if book.asks else None
+            bid, ask = self.shared.best_bid_ask(key)
             cells["bid"] = (fmt_price(bid, decimals), p.bid if not stale else base)
             cells["ask"] = (fmt_price(ask, decimals), p.ask if not stale else base)
             cells["high"] = (fmt_price(ticker.high, decimals), base)
