@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from mdtui.heap import trim_heap
+from mdtui.heap import limit_arenas, trim_heap
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
@@ -33,3 +33,10 @@ def test_free_pages_inside_the_heap_go_back_to_the_system() -> None:
     after = rss()
     assert len(kept) == 256
     assert freed - after > 16 * 2**20, (before, freed, after)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
+def test_the_arena_cap_is_taken_by_glibc() -> None:
+    if not trim_heap():
+        pytest.skip("this C library is not glibc")
+    assert limit_arenas(2)

@@ -345,8 +345,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                     seed=args.seed,
                 )
             )
+        from mdtui.heap import limit_arenas
         from mdtui.ui.app import run_dashboard
 
+        limit_arenas()  # before the feeds' thread starts
         return run_dashboard(
             settings,
             demo=args.demo,
