@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tui"))
@@ -76,8 +77,8 @@ async def run_case(case: str, seconds: float, interval: str) -> dict[str, float]
                 high, low = price + 1000 * (i % 7), price - 1000 * (i % 5)
                 close = price + 1000 * (i % 3 - 1)
                 history.append(
-                    Candle(venue, market, interval, start, price, high, low, close, price,
-                           price, now)
+                    Candle(venue, market, interval, start, price, high, low, close,
+                           Decimal("0.5"), price / 2, now)
                 )  # fmt: skip
             state.candle_series(interval).put_many(history)
             if case == "chart":

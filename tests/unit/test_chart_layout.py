@@ -120,7 +120,9 @@ def test_price_labels_are_row_centres_on_the_tick_with_every_digit_of_a_btc_mark
     for r, label in labels.items():
         assert label == f"{scale.centre(r):.8f}"  # exact, 8 decimals
         assert D(label) % D("0.00000001") == 0
-    last = [t.strip() for t, role in cells_runs(chart) if role == "last"]
+    last = [
+        t.strip() for t, role in cells_runs(chart) if role in ("last_up", "last_down", "last_flat")
+    ]
     assert last == [f"{candles[-1].close:.8f}"]  # the last price, every digit
 
 

@@ -34,9 +34,9 @@ from mdtui.model.candles import INTERVALS, Candle
 
 Role = str
 """What a cell is, for its colour: ``up``, ``down``, ``flat`` (candles), ``vol_up``,
-``vol_down``, ``vol_flat`` (volume), ``axis``, ``label`` (axis text), ``last``
-(the last price's label), ``last_line``, ``own`` (orders and fills), ``header``,
-``blank``."""
+``vol_down``, ``vol_flat`` (volume), ``axis``, ``label`` (axis text), ``last_up``,
+``last_down``, ``last_flat`` (the last price's label, as its candle), ``last_line``,
+``own`` (orders and fills), ``header``, ``blank``."""
 Run = tuple[str, Role]
 Row = list[Run]
 
@@ -336,7 +336,7 @@ def layout(
         tick = tick_at(low) if low > 0 else tick_at(high)
         decimals = decimals_of(tick)
         scale = price_scale(low, high, price_rows, tick)
-        labels = _axis_labels(scale, decimals, bars[-1].close if back == 0 else None)
+        labels = _axis_labels(scale, decimals, bars[-1] if back == 0 else None)
         wanted = 1 + max(len(text) for text, _ in labels.values())
         if wanted == axis_w:
             break
@@ -427,14 +427,16 @@ def layout(
 
 
 def _axis_labels(
-    scale: PriceScale, decimals: int, last: Decimal | None
+    scale: PriceScale, decimals: int, newest: Bar | None
 ) -> dict[int, tuple[str, Role]]:
-    """Row -> its label: the last price on its row, every other row's centre price
-    (every row on a short chart) on the others."""
+    """Row -> its label: the last price (the ``newest`` bar's close, coloured as that
+    bar) on its row, every other row's centre price (every row on a short chart) on the
+    others."""
     rows = scale.rows
     labels: dict[int, tuple[str, Role]] = {}
-    if last is not None and 0 <= scale.row(last) < rows:
-        labels[scale.row(last)] = (fmt_price(last, decimals), "last")
+    if newest is not None and 0 <= scale.row(newest.close) < rows:
+        last = (fmt_price(newest.close, decimals), "last_" + newest.role)
+        labels[scale.row(newest.close)] = last
     every = 1 if rows <= 10 else 2
     for r in range(rows):
         centre = scale.centre(r)
