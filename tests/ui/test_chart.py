@@ -221,6 +221,11 @@ async def test_zoom_and_scroll_keys_and_older_history_on_demand(base_settings):
         )
         await pilot.press("comma")
         assert pane.chart.oldest < candles[0].start
+        for _ in range(12):
+            await pilot.press("comma")
+        assert app.shared.chart.older_than == older[0].start
+        await pilot.press("3")  # another interval: from its newest candles, nothing older
+        assert app.shared.chart == ChartWant(BTC, "5m")
 
 
 async def test_short_screen_the_chart_takes_turns_with_the_private_panes(base_settings):

@@ -61,6 +61,7 @@ class ChartPane(LinePane):
         if key != self.key:
             self.key = key
             self.back = 0
+            self._older_than = None
         self._changed()
 
     def set_active(self, active: bool) -> None:
@@ -71,6 +72,7 @@ class ChartPane(LinePane):
         if interval in INTERVALS and interval != self.interval:
             self.interval = interval
             self.back = 0
+            self._older_than = None
             self._changed()
 
     def zoom_by(self, delta: int) -> None:
@@ -93,6 +95,8 @@ class ChartPane(LinePane):
             self._changed()
             return
         self.back = max(self.back + pages * max(shown // 2, 1), 0)
+        if pages < 0:
+            self._older_than = None
         self._changed()
 
     def series(self) -> CandleSeries | None:
@@ -104,8 +108,6 @@ class ChartPane(LinePane):
 
     def _changed(self) -> None:
         """The view changed: tell the feed, lay out again at once."""
-        if self._older_than is not None and self.chart is not None and not self.chart.at_oldest:
-            self._older_than = None
         self.shared.chart = (
             ChartWant(self.key, self.interval, self._older_than)
             if self.active and self.key is not None
