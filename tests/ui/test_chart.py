@@ -259,3 +259,38 @@ async def test_the_full_screen_chart(base_settings):
         await pilot.press("C")
         assert on_screen(app, app.board) and on_screen(app, app.tape)
         assert app.shared.chart is None
+
+
+async def test_with_the_simulator_the_chart_follows_the_selection_and_never_shows_another_market(
+    settings,
+):
+    """The real app on the real simulator: the chart wants the selected market's candles,
+    says "loading" until it has them, and after a switch shows nothing of the market
+    before."""
+    from mdtui.ui.app import make_app
+    from tests.support.screen import ready
+
+    app = make_app(settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot, app)
+        await pilot.press("c")
+        first = app.selected
+        assert first is not None and app.shared.chart == ChartWant(first, "1m")
+        symbol = app.shared.catalog.entry(first).symbol
+
+        def mine(key: str, symbol: str) -> bool:
+            """Loading this market, or a chart of its candles."""
+            pane = chart(app)
+            if f"loading {symbol} 1m candles…" in chart_text(app):
+                return True
+            series = pane.series()
+            return pane.chart is not None and series is not None and series.market in key
+
+        await wait_until(lambda: mine(first, symbol), 5.0, f"{symbol} loading", pilot=pilot)
+        await pilot.press("right_square_bracket")
+        second = app.selected
+        assert second is not None and second != first
+        assert app.shared.chart == ChartWant(second, "1m")
+        other = app.shared.catalog.entry(second).symbol
+        await wait_until(lambda: mine(second, other), 5.0, f"{other} loading", pilot=pilot)
+        assert f"loading {symbol} " not in chart_text(app)
