@@ -4,6 +4,7 @@ zoom and scroll."""
 from __future__ import annotations
 
 import re
+import time
 from decimal import Decimal as D
 
 from mdtui.display.chart import (
@@ -215,3 +216,24 @@ def test_every_row_has_the_asked_width() -> None:
         chart = layout(candles, width, height, interval="1m", tick_at=tick("1"))
         assert len(chart.rows) == height
         assert all(len(r) == width for r in text(chart)), (width, height)
+
+
+def test_extreme_prices_keep_the_width_and_cost_little() -> None:
+    """The widest numbers the codecs let through (``venues/ranges.py``): the chart keeps
+    its width, cuts what does not fit with ``…`` and lays out in a few milliseconds."""
+    tiny, huge = "0.000000000000000000000000000001", "99999999999999999999999"
+    candles = [candle(0, "1", huge, tiny, "5", huge), candle(1, tiny, "3", tiny, tiny)]
+    for step in ("1", tiny):
+        start = time.process_time()
+        chart = layout(
+            candles,
+            120,
+            36,
+            interval="1m",
+            tick_at=tick(step),
+            orders=[OwnOrder("buy", D(huge)), OwnOrder("sell", D(tiny))],
+            fills=[FillMark("buy", D(tiny), T0)],
+        )
+        assert time.process_time() - start < 0.1
+        assert all(len(row) == 120 for row in text(chart))
+        assert any("…" in row for row in text(chart))

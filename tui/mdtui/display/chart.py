@@ -25,7 +25,7 @@ volume), the price rows, a volume strip and the time axis; the price axis is on 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Context, Decimal
 
@@ -165,36 +165,30 @@ def bars_of(candles: Sequence[Candle], per_column: int, interval_ms: int) -> lis
     return bars
 
 
-def nice_steps(tick: Decimal) -> Callable[[int], Decimal]:
-    """The ``n``-th round step: 1, 2, 2.5 (from 25 ticks on), 5, 10, 20, 25, 50 ... ticks."""
-    steps: list[int] = []
-    exponent = 0
-    while len(steps) < 80:
+def _round_steps(tick: Decimal, at_least: Decimal) -> Iterator[Decimal]:
+    """Round steps of whole ticks from about ``at_least`` up: 1, 2, 2.5, 5 times a power
+    of ten ticks (2.5 from 25 ticks on, so every step is a whole number of ticks)."""
+    ticks = _CALC.divide(at_least, tick)
+    exponent = max(ticks.adjusted() - 1, 0) if ticks > 0 else 0
+    while True:
         for m in _NICE:
             n = m.scaleb(exponent)
             if n == n.to_integral_value():
-                steps.append(int(n))
+                yield tick * int(n)
         exponent += 1
-    return lambda i: tick * steps[min(i, len(steps) - 1)]
 
 
 def price_scale(low: Decimal, high: Decimal, rows: int, tick: Decimal) -> PriceScale:
     """The finest round step (a whole number of ticks) whose ``rows`` rows hold ``low``
     to ``high``, the data centred."""
-    step_of = nice_steps(tick)
-    rough = _CALC.divide(high - low, tick * max(rows, 1))
-    i = 0
-    while step_of(i) < tick * rough / 4 and i < 79:
-        i += 1
-    while True:
-        step = step_of(i)
+    rows = max(rows, 1)
+    for step in _round_steps(tick, _CALC.divide(high - low, rows)):
         # The lowest top row whose upper edge is above ``high``: a multiple of the step.
         top = (_CALC.divide(high - step / 2, step).to_integral_value(ROUND_FLOOR) + 1) * step
-        scale = PriceScale(top, step, rows)
-        spare = 2 * rows - 1 - scale.half_row(low)
-        if spare >= 0 or i >= 79:
+        spare = 2 * rows - 1 - PriceScale(top, step, rows).half_row(low)
+        if spare >= 0:
             return PriceScale(top + (spare // 4) * step, step, rows)
-        i += 1
+    raise AssertionError("unreachable: the steps grow without end")
 
 
 def volume_top(volume: Decimal) -> Decimal:
@@ -324,7 +318,7 @@ def layout(
     price_rows = height - 2 - volume_rows
     # A first guess of the axis, to know how many bars fit; then the real one.
     guess = bars[-1].close
-    axis_w = 1 + len(fmt_price(guess, decimals_of(tick_at(guess))))
+    axis_w = min(1 + len(fmt_price(guess, decimals_of(tick_at(guess)))), LABEL_WIDTH + 1)
     for _ in range(2):
         plot_w = max(width - axis_w, 1)
         count = max(plot_w // columns_per, 1)
@@ -337,10 +331,10 @@ def layout(
         decimals = decimals_of(tick)
         scale = price_scale(low, high, price_rows, tick)
         labels = _axis_labels(scale, decimals, bars[-1] if back == 0 else None)
-        wanted = 1 + max(len(text) for text, _ in labels.values())
+        wanted = min(1 + max(len(text) for text, _ in labels.values()), LABEL_WIDTH + 1)
         if wanted == axis_w:
             break
-        axis_w = min(wanted, LABEL_WIDTH + 2)
+        axis_w = wanted
     plot_w = max(width - axis_w, 1)
     shown = shown[-max(plot_w // columns_per, 1) :]
     at_oldest = end - len(shown) == 0
