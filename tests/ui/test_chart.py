@@ -294,3 +294,20 @@ async def test_with_the_simulator_the_chart_follows_the_selection_and_never_show
         other = app.shared.catalog.entry(second).symbol
         await wait_until(lambda: mine(second, other), 5.0, f"{other} loading", pilot=pilot)
         assert f"loading {symbol} " not in chart_text(app)
+
+
+async def test_narrow_screen_the_chart_takes_the_order_books_place_and_w_puts_it_back(
+    base_settings,
+):
+    app = app_for(base_settings)
+    async with app.run_test(size=(70, 40)) as pilot:
+        fed(app)
+        candles = fill_series(app)
+        await pilot.press("c")
+        pane = chart(app)
+        assert on_screen(app, pane) and pane.region.width >= 66
+        assert not on_screen(app, app.ladder) and not on_screen(app, app.tape)
+        await shown(pilot, app, f"{candles[-1].close:,}", "the chart")
+        await pilot.press("w")  # the tape, as "w" does on a narrow screen
+        assert on_screen(app, app.tape) and not on_screen(app, pane)
+        assert app.shared.chart is None
