@@ -50,13 +50,13 @@ def column(chart: Chart, x: int) -> list[tuple[str, str]]:
 
 def test_a_rising_candle_has_an_up_body_and_wicks_above_and_below() -> None:
     chart = layout([candle(0, "100", "120", "90", "110")], 40, 10, interval="1m", tick_at=tick("1"))
-    x = chart.plot - 1
-    col = [(ch, role) for ch, role in column(chart, x) if ch != " "]
-    glyphs = "".join(ch for ch, _ in col)
-    assert {role for _, role in col} == {"up"}
-    assert glyphs.index("┃") > glyphs.index("│") or glyphs.startswith("╷")  # wick above
-    assert glyphs[0] in "│╷╵" and glyphs[-1] in "│╵╷"  # wicks at both ends
-    assert "┃" in glyphs or "╿" in glyphs or "╽" in glyphs
+    assert chart.scale is not None and (chart.scale.top, chart.scale.step) == (120, 5)
+    col = column(chart, chart.plot - 1)
+    # Rows 120 115 110 105 100 95 90 85, each half a row 2.5 high: the wick from 120 down
+    # to the close (110), the body to the open (100, the upper half of its row), the wick
+    # on to 90.
+    assert "".join(ch for ch, _ in col) == "││┃┃╿│╵ "
+    assert {role for ch, role in col if ch != " "} == {"up"}
 
 
 def test_a_falling_candle_is_down_and_a_doji_is_a_cross() -> None:
@@ -91,10 +91,11 @@ def test_wicks_span_from_high_to_low_at_half_row_resolution() -> None:
     col = column(chart, x)
     drawn = [r for r, (ch, _) in enumerate(col) if ch != " "]
     assert scale.centre(drawn[0]) == 110 and scale.centre(drawn[-1]) == 90
-    body = [scale.centre(r) for r, (ch, _) in enumerate(col) if ch == "┃"]
-    assert max(body) <= 104 and min(body) >= 100
-    assert all(
-        ch in "│╵╷" for ch, _ in col[drawn[0] : col.index(next(c for c in col if c[0] in "┃╿╽╹╻"))]
+    # 110 to 105: wick; 104 (the close) to 101: body; 100 (the open, in the upper half
+    # of its row): body over wick; 99 to 91: wick; 90 (the low): the upper half only.
+    assert (
+        "".join(ch for ch, _ in col[drawn[0] : drawn[-1] + 1])
+        == "│" * 6 + "┃" * 4 + "╿" + "│" * 9 + "╵"
     )
 
 
