@@ -208,7 +208,7 @@ def test_the_time_axis_is_local_time_and_days_are_dates() -> None:
     ]
     chart = layout(days, 100, 14, interval="1d", tick_at=tick("1"))
     labels = text(chart)[-1].split()
-    assert len(labels) >= 2 and all(re.fullmatch(r"01-\d\d", label) for label in labels)
+    assert len(labels) >= 2 and all(re.fullmatch(r"\d\d-\d\d", label) for label in labels)
 
 
 def test_every_row_has_the_asked_width() -> None:
@@ -238,3 +238,17 @@ def test_extreme_prices_keep_the_width_and_cost_little() -> None:
         assert time.process_time() - start < 0.1
         assert all(len(row) == 120 for row in text(chart))
         assert any("…" in row for row in text(chart))
+
+
+def test_a_span_without_trades_is_an_empty_column() -> None:
+    """Upbit sends no candle for a minute without trades: time stays even across."""
+    candles = [candle(i, "100", "104", "96", "102") for i in (0, 1, 2, 9, 10)]
+    chart = layout(candles, 40, 12, interval="1m", tick_at=tick("1"))
+    x = chart.plot - 1  # minute 10
+    drawn = [
+        x - k
+        for k in range(12)
+        if any(ch not in (" ", LAST_LINE) for ch, _ in column(chart, x - k))
+    ]
+    assert drawn == [x, x - 1, x - 8, x - 9, x - 10]
+    assert chart.bars == 5 and chart.oldest == T0

@@ -25,6 +25,7 @@ volume), the price rows, a volume strip and the time axis; the price axis is on 
 from __future__ import annotations
 
 import time
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Context, Decimal
@@ -142,9 +143,11 @@ class Chart:
     scale: PriceScale | None
     decimals: int
     plot: int = 0
-    """Columns of the plot (the price axis is right of them)."""
+    """Cells of the plot's width (the price axis is right of them)."""
+    columns: int = 0
+    """Time columns (each a candle's span, or several candles' zoomed out)."""
     back: int = 0
-    """Bars scrolled back from the newest: as asked, or less where the oldest bar is."""
+    """Columns scrolled back from the newest: as asked, or less where the oldest is."""
 
 
 def bars_of(candles: Sequence[Candle], per_column: int, interval_ms: int) -> list[Bar]:
@@ -307,47 +310,47 @@ def layout(
     fills: Sequence[FillMark] = (),
 ) -> Chart:
     """Lay out ``candles`` (one market and interval, oldest first) in ``width`` x
-    ``height`` cells. ``back`` is how many bars the view is scrolled back from the newest;
-    ``tick_at(price)`` is the market's tick there (the lowest price shown decides it)."""
+    ``height`` cells. Columns are spans of time (a span without trades is an empty
+    column), the newest candle's at the right edge when ``back`` is 0, else ``back``
+    columns further back; ``tick_at(price)`` is the market's tick there (the lowest price
+    shown decides it)."""
     columns_per, per_column = ZOOMS[min(max(zoom, 0), len(ZOOMS) - 1)]
     interval_ms = INTERVALS[interval]
     bars = bars_of(candles, per_column, interval_ms)
     if not bars or width < 8 or height < 4:
-        return Chart([fit_row([], width) for _ in range(height)], 0, None, False, None, 0)
+        return Chart([fit_row([], width) for _ in range(height)], 0, None, False, None, 0, 0)
     volume_rows = 0 if height < VOLUME_FROM else min(4, max(2, height // 8))
     price_rows = height - 2 - volume_rows
-    # A first guess of the axis, to know how many bars fit; then the real one.
+    span = interval_ms * per_column
+    # A first guess of the axis, to know how many columns fit; then the real one.
     guess = bars[-1].close
     axis_w = min(1 + len(fmt_price(guess, decimals_of(tick_at(guess)))), LABEL_WIDTH + 1)
-    for _ in range(2):
+    for attempt in range(3):
         plot_w = max(width - axis_w, 1)
         count = max(plot_w // columns_per, 1)
-        back = min(max(back, 0), max(len(bars) - count, 0))
-        end = len(bars) - back
-        shown = bars[max(end - count, 0) : end]
-        low = min(b.low for b in shown)
-        high = max(b.high for b in shown)
+        shown, first, back = _window(bars, count, back, span)
+        ranged = shown or [_nearest(bars, first)]
+        low = min(b.low for b in ranged)
+        high = max(b.high for b in ranged)
         tick = tick_at(low) if low > 0 else tick_at(high)
         decimals = decimals_of(tick)
         scale = price_scale(low, high, price_rows, tick)
         labels = _axis_labels(scale, decimals, bars[-1] if back == 0 else None)
         wanted = min(1 + max(len(text) for text, _ in labels.values()), LABEL_WIDTH + 1)
-        if wanted == axis_w:
-            break
+        if wanted == axis_w or attempt == 2:
+            break  # (a label wider than the axis is cut with …)
         axis_w = wanted
-    plot_w = max(width - axis_w, 1)
-    shown = shown[-max(plot_w // columns_per, 1) :]
-    at_oldest = end - len(shown) == 0
+    at_oldest = first <= bars[0].start
 
     grid: list[list[tuple[str, Role]]] = [
         [(" ", "blank")] * plot_w for _ in range(price_rows + volume_rows + 1)
     ]
-    col_of: dict[int, int] = {}
     pad = (columns_per - 1) // 2
-    first_col = plot_w - len(shown) * columns_per
-    for i, bar in enumerate(shown):
-        x = first_col + i * columns_per + pad
-        col_of[bar.start] = x
+    first_col = plot_w - count * columns_per
+    slots = [first_col + i * columns_per + pad for i in range(count)]
+    col_of: dict[int, int] = {}
+    for bar in shown:
+        x = col_of[bar.start] = slots[(bar.start - first) // span]
         _draw_bar(grid, x, bar, scale)
 
     last = bars[-1].close if back == 0 else None
@@ -366,7 +369,6 @@ def layout(
         label = label[: plot_w - 1] + " "
         row[: len(label)] = [(ch, "own") for ch in label]
         grid[r] = row
-    span = interval_ms * per_column
     for fill in fills:
         start = fill.ts - fill.ts % span
         at = col_of.get(start)
@@ -376,10 +378,10 @@ def layout(
 
     vol_label = ""
     if volume_rows:
-        top = volume_top(max(b.volume for b in shown))
+        top = volume_top(max(b.volume for b in ranged))
         vol_label = fmt_exact(top) if top < 1000 else compact(top, "en")
-        for i, bar in enumerate(shown):
-            x = first_col + i * columns_per + pad
+        for bar in shown:
+            x = col_of[bar.start]
             eighths = int(_CALC.divide(bar.volume * volume_rows * 8, top).to_integral_value())
             if bar.volume > 0:
                 eighths = max(eighths, 1)
@@ -391,24 +393,24 @@ def layout(
 
     # Time axis.
     time_row = grid[-1]
-    sample = time_label(shown[-1].start, interval, span)
+    sample = time_label(first, interval, span)
     every = label_span(span, columns_per, len(sample) + 2)
-    offset = _local_offset_ms(shown[-1].start)
+    offset = _local_offset_ms(first)
     if offset % span:
         offset = 0
     free_from = 0
-    for bar in shown:
-        x = col_of[bar.start]
-        if (bar.start + offset) % every:
+    for i, x in enumerate(slots):
+        start = first + i * span
+        if (start + offset) % every:
             continue
-        text = time_label(bar.start, interval, every)
+        text = time_label(start, interval, every)
         if x < free_from or x + len(text) > plot_w:
             continue
         for k, ch in enumerate(text):
             time_row[x + k] = (ch, "axis")
         free_from = x + len(text) + 1
 
-    rows: list[Row] = [header_row(shown[-1], interval, decimals, width)]
+    rows: list[Row] = [header_row(ranged[-1], interval, decimals, width)]
     for r, cells in enumerate(grid):
         label, role = labels.get(r, ("", "label"))
         if volume_rows and r == price_rows:
@@ -417,7 +419,26 @@ def layout(
             label = label[: axis_w - 2] + "…"
         axis = [(" " + label.rjust(axis_w - 1), role)]
         rows.append(_runs(cells) + axis)
-    return Chart(rows, len(shown), shown[0].start, at_oldest, scale, decimals, plot_w, back)
+    oldest = shown[0].start if shown else None
+    return Chart(rows, len(shown), oldest, at_oldest, scale, decimals, plot_w, count, back)
+
+
+def _window(bars: list[Bar], count: int, back: int, span: int) -> tuple[list[Bar], int, int]:
+    """The bars of ``count`` columns of ``span`` ms, the last ``back`` columns before the
+    newest bar's (at most until the oldest bar is in the first column); the first
+    column's start; the ``back`` used."""
+    newest, oldest = bars[-1].start, bars[0].start
+    back = min(max(back, 0), max((newest - oldest) // span - count + 1, 0))
+    end = newest - back * span
+    first = end - (count - 1) * span
+    starts = [b.start for b in bars]
+    return bars[bisect_left(starts, first) : bisect_right(starts, end)], first, back
+
+
+def _nearest(bars: list[Bar], start: int) -> Bar:
+    """The bar before ``start`` (else the first): the price range of an empty window."""
+    i = bisect_left([b.start for b in bars], start)
+    return bars[max(i - 1, 0)]
 
 
 def _axis_labels(

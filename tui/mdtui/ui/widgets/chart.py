@@ -41,7 +41,7 @@ class ChartPane(LinePane):
         self.interval = DEFAULT_INTERVAL
         self.zoom = DEFAULT_ZOOM
         self.back = 0
-        """Bars the view is scrolled back from the newest (0: live)."""
+        """Columns the view is scrolled back from the newest candle's (0: live)."""
         self.active = False
         """Shown on screen (the app says so); hidden, the pane wants and draws nothing."""
         self.chart: Chart | None = None
@@ -87,7 +87,7 @@ class ChartPane(LinePane):
     def scroll_by(self, pages: int) -> None:
         """``pages`` > 0 scrolls back (older) by half a pane each, < 0 forward. Scrolled
         back to the oldest candle held, the pane asks the feed for older ones."""
-        shown = self.chart.bars if self.chart is not None else 0
+        shown = self.chart.columns if self.chart is not None else 0
         if pages > 0 and self.chart is not None and self.chart.at_oldest:
             series = self.series()
             if series is not None and len(series):
