@@ -51,8 +51,9 @@ def ladder_prices(app: MdtuiApp) -> list[str]:
     return out
 
 
-async def ready(pilot: Any, app: MdtuiApp, timeout: float = 8.0) -> None:
-    """Wait for every watchlist ticker, the selected book and both market lists."""
+async def ready(pilot: Any, app: MdtuiApp, timeout: float = 30.0) -> None:
+    """Wait for every watchlist ticker, the selected book and both market lists (a loaded
+    machine can take seconds to connect every feed; a fast one does not wait longer)."""
     await wait_ready(app, timeout)
     await pilot.pause()
 

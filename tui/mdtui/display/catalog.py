@@ -74,12 +74,19 @@ class Entry:
             return self.korean or self.english or self.base
         return self.english or self.korean or self.base
 
+    def tick_at(self, price: Decimal) -> Decimal | None:
+        """The price tick at ``price``: the exchange's rule, else the documented table;
+        None when neither is known (or for a price that is no price)."""
+        if not price.is_finite() or price <= 0:
+            return None
+        if self.exchange_bands:
+            return tick_from_bands(price, self.exchange_bands)
+        return self.info.tick_size(price) if self.info is not None else None
+
     def price_decimals(self, price: Decimal | None, seen: Iterable[Decimal] = ()) -> int:
         """Decimals to show prices near ``price`` in: the tick's, else what data showed."""
-        if price is not None and price > 0:
-            if self.exchange_bands:
-                return decimals_of(tick_from_bands(price, self.exchange_bands))
-            tick = self.info.tick_size(price) if self.info is not None else None
+        if price is not None:
+            tick = self.tick_at(price)
             if tick is not None:
                 return decimals_of(tick)
         found = infer_decimals(seen)

@@ -61,6 +61,8 @@ from mdtui.ui.theming import (
 )
 from mdtui.ui.widgets.board import Board
 from mdtui.ui.widgets.board_filter import BoardFilter
+from mdtui.ui.widgets.chart import ChartPane
+from mdtui.ui.widgets.chart_keys import CHART_BINDINGS, chart_command
 from mdtui.ui.widgets.gap_line import ROWS as GAP_ROWS
 from mdtui.ui.widgets.gap_line import GapLine
 from mdtui.ui.widgets.ladder import Ladder
@@ -149,6 +151,7 @@ class MainScreen(Screen[None]):
         with Horizontal(id="lower"):
             yield Ladder(self.shared, id="ladder")
             yield Tape(self.shared, id="tape")
+            yield ChartPane(self.shared, id="chart")
         yield PrivatePanes(self.shared, self.clock, id="private")
         yield StatusLine(id="status")
         yield Footer()
@@ -291,6 +294,7 @@ class MdtuiApp(App[int]):
             id="palette",
             tooltip="Command palette (symbol search, themes, ...)",
         ),
+        *CHART_BINDINGS,
     ]
 
     def __init__(
@@ -356,6 +360,7 @@ class MdtuiApp(App[int]):
         self.theme_errors: list[str] = []
         self._health_at = 0.0
         self._panes: tuple[Board, Ladder, Tape, StatusLine, PrivatePanes] | None = None
+        self._chart: ChartPane | None = None
         self._notices: Notices | None = None
         self._gap_line: GapLine | None = None
         self.private_all = True
@@ -431,6 +436,11 @@ class MdtuiApp(App[int]):
         return self._panes[3]
 
     @property
+    def chart(self) -> ChartPane:
+        assert self._chart is not None, "the main screen is not mounted yet"
+        return self._chart
+
+    @property
     def private(self) -> PrivatePanes:
         """The Orders, Fills and Balances panes."""
         assert self._panes is not None, "the main screen is not mounted yet"
@@ -445,6 +455,7 @@ class MdtuiApp(App[int]):
             screen.query_one(StatusLine),
             screen.query_one(PrivatePanes),
         )
+        self._chart = screen.query_one(ChartPane)
         self.set_keymap(self.keymap)
         self._notices = screen.query_one(Notices)
         self._gap_line = screen.query_one(GapLine)
@@ -603,6 +614,7 @@ class MdtuiApp(App[int]):
         self.tape.flush(mono)
         if self._gap_line is not None:
             self._gap_line.flush(self.selected)
+        self.chart.flush(mono)
         self.private.flush(self.clock())
 
     def _check_health(self) -> None:
@@ -674,6 +686,7 @@ class MdtuiApp(App[int]):
     def _show_selected(self) -> None:
         self.ladder.show(self.selected)
         self.tape.show(self.selected)
+        self.chart.show(self.selected)
         self.shared.scope = None if self.private_all else self.selected
         self.private.flush(self.clock())
         self._update_titles()
@@ -844,6 +857,8 @@ class MdtuiApp(App[int]):
         if isinstance(screen, MainScreen) and screen.short:
             close = screen.has_class("-private-open") and self.private.current == name
             screen.set_class(not close, "-private-open")
+            if not close:
+                self.action_chart("off")
         self.private.show(name)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -855,12 +870,23 @@ class MdtuiApp(App[int]):
             return self._is_main() and self.board.mode == "all"
         if action == "remove":
             return not self._is_main() or self.board.mode == "watchlist"
+        if action == "chart" and parameters and parameters[0] not in ("pane", "full"):
+            return self._is_main() and self.chart.active
         return True
+
+    def action_chart(self, command: str, argument: str = "") -> None:
+        """The chart keys (:mod:`mdtui.ui.widgets.chart_keys`)."""
+        screen = self.screen
+        if isinstance(screen, MainScreen):
+            chart_command(screen, self.chart, command, argument)
+            self.refresh_bindings()
 
     def action_swap_lower(self) -> None:
         """On a narrow screen, show the tape in place of the ladder, or back."""
         screen = self.screen
         if isinstance(screen, MainScreen):
+            if self.chart.active:
+                self.action_chart("off")
             screen.toggle_class("-show-tape")
             self._flush_panes()
 

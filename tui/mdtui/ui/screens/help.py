@@ -62,6 +62,10 @@ _NAMES = {
     "left_square_bracket": "[",
     "right_square_bracket": "]",
     "escape": "esc",
+    "equals_sign": "=",
+    "minus": "-",
+    "comma": ",",
+    "full_stop": ".",
 }
 
 
