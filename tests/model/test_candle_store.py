@@ -26,7 +26,7 @@ def trade(price: str, size: str, ts: int, n: int, snapshot: bool = False) -> Tra
 
 def history(*candles: Candle, reset: bool = False) -> CandleHistory:
     first = candles[0]
-    return CandleHistory(first.venue, first.market, "1m", candles, reset)
+    return CandleHistory(first.venue, first.market, "1m", candles, reset, first.venue == "korbit")
 
 
 def test_streamed_candles_and_history_fill_the_series() -> None:
@@ -41,9 +41,9 @@ def test_streamed_candles_and_history_fill_the_series() -> None:
 
 def test_trades_build_on_rest_history_without_counting_a_trade_twice() -> None:
     store = MarketStore()
-    state = store.market("korbit", "btc_krw")
-    series = state.candle_series("1m")
-    series.built_from_trades = True
+    series = store.market("korbit", "btc_krw").candle_series("1m")
+    store.apply([CandleHistory("korbit", "btc_krw", "1m", (), reset=True, from_trades=True)], 0)
+    assert series.built_from_trades
     # Subscribed first: a realtime trade arrives before the REST answer (REST holds it),
     # the recent trades come as a snapshot after it (REST holds them too).
     store.apply([trade("101", "1", MIN + 2, 2)], 0)

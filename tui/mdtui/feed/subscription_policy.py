@@ -2,8 +2,10 @@
 
 The dashboard's policy: tickers for every watchlist market of a venue, plus its best bid and
 ask (a one-level book on Upbit, whose tickers carry none); the full book and trades for the
-selected market only. A market switch changes the subscription on the same socket (the
-supervisor paces changes, the worker collapses them), it never reconnects.
+selected market only; and for the chart's market, Upbit's candle stream of its interval, or
+its trades where trades build the candles (Korbit, Upbit 1d). A market switch changes the
+subscription on the same socket (the supervisor paces changes, the worker collapses them),
+it never reconnects.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Iterable, Sequence
 
 from mdtui.model.events import split_key
 from mdtui.venues.subscription import Subscription
+from mdtui.venues.upbit_candles import STREAM_TYPES
 
 VENUES = ("upbit", "korbit")
 
@@ -30,10 +33,11 @@ def dashboard_subscriptions(
     selected: str | None,
     venues: Sequence[str] = VENUES,
     board: Iterable[str] = (),
+    chart: tuple[str, str] | None = None,
 ) -> dict[str, Subscription]:
     """The subscription each venue's public socket should have. ``board``: the markets of
     the all-markets board, streamed as tickers only (no best bid and ask), in the same one
-    subscription per venue."""
+    subscription per venue. ``chart``: the chart's (market key, interval)."""
     tickers: dict[str, list[str]] = {v: [] for v in venues}
     tops: dict[str, list[str]] = {v: [] for v in venues}
     for key in watchlist:
@@ -55,4 +59,19 @@ def dashboard_subscriptions(
         if detail and sel_market not in top:
             top = [*top, sel_market]
         out[venue] = Subscription.of(tickers=codes, books=detail, trades=detail, tops=top)
+    if chart is not None:
+        chart_venue, chart_market = split_key(chart[0])
+        wanted = out.get(chart_venue)
+        if wanted is not None:
+            if chart_venue == "upbit" and chart[1] in STREAM_TYPES:
+                extra = Subscription.of(candles=[(chart[1], chart_market)])
+            else:
+                extra = Subscription.of(trades=[chart_market])
+            out[chart_venue] = Subscription(
+                wanted.tickers,
+                wanted.books,
+                wanted.trades | extra.trades,
+                wanted.tops,
+                extra.candles,
+            )
     return out

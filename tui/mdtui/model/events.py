@@ -172,14 +172,17 @@ class Candle(Event, tag="candle", frozen=True):
 
 class CandleHistory(Event, tag="candle_history", frozen=True):
     """Candles of one market and interval read over REST (oldest first; the newest may
-    still be open). With ``reset`` the series drops what it held first: the page cannot
-    be joined to it without a hole."""
+    still be open). With ``reset`` the series drops what it held first (a new chart, or
+    a page that cannot be joined to what it held without a hole); ``from_trades`` says
+    whether trades extend the series (Korbit, Upbit 1d) or the exchange streams its
+    candles (sent by the feed that fills it)."""
 
     venue: str
     market: str
     interval: str
     candles: tuple[Candle, ...]
     reset: bool = False
+    from_trades: bool = False
 
 
 # --------------------------------------------------------------------------- private side

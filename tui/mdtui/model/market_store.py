@@ -200,7 +200,8 @@ class MarketStore:
                 series = self.market(ev.venue, ev.market).candle_series(ev.interval)
                 if ev.reset:
                     series.clear()
-                series.put_history(list(ev.candles), reports=not series.built_from_trades)
+                series.built_from_trades = ev.from_trades
+                series.put_history(list(ev.candles), reports=not ev.from_trades)
             elif type(ev) is FeedState:
                 health = self.feed(ev.venue, ev.channel)
                 health.state = ev.state

@@ -1,0 +1,51 @@
+"""What the chart asks of the sockets: Upbit's candle stream of its interval, or the trades
+that build the candles (Korbit, Upbit 1d); and the worker keeps candles of markets it does
+not stream out of the model."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from mdtui.feed.public_feeds import UpbitPublic
+from mdtui.feed.subscription_policy import dashboard_subscriptions
+from mdtui.venues import upbit
+from mdtui.venues.subscription import Subscription
+
+WATCH = ["upbit:KRW-BTC", "korbit:btc_krw"]
+
+
+@pytest.mark.parametrize(
+    ("interval", "typ"),
+    [("1s", "1s"), ("1m", "1m"), ("5m", "5m"), ("15m", "15m"), ("1h", "1h"), ("4h", "4h")],
+)
+def test_upbit_streams_the_charted_candles(interval: str, typ: str) -> None:
+    subs = dashboard_subscriptions(WATCH, "upbit:KRW-BTC", chart=("upbit:KRW-BTC", interval))
+    assert subs["upbit"].candles == {(typ, "KRW-BTC")}
+    assert subs["upbit"].trades == {"KRW-BTC"}
+    assert not subs["korbit"].candles
+
+
+def test_trades_build_the_day_on_upbit_and_everything_on_korbit() -> None:
+    day = dashboard_subscriptions(WATCH, "korbit:btc_krw", chart=("upbit:KRW-ETH", "1d"))
+    assert not day["upbit"].candles and day["upbit"].trades == {"KRW-ETH"}
+    korbit = dashboard_subscriptions(WATCH, "upbit:KRW-BTC", chart=("korbit:eth_krw", "1m"))
+    assert korbit["korbit"].trades == {"eth_krw"} and not korbit["korbit"].candles
+    assert "eth_krw" in korbit["korbit"].codes()
+
+
+def test_no_chart_no_candles() -> None:
+    subs = dashboard_subscriptions(WATCH, "upbit:KRW-BTC")
+    assert not subs["upbit"].candles
+
+
+def test_the_subscribe_message_follows_the_chart() -> None:
+    feed = UpbitPublic(upbit.endpoints())
+    before = Subscription.of(["KRW-BTC"], ["KRW-BTC"], ["KRW-BTC"], candles=[("1m", "KRW-BTC")])
+    after = Subscription.of(["KRW-BTC"], ["KRW-BTC"], ["KRW-BTC"], candles=[("1h", "KRW-BTC")])
+    (text,) = feed.frames_for(before, after)
+    types = [obj.get("type") for obj in json.loads(text)]
+    assert "candle.60m" in types and "candle.1m" not in types
+    assert before.without(["KRW-BTC"]) == Subscription()
+    assert after.minus(before).candles == {("1h", "KRW-BTC")}
