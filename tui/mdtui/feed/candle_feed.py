@@ -257,10 +257,10 @@ class _Filling:
             and candles[0].start > bucket_start(gap_from, self.interval)
         )
         self.emit(candles, reset=reset)
-        if self.from_trades and candles:
-            newest = candles[-1].start
-            if newest + INTERVALS[self.interval] > self.feed._server_now(self.venue):
-                self.heal_bucket = newest
+        if self.from_trades:
+            # The bucket open now may have trades both in the reply and on the stream, or
+            # (before the stream was subscribed) in neither: read it again once closed.
+            self.heal_bucket = bucket_start(self.feed._server_now(self.venue), self.interval)
 
     def emit(self, candles: list[Candle] | tuple[Candle, ...], *, reset: bool = False) -> None:
         if not self.same_series():
