@@ -8,10 +8,15 @@ import json
 
 import pytest
 
-from mdtui.feed.public_feeds import UpbitPublic
+from mdtui.demo import point_at
+from mdtui.feed.public_feeds import UpbitPublic, public_workers
 from mdtui.feed.subscription_policy import dashboard_subscriptions
+from mdtui.model.market_store import MarketStore
 from mdtui.venues import upbit
 from mdtui.venues.subscription import Subscription
+from tests.support.feeds import running
+from tests.support.samples import load
+from tests.support.waiting import wait_until
 
 WATCH = ["upbit:KRW-BTC", "korbit:btc_krw"]
 
@@ -49,3 +54,23 @@ def test_the_subscribe_message_follows_the_chart() -> None:
     assert "candle.60m" in types and "candle.1m" not in types
     assert before.without(["KRW-BTC"]) == Subscription()
     assert after.minus(before).candles == {("1h", "KRW-BTC")}
+
+
+async def test_candles_of_a_market_not_streamed_never_reach_the_model(frozen, base_settings):
+    """A candle frame about another market (a switch in flight, a broken server) is
+    counted and dropped by the worker, like its tickers, books and trades."""
+    store = MarketStore()
+    settings = point_at(base_settings, frozen.http_url)
+    worker = public_workers(settings, lambda events: store.apply(events, 0), venues=["upbit"])[
+        "upbit"
+    ]
+    worker.subscribe(Subscription.of(["KRW-BTC"], candles=[("1m", "KRW-BTC")]))
+    async with running(worker):
+        await wait_until(lambda: worker._sent is not None and frozen.open_connections("upbit"))
+        ours = load("upbit_candle").replace(b"KRW-ETH", b"KRW-BTC")
+        await frozen.send_raw("upbit", load("upbit_candle"))  # KRW-ETH: not streamed
+        await frozen.send_raw("upbit", ours)
+        btc = await wait_until(lambda: store.markets.get("upbit:KRW-BTC"), what="KRW-BTC")
+        await wait_until(lambda: "1m" in btc.candles and len(btc.candles["1m"]) == 1)
+    assert "upbit:KRW-ETH" not in store.markets
+    assert worker.stats.unsubscribed == 1
