@@ -9,6 +9,7 @@ import json
 import pytest
 
 from mdtui.demo import point_at
+from mdtui.feed.candle_feed import CandleFeed, CandleWant
 from mdtui.feed.public_feeds import UpbitPublic, public_workers
 from mdtui.feed.subscription_policy import dashboard_subscriptions
 from mdtui.model.market_store import MarketStore
@@ -74,3 +75,12 @@ async def test_candles_of_a_market_not_streamed_never_reach_the_model(frozen, ba
         await wait_until(lambda: "1m" in btc.candles and len(btc.candles["1m"]) == 1)
     assert "upbit:KRW-ETH" not in store.markets
     assert worker.stats.unsubscribed == 1
+
+
+def test_the_candle_feed_ignores_what_no_chart_can_show(base_settings) -> None:
+    feed = CandleFeed(base_settings, lambda events: None, dict)
+    feed.want("KRW-BTC", "1m")  # no venue
+    feed.want("upbit:KRW-BTC", "2m")  # no such interval
+    assert feed._want is None
+    feed.want("upbit:KRW-BTC", "1m", 1_000)
+    assert feed._want == CandleWant("upbit:KRW-BTC", "1m", 1_000)

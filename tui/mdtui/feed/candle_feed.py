@@ -68,6 +68,14 @@ class CandleWant:
     older_than: int | None = None
 
 
+def _is_key(key: str) -> bool:
+    try:
+        split_key(key)
+    except ValueError:
+        return False
+    return True
+
+
 class CandleFeed:
     """Fills the wanted series through ``sink`` (``CandleHistory`` events). ``workers``
     gives the public socket workers by exchange (to notice a reconnect); ``offsets`` the
@@ -99,7 +107,7 @@ class CandleFeed:
     def want(self, key: str | None, interval: str | None, older_than: int | None = None) -> None:
         """Keep ``key``'s series of ``interval`` filled (None: none)."""
         wanted = None
-        if key is not None and interval in INTERVALS:
+        if key is not None and interval in INTERVALS and _is_key(key):
             wanted = CandleWant(key, interval, older_than)
         if wanted != self._want:
             self._want = wanted
@@ -176,11 +184,16 @@ class _Filling:
             try:
                 await self.step()
                 self.attempt = 0
-            except CandleCallFailed as exc:
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # a failed call (or a bug) costs a retry, not the feed
                 self.attempt += 1
                 delay = feed.backoff.delay(self.attempt - 1)
                 self.retry_at = time.monotonic() + delay
-                log.warning("%s; retry in %.0f s", exc, delay)
+                if isinstance(exc, CandleCallFailed):
+                    log.warning("%s; retry in %.0f s", exc, delay)
+                else:
+                    log.exception("%s %s candles; retry in %.0f s", self.key, self.interval, delay)
             if feed._stopping or not self.same_series():
                 return
             await feed._wait(self.next_wake())
