@@ -9,19 +9,22 @@ What fills it:
   wanted market; :meth:`MarketStore.apply` puts each frame). Korbit streams none and
   Upbit has no day candles, so those series are built from the trade stream on top of
   the history (``CandleHistory.from_trades``).
-* **Repairs**: after the market's socket reconnected, the last 200 candles are read again
-  (a page that cannot reach what was held before the gap replaces it, so no hole is
-  left); a bucket built from trades on top of a REST candle is read again once it closed.
+* **Repairs**: every bucket is read again over REST once it has closed (and settled there
+  for :data:`HEAL_AFTER_MS`), at most every :data:`HEAL_EVERY` seconds for all buckets
+  closed since: Upbit's stream sends at most one message a second, so a bucket's last
+  trades may never be streamed, and the bucket open while the history was read may hold a
+  trade twice or miss one (below). After the market's socket reconnected, the last 200
+  candles are read again (a page that cannot reach what was held before the gap replaces
+  it, so no hole is left).
 
 The rule where REST and the trade stream overlap: the trades are subscribed before the
 history is read, so a trade can be both in a REST candle and on the stream. A REST candle
 replaces what trades built of its bucket (it holds every trade the exchange had when it
 answered), snapshot trades (recent ones the exchange sends again at each subscribe) are
 never folded, and realtime trades fold on top. Only a trade executed while the REST call
-was in flight can be counted twice, or missed, in the bucket that was open then; so that
-bucket is read again once it has closed, and from then on the series is exact. Buckets
-opened after the history are built from trades alone (all of them arrive on the stream;
-a lost connection triggers the re-read).
+was in flight (or before the stream was subscribed) can be counted twice, or missed, in
+the bucket open then; the read after it closes makes it exact. So the open bucket is live
+and at worst off by such a trade, and every closed bucket is the exchange's own.
 """
 
 from __future__ import annotations
@@ -49,8 +52,11 @@ log = logging.getLogger(__name__)
 POLL = 1.0
 """Seconds between looks at the socket (did it reconnect?) while nothing else is due."""
 HEAL_AFTER_MS = 2_000
-"""How long after a bucket's end its REST candle is read again (the exchange's own
+"""How long after a bucket's end its REST candle is taken as final (the exchange's own
 aggregation may lag its trades a little)."""
+HEAL_EVERY = 5.0
+"""Least seconds between reads of the buckets closed since the last read (one call every
+5 s for 1s candles, one a minute for 1m)."""
 
 
 def built_from_trades(venue: str, interval: str) -> bool:
@@ -164,8 +170,10 @@ class _Filling:
         self.from_trades = built_from_trades(self.venue, self.interval)
         self.history = has_history(self.venue, self.interval)
         self.loaded = False
-        self.heal_bucket: int | None = None
-        """A bucket whose REST candle trades were folded on: read again once closed."""
+        self.heal_from: int | None = None
+        """The oldest bucket not yet read over REST since it closed (None: before the
+        first read)."""
+        self.healed_at = 0.0
         self.older_done: set[int] = set()
         self.attempt = 0
         self.retry_at = 0.0
@@ -199,19 +207,20 @@ class _Filling:
             await feed._wait(self.next_wake())
 
     def next_wake(self) -> float:
-        """Seconds until something is due: a retry, a closed bucket to heal, or a look
-        at the socket."""
+        """Seconds until something is due: a retry, closed buckets to read again, or a
+        look at the socket."""
         wait = POLL
         if self.retry_at:
             wait = min(wait, self.retry_at - time.monotonic())
-        if self.heal_bucket is not None:
-            due = self.heal_due() - self.feed._server_now(self.venue)
-            wait = min(wait, due / 1000)
+        if self.heal_from is not None:
+            due = (self.heal_due() - self.feed._server_now(self.venue)) / 1000
+            wait = min(wait, max(due, self.healed_at + HEAL_EVERY - time.monotonic()))
         return max(wait, 0.05)
 
     def heal_due(self) -> int:
-        assert self.heal_bucket is not None
-        return self.heal_bucket + INTERVALS[self.interval] + HEAL_AFTER_MS
+        """When (the exchange's ms) the oldest unread closed bucket has settled there."""
+        assert self.heal_from is not None
+        return self.heal_from + INTERVALS[self.interval] + HEAL_AFTER_MS
 
     async def step(self) -> None:
         """Do whatever is due, in order; raises CandleCallFailed."""
@@ -232,11 +241,12 @@ class _Filling:
             self.connects, self.last_frame = connects, last_frame
         else:
             self.last_frame = last_frame
-        if self.heal_bucket is not None and feed._server_now(self.venue) >= self.heal_due():
-            bucket = self.heal_bucket
-            candles = await self.read(count=3)
-            self.heal_bucket = None
-            self.emit([c for c in candles if c.start <= bucket])
+        if (
+            self.heal_from is not None
+            and feed._server_now(self.venue) >= self.heal_due()
+            and time.monotonic() >= self.healed_at + HEAL_EVERY
+        ):
+            await self.heal(self.heal_from)
         want = feed._want
         older = want.older_than if want is not None else None
         if older is not None and older not in self.older_done:
@@ -270,10 +280,24 @@ class _Filling:
             and candles[0].start > bucket_start(gap_from, self.interval)
         )
         self.emit(candles, reset=reset)
-        if self.from_trades:
-            # The bucket open now may have trades both in the reply and on the stream, or
-            # (before the stream was subscribed) in neither: read it again once closed.
-            self.heal_bucket = bucket_start(self.feed._server_now(self.venue), self.interval)
+        self.heal_from = self.settled_before()
+        self.healed_at = time.monotonic()
+
+    def settled_before(self) -> int:
+        """The buckets that start before this one closed at least :data:`HEAL_AFTER_MS`
+        ago (on the exchange's clock): their REST candles are final."""
+        return bucket_start(self.feed._server_now(self.venue) - HEAL_AFTER_MS, self.interval)
+
+    async def heal(self, since: int) -> None:
+        """Read the buckets from ``since`` that have closed since the last read."""
+        length = INTERVALS[self.interval]
+        settled = self.settled_before()
+        newest = bucket_start(self.feed._server_now(self.venue), self.interval)
+        count = min(200, (newest - since) // length + 1)
+        candles = await self.read(count=count)
+        self.heal_from = settled
+        self.healed_at = time.monotonic()
+        self.emit([c for c in candles if since <= c.start < settled])
 
     def emit(self, candles: list[Candle] | tuple[Candle, ...], *, reset: bool = False) -> None:
         if not self.same_series():
