@@ -13,7 +13,11 @@ medians. Cases:
 - ``watchlist``: the default demo watchlist (6 Upbit and 5 Korbit KRW markets): tickers of
   all of them, the book and trades of KRW-BTC and btc_krw;
 - ``all tickers``: tickers of every listed market of both exchanges (Korbit's launched
-  pairs) plus the same book and trades: the all-markets board's subscription.
+  pairs) plus the same book and trades: the all-markets board's subscription;
+- ``chart``: the watchlist plus what a chart of KRW-BTC and btc_krw costs the simulator:
+  Upbit's ``candle.1s`` and ``candle.1m`` streams of KRW-BTC, and once a second the last 200
+  one-minute candles of each over REST (Upbit ``/v1/candles/minutes/1``, Korbit
+  ``/v2/candles``).
 
 It also times building a ``Simulator`` and building every market of its listing. Absolute
 figures move with machine load; compare the listings within one run.
@@ -33,6 +37,7 @@ import time
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+import httpx
 import websockets
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tui"))
@@ -42,6 +47,7 @@ from mdtui.sim.server import Simulator
 
 UPBIT_WATCH = ["KRW-BTC", "KRW-ETH", "KRW-XRP", "KRW-SOL", "KRW-DOGE", "KRW-ADA"]
 KORBIT_WATCH = ["btc_krw", "eth_krw", "xrp_krw", "sol_krw", "usdt_krw"]
+CASES = ("watchlist", "all tickers", "chart")
 LISTINGS = {
     "core": (UPBIT_CORE, KORBIT_CORE),
     "universe": (upbit_listings("kr", 1), korbit_listings(1)),
@@ -70,16 +76,18 @@ def _cpu_seconds(pid: int) -> float:
 
 def _requests(listing: str, case: str) -> tuple[str, str]:
     upbit, korbit = LISTINGS[listing]
-    if case == "watchlist":
+    if case in ("watchlist", "chart"):
         up_tickers, kb_tickers = UPBIT_WATCH, KORBIT_WATCH
     else:
         up_tickers = [x.code for x in upbit]
         kb_tickers = [x.code for x in korbit if x.active]
+    candles = [{"type": t, "codes": ["KRW-BTC"]} for t in ("candle.1s", "candle.1m")]
     up = json.dumps([
         {"ticket": "bench"},
         {"type": "ticker", "codes": up_tickers},
         {"type": "orderbook", "codes": ["KRW-BTC"]},
         {"type": "trade", "codes": ["KRW-BTC"]},
+        *(candles if case == "chart" else []),
         {"format": "SIMPLE"},
     ])  # fmt: skip
     kb = json.dumps([
@@ -105,10 +113,25 @@ async def _measure(
                 if counting.is_set():
                     frames[0] += 1
 
+    async def history() -> None:
+        """The chart's REST reads: 200 one-minute candles of each market, once a second."""
+        paths = (
+            "/v1/candles/minutes/1?market=KRW-BTC&count=200",
+            "/v2/candles?symbol=btc_krw&interval=1&limit=200",
+        )
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            while True:
+                for path in paths:
+                    response = await client.get(path)
+                    assert response.status_code == 200, response.text
+                await asyncio.sleep(1.0)
+
     readers = [
         asyncio.create_task(read("/websocket/v1", up_request)),
         asyncio.create_task(read("/v2/public", kb_request)),
     ]
+    if case == "chart":
+        readers.append(asyncio.create_task(history()))
     await asyncio.sleep(1.0)
     start = _cpu_seconds(pid)
     counting.set()
@@ -155,7 +178,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     mp.set_start_method("fork")
-    cases = [(c, listing) for c in ("watchlist", "all tickers") for listing in LISTINGS]
+    cases = [(c, listing) for c in CASES for listing in LISTINGS]
     results: dict[tuple[str, str], list[tuple[float, int]]] = {k: [] for k in cases}
     for round_ in range(args.rounds):
         for case, listing in cases:
@@ -165,7 +188,7 @@ def main() -> int:
     print(f"\nsimulator CPU over {args.seconds:g} s, median of {args.rounds} rounds\n")
     print("| case | listing | markets listed | CPU % of a core | frames/s | CPU vs core |")
     print("|---|---|---:|---:|---:|---:|")
-    for case in ("watchlist", "all tickers"):
+    for case in CASES:
         base = statistics.median(cpu for cpu, _ in results[(case, "core")])
         for listing in LISTINGS:
             runs = results[(case, listing)]

@@ -96,6 +96,25 @@ def _duration(value: str) -> float:
     return _seconds(value, zero=False)
 
 
+MARKET_SPEEDS = (0.1, 100.0)
+"""The range of ``--market-speed``: below 0.1 a market barely moves; above 100 the clock's
+step (1 ms at 100) is shorter than the simulator can keep time for."""
+
+
+def _market_speed(value: str) -> float:
+    low, high = MARKET_SPEEDS
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
+    if not low <= number <= high:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a speed: give a number from {low:g} to {high:g} "
+            "(1 = the normal pace, 10 = ten times faster)"
+        )
+    return number
+
+
 def build_parser() -> Parser:
     """The options before a command (``mdtui --demo watch``) and after it (``mdtui watch
     --demo``) mean the same: a command's own copy leaves the value unset when absent."""
@@ -129,6 +148,12 @@ def build_parser() -> Parser:
         "--upbit-region",
         choices=REGIONS,
         help="Upbit (kr) or Upbit Global (sg, id, th); overrides the upbit.region setting",
+    )
+    parser.add_argument(
+        "--market-speed",
+        type=_market_speed,
+        metavar="F",
+        help="with --demo: run the simulated markets F times faster (default 1)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     unset = argparse.SUPPRESS
@@ -189,6 +214,13 @@ def build_parser() -> Parser:
         default=unset,
         help="the Upbit listing to serve: kr (KRW, BTC, USDT) or Global sg, id, th",
     )
+    simulate.add_argument(
+        "--market-speed",
+        type=_market_speed,
+        default=unset,
+        metavar="F",
+        help="run the market clock F times faster than the normal pace (default 1)",
+    )
     simulate.add_argument("--exit-with-stdin", action="store_true", help=argparse.SUPPRESS)
     return parser
 
@@ -206,6 +238,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                 parser.error(f"{command} takes no {flag}")
     if command == "simulate" and args.demo:
         parser.error("simulate takes no --demo (it is the simulator)")
+    if args.market_speed is not None and command != "simulate" and (command or not args.demo):
+        parser.error("--market-speed works with --demo (the dashboard) and with simulate")
     if args.speed is None:
         args.speed = 0.0 if command == "watch" else 1.0
     return args
@@ -250,7 +284,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         if args.exit_with_stdin:
             _exit_when_stdin_closes()
-        return simulate(args.host, args.port, args.seed, args.upbit_region or "kr")
+        return simulate(
+            args.host, args.port, args.seed, args.upbit_region or "kr", args.market_speed or 1.0
+        )
 
     region = {"upbit": {"region": args.upbit_region}} if args.upbit_region else {}
     try:
@@ -317,6 +353,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             replay=replay,
             speed=args.speed,
             seed=args.seed,
+            market_speed=args.market_speed or 1.0,
             warnings=warnings,
         )
     except SettingsError as exc:  # a setting only the dashboard reads (the theme)

@@ -28,10 +28,14 @@ class DemoError(Exception):
 
 @contextlib.contextmanager
 def simulator_process(
-    seed: int = 1, log_file: Path | None = None, upbit_region: str = "kr"
+    seed: int = 1,
+    log_file: Path | None = None,
+    upbit_region: str = "kr",
+    market_speed: float = 1.0,
 ) -> Iterator[str]:
     """Start ``mdtui simulate`` on a free loopback port, with Upbit's listing of
-    ``upbit_region``; yield its base URL."""
+    ``upbit_region`` and its market clock ``market_speed`` times the normal pace; yield its
+    base URL."""
     log = None
     if log_file is not None:
         with contextlib.suppress(OSError):
@@ -49,6 +53,8 @@ def simulator_process(
             str(seed),
             "--upbit-region",
             upbit_region,
+            "--market-speed",
+            repr(market_speed),
             "--exit-with-stdin",
         ],
         stdin=subprocess.PIPE,

@@ -177,9 +177,9 @@ class Simulator:
             self.korbit_private,
         ]
         self.http = HttpRoutes(upbit_not_found)
-        UpbitQuotationRest(self.upbit_markets, self._refresher("upbit"), upbit_region).register(
-            self.http
-        )
+        UpbitQuotationRest(
+            self.upbit_markets, self._refresher("upbit"), upbit_region, self.clock, self.limits
+        ).register(self.http)
         KorbitPublicRest(self.korbit_markets, self.server_time, self._refresher("korbit")).register(
             self.http
         )
@@ -458,9 +458,9 @@ class Simulator:
         return list(codes)
 
     def _publish(self, venue: str, updates: list[Update], now: int) -> None:
-        """Public frames first, then the demo account's fills in those steps."""
-        if updates:
-            self._publish_public(venue, updates, now)
+        """Public frames first (every step: paced streams may be due without an update),
+        then the demo account's fills in those steps."""
+        self._publish_public(venue, updates, now)
         desk = self.desks[venue]
         for update in updates:
             if update.market.own_fills:
@@ -515,13 +515,23 @@ class Simulator:
             await service.handle(ws)
 
     async def _run_clock(self) -> None:
+        """Step every ``rate.step_seconds`` on a schedule (the time a step takes does not
+        slow the clock down); a clock that fell behind (a busy machine) resumes from now
+        instead of rushing through the steps it missed."""
         loop = asyncio.get_running_loop()
+        due = loop.time()
         while True:
             if not any(self._watched(venue) for venue in VENUES):
                 self._wake.clear()
                 await self._wake.wait()
-            await asyncio.sleep(self.rate.step_seconds)
-            self._tick(loop.time())
+                due = loop.time()
+            step = self.rate.step_seconds
+            due += step
+            await asyncio.sleep(max(0.0, due - loop.time()))
+            now = loop.time()
+            if now - due > step:
+                due = now
+            self._tick(now)
 
     def _tick(self, mono: float) -> None:
         rate = self.rate
@@ -536,10 +546,17 @@ class Simulator:
             self._publish(venue, updates, now)
 
 
-def main(host: str = "127.0.0.1", port: int = 0, seed: int = 1, upbit_region: Region = "kr") -> int:
+def main(
+    host: str = "127.0.0.1",
+    port: int = 0,
+    seed: int = 1,
+    upbit_region: Region = "kr",
+    market_speed: float = 1.0,
+) -> int:
     """Run the simulator (demo trader on, with its opening orders) until Ctrl-C or SIGTERM.
     Once bound, prints exactly one line, ``mdtui simulator listening on http://HOST:PORT``,
-    to stdout (flushed).
+    to stdout (flushed). ``market_speed`` runs the market clock that many times faster than
+    the normal pace (``Rate.faster``); the demo trader keeps its own pace.
 
     The demo accounts' fixed API keys (public demo values) are documented in the module
     ``mdtui.sim.engine.demo_keys`` (``tui/mdtui/sim/engine/demo_keys.py``).
@@ -551,6 +568,7 @@ def main(host: str = "127.0.0.1", port: int = 0, seed: int = 1, upbit_region: Re
             port,
             seed,
             trader=DEMO_TRADER,
+            rate=Rate().faster(market_speed),
             korbit_history_delay_ms=DEMO_KORBIT_HISTORY_DELAY_MS,
             upbit_region=upbit_region,
         ) as sim:

@@ -43,6 +43,7 @@ from mdtui.feed.subscription_policy import VENUES
 from mdtui.feed.supervisor import FeedSupervisor
 from mdtui.feed.tick_rules import TickFetcher, TickRule
 from mdtui.feed.worker import FeedWorker
+from mdtui.heap import TRIM_EVERY, trim_heap
 from mdtui.model.events import AnyEvent, Book, Fill, market_key
 from mdtui.settings import REGION_CURRENCY, Settings, SettingsError
 from mdtui.ui.commands import MarketCommands
@@ -455,6 +456,7 @@ class MdtuiApp(App[int]):
             self.feeds.start(self.replay_path, self.speed)
             self.shared.private_missing = self.feeds.private_missing
         self.set_interval(1 / FLUSH_HZ, self._flush_panes, name="flush")
+        self.set_interval(TRIM_EVERY, trim_heap, name="heap-trim")
         self._flush_panes()
 
     def _key_display(self, binding_id: str, default: str) -> str:
@@ -988,9 +990,11 @@ def run_dashboard(
     replay: Path | None = None,
     speed: float = 1.0,
     seed: int = 1,
+    market_speed: float = 1.0,
     warnings: Sequence[str] = (),
 ) -> int:
     """Run the dashboard in this terminal until the user quits; return the exit status.
+    ``market_speed`` speeds up the demo's simulated markets.
     ``warnings`` (printed before the screen took over) are shown again as notices. A
     ``theme`` that does not exist raises SettingsError before anything starts."""
     problem = theme_problem(settings.theme, load_themes(builtin_theme_dir(), settings.theme_dir))
@@ -1002,10 +1006,11 @@ def run_dashboard(
             from mdtui.demo import point_at, simulator_process
 
             url = stack.enter_context(
-                simulator_process(seed, settings.log_file, settings.upbit.region)
+                simulator_process(seed, settings.log_file, settings.upbit.region, market_speed)
             )
             settings = point_at(settings, url, demo_keys=True)
-            mode = f"demo (seed {seed})"
+            pace = "" if market_speed == 1 else f", markets {market_speed:g}x"
+            mode = f"demo (seed {seed}{pace})"
         app = make_app(
             settings,
             replay=replay,

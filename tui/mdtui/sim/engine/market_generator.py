@@ -33,6 +33,7 @@ order), so a listing of hundreds of markets costs nothing until they are used.
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from collections import deque
@@ -41,6 +42,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
+from mdtui.sim.engine.candles import CandleLog, PastPath
 from mdtui.sim.engine.listings import Listing
 from mdtui.sim.engine.ticks import TickLadder, floor_to_tick, step_down, step_up
 
@@ -48,6 +50,9 @@ DEPTH = 30
 """Levels kept per side."""
 TRADE_HISTORY = 500
 """Trades kept per market (the REST maximum of both exchanges)."""
+FOLD_EVERY = TRADE_HISTORY - 50
+"""Trades are counted into the market's candles when they are read, and at the latest after
+this many (so none leaves ``trades`` uncounted); building a market costs no candle work."""
 DAY_MS = 86_400_000
 _SIZE_QUANTUM = Decimal("0.00000001")
 _REVERSION_S = 3600.0
@@ -178,7 +183,8 @@ def _date(ms: int) -> str:
 class Market:
     """One market's book, trades and statistics, moved by ``step``."""
 
-    def __init__(self, listing: Listing, rng: random.Random, now_ms: int) -> None:
+    def __init__(self, listing: Listing, rng: random.Random, now_ms: int, key: str = "") -> None:
+        """``key`` names the market's seed (``seed:venue:code``) for its generated past."""
         self.listing = listing
         self.code = listing.code
         self.ladder = listing.ladder
@@ -202,6 +208,11 @@ class Market:
         """Relative volatility per sqrt(second)."""
         self._lot = float(listing.daily_volume) / 20_000 or 1.0
         self._next_id = rng.randrange(10_000_000, 90_000_000)
+        self._candles = CandleLog(
+            PastPath(key or listing.code, self._sigma, listing.ladder, self._volume_per_ms())
+        )
+        self._unfolded = 0
+        """Trades of ``trades`` not in ``_candles`` yet (folded when read, or in batches)."""
         self._target_bid = self._floor(self._anchor)
         if listing.active:
             self._build_book()
@@ -224,6 +235,13 @@ class Market:
         self.bids.clear()
         self.asks.clear()
         self.book_dirty = False
+
+    @property
+    def candles(self) -> CandleLog:
+        """Every trade of the market in candles, and the generated past before them."""
+        if self._unfolded:
+            self._fold()
+        return self._candles
 
     @property
     def last_trade(self) -> SimTrade:
@@ -268,6 +286,12 @@ class Market:
             self.book_timestamp = now_ms
             self.book_dirty = True
         return trades, changed
+
+    def _volume_per_ms(self) -> float:
+        """The volume the default clock's taker trades average per ms (the past's pace)."""
+        default = Rate()
+        trades_per_ms = default.trade_probability * self.listing.activity / default.step_seconds
+        return trades_per_ms / 1000 * self._lot * math.exp(-2.0 + 1.2**2 / 2)
 
     def _next_wait(self) -> int:
         """Periods until the next move: 1 for a market that moves every period, else
@@ -388,9 +412,21 @@ class Market:
             self.bids[0].price if self.bids else Decimal(0),
             self.bids[0].size if self.bids else Decimal(0),
         )
-        self.trades.append(trade)
+        self._keep(trade)
         self._count(trade)
         return trade
+
+    def _keep(self, trade: SimTrade) -> None:
+        self.trades.append(trade)
+        self._unfolded += 1
+        if self._unfolded >= FOLD_EVERY:
+            self._fold()
+
+    def _fold(self) -> None:
+        start = len(self.trades) - self._unfolded
+        for trade in itertools.islice(self.trades, start, None):
+            self._candles.add(trade.timestamp, trade.price, trade.size)
+        self._unfolded = 0
 
     def _churn(self) -> None:
         rng = self.rng
@@ -591,7 +627,7 @@ class Market:
             for _ in range(abs(drift)):
                 price = away(self.ladder, price)
             self._next_id += rng.randint(1, 4)
-            self.trades.append(
+            self._keep(
                 SimTrade(
                     self._next_id,
                     stamp,
@@ -670,7 +706,8 @@ class VenueMarkets:
         if market is None:
             listing = self.listings[code]
             rng = random.Random(f"{self.seed}:{self.venue}:{code}")
-            market = self._built[code] = Market(listing, rng, self._now())
+            key = f"{self.seed}:{self.venue}:{code}"
+            market = self._built[code] = Market(listing, rng, self._now(), key)
         return market
 
     def __contains__(self, code: object) -> bool:

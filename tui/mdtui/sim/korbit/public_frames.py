@@ -11,6 +11,7 @@ from typing import Any
 
 import msgspec
 
+from mdtui.sim.engine.candles import Bar
 from mdtui.sim.engine.market_generator import Market, SimTrade, group_levels
 from mdtui.sim.engine.ticks import plain
 
@@ -67,6 +68,18 @@ def trade_row(t: SimTrade) -> Message:
         "qty": plain(t.size),
         "isBuyerTaker": t.buyer_taker,
         "tradeId": t.id,
+    }
+
+
+def candle_row(bar: Bar) -> Message:
+    """A ``/v2/candles`` row: the bucket's start (ms) and decimal strings."""
+    return {
+        "timestamp": bar.start,
+        "open": plain(bar.open),
+        "high": plain(bar.high),
+        "low": plain(bar.low),
+        "close": plain(bar.close),
+        "volume": plain(bar.volume),
     }
 
 

@@ -10,6 +10,11 @@ first with a default ``limit`` of 100 (1-500, else BAD_REQUEST); ``/v2/tickSizeP
 without ``symbol`` lists every pair, and accepts a comma-separated list; ``/v2/tickers``
 with a mix of known and unknown symbols returns the known ones. Rate limits are not
 enforced (the ``Ratelimit`` headers carry fixed values).
+
+``/v2/candles`` (``symbol``, ``interval`` 1, 5, 15, 30, 60, 240, 1D or 1W, ``limit``
+1-200, default 100, ``startTime`` and ``endTime`` in ms, both inclusive bucket starts):
+the newest ``limit`` candles in that window, oldest first (the order is the simulator's
+choice), from ``engine.candles``: a day from 00:00 UTC, a week from Monday 00:00 UTC.
 """
 
 from __future__ import annotations
@@ -18,11 +23,17 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from mdtui.sim.engine.candles import DAY, MINUTES, WEEK, Period
 from mdtui.sim.engine.market_generator import Market, VenueMarkets
 from mdtui.sim.engine.ticks import korbit_orderbook_levels, plain, tick_size
 from mdtui.sim.korbit import public_frames as frames
 from mdtui.sim.net.http import HttpReply, HttpRequest, HttpRoutes
 
+INTERVALS: dict[str, Period] = {
+    **{str(unit): MINUTES[unit] for unit in (1, 5, 15, 30, 60, 240)},
+    "1D": DAY,
+    "1W": WEEK,
+}
 RATE_HEADERS = [("Ratelimit", "limit=50, remaining=49, reset=1"), ("Ratelimit-Policy", "50;w=1")]
 
 
@@ -63,6 +74,7 @@ class KorbitPublicRest:
             ("/v2/orderbook", self.orderbook),
             ("/v2/trades", self.trades),
             ("/v2/tickSizePolicy", self.tick_size_policy),
+            ("/v2/candles", self.candles),
         ):
             routes.add(path, self._guard(handler))
         routes.fallback("/v2/", not_found)
@@ -164,3 +176,23 @@ class KorbitPublicRest:
                 {"symbol": symbol, "tickSizePolicy": bands, "orderbookLevels": self._levels(market)}
             )
         return ok(rows)
+
+    def candles(self, request: HttpRequest) -> HttpReply:
+        market = self._market(request)
+        period = INTERVALS.get(request.param("interval") or "")
+        if period is None:
+            raise KorbitError(400, "BAD_REQUEST")
+        limit = self._number(request, "limit", 100, 1, 200)
+        start = self._number(request, "startTime", 0, 0, 2**53)
+        end = self._number(request, "endTime", self.clock(), 0, 2**53)
+        if start > end:
+            raise KorbitError(400, "BAD_REQUEST")
+        bars = market.candles.candles(period, min(end, self.clock()) + 1, limit, start)
+        return ok([frames.candle_row(bar) for bar in reversed(bars)])
+
+    @staticmethod
+    def _number(request: HttpRequest, name: str, default: int, low: int, high: int) -> int:
+        def bad() -> KorbitError:
+            return KorbitError(400, "BAD_REQUEST")
+
+        return request.int_param(name, default, low, high, bad)

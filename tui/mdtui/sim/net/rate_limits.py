@@ -52,6 +52,10 @@ class Limits:
     Korbit's server was measured pinging every 30 s."""
     upbit_rest_default_per_second: int | None = 30
     """Upbit exchange REST calls (group ``default``) per second per access key."""
+    upbit_rest_candle_per_second: int | None = 10
+    """Upbit candle REST calls (group ``candle``) per second per client address; past it
+    HTTP 429 with the ``too_many_requests`` body and ``Remaining-Req: group=candle; min=600;
+    sec=0``."""
     korbit_rest_private_per_second: int | None = 50
     """Korbit private REST calls ("other private") per second per API key."""
 

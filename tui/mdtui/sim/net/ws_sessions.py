@@ -49,12 +49,14 @@ class ReceivedRequest:
 
 @dataclass(slots=True)
 class VenueStats:
-    """Introspection for tests, per venue. ``requests`` keeps the last 10,000 request
-    messages (Upbit's text ``PING`` keepalives are not recorded)."""
+    """Introspection for tests and benchmarks, per venue. ``requests`` keeps the last
+    10,000 request messages (Upbit's text ``PING`` keepalives are not recorded);
+    ``frames_sent`` counts the frames written to client sockets (data, errors, replies)."""
 
     connections_accepted: int = 0
     requests: deque[ReceivedRequest] = field(default_factory=lambda: deque(maxlen=10_000))
     dropped_frames: int = 0
+    frames_sent: int = 0
 
     def payloads(self, connection: int | None = None) -> list[Any]:
         """Decoded request messages, optionally of one connection only."""
@@ -158,6 +160,7 @@ class WsSession:
                 frame, text = outbox.popleft()
                 await ws.send(frame, text=text)
                 self.last_sent = time.monotonic()
+                self.stats.frames_sent += 1
         except ConnectionClosed:
             pass
 

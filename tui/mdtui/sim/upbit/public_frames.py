@@ -18,6 +18,7 @@ from typing import Any
 
 import msgspec
 
+from mdtui.sim.engine.candles import Bar
 from mdtui.sim.engine.listings import CAUTIONS, Listing
 from mdtui.sim.engine.market_generator import Level, Market, SimTrade, group_levels
 from mdtui.sim.engine.ticks import tick_size, upbit_supported_levels
@@ -99,6 +100,21 @@ ORDERBOOK_KEYS = {
     "level": "lv",
 }
 
+CANDLE_KEYS = {
+    "type": "ty",
+    "code": "cd",
+    "candle_date_time_utc": "cdttmu",
+    "candle_date_time_kst": "cdttmk",
+    "opening_price": "op",
+    "high_price": "hp",
+    "low_price": "lp",
+    "trade_price": "tp",
+    "candle_acc_trade_volume": "catv",
+    "candle_acc_trade_price": "catp",
+    "timestamp": "tms",
+    "stream_type": "st",
+}
+
 UNIT_KEYS = {"ask_price": "ap", "bid_price": "bp", "ask_size": "as", "bid_size": "bs"}
 
 LIST_KEYS = {"method": "mthd", "result": "rslt", "ticket": "tckt"}
@@ -116,6 +132,8 @@ def simple(message: Message) -> Message:
         out = {ORDERBOOK_KEYS[k]: v for k, v in message.items()}
         out["obu"] = [{UNIT_KEYS[k]: v for k, v in unit.items()} for unit in out["obu"]]
         return out
+    if isinstance(kind, str) and kind.startswith("candle."):
+        return {CANDLE_KEYS[k]: v for k, v in message.items()}
     if "method" in message:
         out = {LIST_KEYS[k]: v for k, v in message.items()}
         out["rslt"] = [{LIST_ITEM_KEYS[k]: v for k, v in item.items()} for item in out["rslt"]]
@@ -267,6 +285,33 @@ def orderbook(market: Market, depth: int, level: Decimal, stream_type: str) -> M
     }
 
 
+def candle_times(start: int) -> tuple[str, str]:
+    """``candle_date_time_utc`` and ``candle_date_time_kst`` of a bucket starting at
+    ``start`` (ms): ``yyyy-MM-ddTHH:mm:ss``."""
+    fmt = "%Y-%m-%dT%H:%M:%S"
+    return utc_date(start, fmt), utc_date(start + _KST_MS, fmt)
+
+
+def candle(kind: str, market: Market, bar: Bar, now_ms: int, stream_type: str) -> Message:
+    """A ``candle.*`` message (``kind`` is its type, e.g. ``candle.1m``); ``timestamp`` is
+    the time it was sent."""
+    utc, kst = candle_times(bar.start)
+    return {
+        "type": kind,
+        "code": market.code,
+        "candle_date_time_utc": utc,
+        "candle_date_time_kst": kst,
+        "opening_price": bar.open,
+        "high_price": bar.high,
+        "low_price": bar.low,
+        "trade_price": bar.close,
+        "candle_acc_trade_volume": bar.volume,
+        "candle_acc_trade_price": bar.value,
+        "timestamp": now_ms,
+        "stream_type": stream_type,
+    }
+
+
 def error(name: str, message: str) -> bytes:
     """An error frame, keys in the order Upbit's server was seen sending them: message,
     then name."""
@@ -328,4 +373,23 @@ def rest_trade(market: Market, t: SimTrade) -> Message:
         "change_price": t.price - prev,
         "ask_bid": "BID" if t.buyer_taker else "ASK",
         "sequential_id": sequential_id(t),
+    }
+
+
+def rest_candle(market: Market, bar: Bar) -> Message:
+    """A REST candle row, the fields every candle endpoint has; ``timestamp`` is the time
+    of the candle's last trade. The endpoints add theirs (``unit``, ``first_day_of_period``,
+    the day's change)."""
+    utc, kst = candle_times(bar.start)
+    return {
+        "market": market.code,
+        "candle_date_time_utc": utc,
+        "candle_date_time_kst": kst,
+        "opening_price": bar.open,
+        "high_price": bar.high,
+        "low_price": bar.low,
+        "trade_price": bar.close,
+        "timestamp": bar.last_ts,
+        "candle_acc_trade_price": bar.value,
+        "candle_acc_trade_volume": bar.volume,
     }

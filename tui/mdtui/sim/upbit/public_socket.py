@@ -2,7 +2,8 @@
 and 'Upbit: rate limits and keepalive').
 
 A request is one JSON array holding a ``ticket`` object, one or more type objects
-(``ticker``, ``trade``, ``orderbook``, each with upper-case ``codes``) and an optional
+(``ticker``, ``trade``, ``orderbook``, ``candle.1s`` ... ``candle.240m``, each with
+upper-case ``codes``) and an optional
 ``format`` object (DEFAULT, SIMPLE, JSON_LIST, SIMPLE_LIST), or a
 ``{"method":"LIST_SUBSCRIPTIONS"}`` object instead of the type objects. An orderbook code
 may end in a depth, ``KRW-BTC.15``: 1, 5, 15 or 30; any other number, or none, means 30.
@@ -27,6 +28,11 @@ Choices where no source confirms what Upbit's server does:
 - An orderbook ``level`` outside the market's ``supported_levels`` subscribes but sends no
   data (Upbit says an unsupported level "may result in no data").
 - Over-limit behaviour: see ``net.rate_limits.Limits``.
+
+Candles (``upbit.candle_stream``): the snapshot is the market's newest candle (the current
+bucket's, or the previous one while the current bucket has no trade); realtime messages
+go out at most once a second per code and type, only after a trade changed the candle,
+and the same bucket may come several times (the last one wins).
 """
 
 from __future__ import annotations
@@ -46,10 +52,11 @@ from mdtui.sim.net.ws_services import PublicService
 from mdtui.sim.net.ws_sessions import WsSession
 from mdtui.sim.upbit import public_frames as frames
 from mdtui.sim.upbit import socket_rules
+from mdtui.sim.upbit.candle_stream import CANDLE_TYPES, CandleStreams
 from mdtui.sim.upbit.public_frames import supported_levels
 
 PATH = "/websocket/v1"
-TYPES = ("ticker", "trade", "orderbook")
+TYPES = ("ticker", "trade", "orderbook", *CANDLE_TYPES)
 PRIVATE_TYPES = ("myOrder", "myAsset")
 DEPTHS = (1, 5, 15, 30)
 DEFAULT_DEPTH = 30
@@ -277,6 +284,7 @@ class UpbitPublicService(PublicService):
         self._clients: set[UpbitPublicClient] = set()
         self._by_code: dict[str, set[UpbitPublicClient]] = {}
         self._connections = socket_rules.connection_gate(self.limits)
+        self._candles: CandleStreams[UpbitPublicClient] = CandleStreams(self.markets)
 
     # -- connection ------------------------------------------------------------------------
 
@@ -358,11 +366,14 @@ class UpbitPublicService(PublicService):
                 watchers.discard(client)
                 if not watchers:
                     del self._by_code[code]
+        self._candles.forget(client)
         client.subscriptions = subs
         client.by_code = {}
         for sub in subs:
             client.by_code.setdefault(sub.code, []).append(sub)
             self._by_code.setdefault(sub.code, set()).add(client)
+            if sub.type in CANDLE_TYPES:
+                self._candles.watch(client, sub.code, sub.type)
 
     # -- publishing ------------------------------------------------------------------------
 
@@ -383,6 +394,12 @@ class UpbitPublicService(PublicService):
             trades = [market.last_trade] if update is None else update.trades
             for t in trades:
                 yield ("trade", sub.code, t.id), partial(frames.trade, market, t, now, stream)
+        elif sub.type in CANDLE_TYPES:
+            if update is None:  # realtime candles are paced by ``CandleStreams``
+                bar = market.candles.newest(self._candles.period(sub.type))
+                if bar is not None:
+                    key = (sub.type, sub.code, bar.start, bar.last_seq)
+                    yield key, partial(frames.candle, sub.type, market, bar, now, stream)
         elif sub.level_supported and (update is None or update.book):
             yield (
                 ("orderbook", sub.code, sub.depth, sub.level),
@@ -411,3 +428,10 @@ class UpbitPublicService(PublicService):
                             )
         for client, batch in batches.items():
             client.session.send(frames.ENCODER.encode(batch), text=False)
+        for client, kind, market, bar in self._candles.due(stalled):
+            message = partial(frames.candle, kind, market, bar, now, frames.REALTIME)
+            key = (kind, market.code, bar.start, bar.last_seq)
+            if client.listed:
+                client.send([realtime.message(key, message, client.simple)])
+            else:
+                client.session.send(realtime.encoded(key, message, client.simple), text=False)

@@ -9,27 +9,46 @@ answers ``is_details`` with the older ``market_warning`` (``NONE``/``CAUTION``) 
 others send ``market_event``. Grouped books (``level``) exist on KRW markets only: elsewhere
 ``supported_levels`` is ``["0"]``.
 
+Candles (``/v1/candles/seconds``, ``/minutes/{1,3,5,10,15,30,60,240}``, ``/days``,
+``/weeks``, ``/months``, ``/years``): ``market``, ``count`` (1-200, default 1) and ``to``
+(exclusive: candles that start before it; ISO 8601 with ``Z`` or an offset, or without
+a zone meaning UTC), newest first, from ``engine.candles``. Seconds reach back three
+months. The ``candle`` group is limited per client address
+(``Limits.upbit_rest_candle_per_second``, 10/s): ``Remaining-Req: group=candle; min=600;
+sec=N``; past it 429 ``too_many_requests`` with ``sec=0``.
+
 Not simulated: ``days_ago`` and ``to`` of ``/v1/trades/ticks`` (ignored), rate limiting
-(the ``Remaining-Req`` header is sent with a fixed value).
+of the other quotation groups (their ``Remaining-Req`` header is sent with a fixed value),
+``converting_price_unit`` of day candles (ignored).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from functools import partial
 from typing import Any
 
+from mdtui.sim.engine.candles import DAY, MINUTES, MONTH, SECOND, WEEK, YEAR, Bar, Period
 from mdtui.sim.engine.listings import REGION_FIAT
 from mdtui.sim.engine.market_generator import Market, VenueMarkets
 from mdtui.sim.engine.ticks import plain
 from mdtui.sim.net.http import HttpReply, HttpRequest, HttpRoutes
+from mdtui.sim.net.rate_limits import KeyedLimit, Limits
 from mdtui.sim.upbit import public_frames as frames
 from mdtui.sim.upbit.public_frames import market_event, market_tick, supported_levels
 
 MISSING = "Missing request parameter error. Check the required parameters!"
 MISMATCH = "Type mismatch error. Check the parameters type!"
 INVALID = "Invalid parameter. Check the given value!"
+CANDLE_GROUP_PER_SECOND = 10
+"""Upbit's documented ``candle`` group limit (shown in ``Remaining-Req`` when the
+simulator's limit is switched off)."""
+SECONDS_REACH_MS = 90 * 86_400_000
+"""Second candles are served for the last three months only."""
+_RATE_QUANTUM = Decimal("1E-10")
+MINUTE_PERIODS = tuple(MINUTES.values())
 
 
 class QuotationError(Exception):
@@ -53,11 +72,19 @@ class UpbitQuotationRest:
     """Route handlers; ``refresh(code)`` lets an unwatched market catch up before a read."""
 
     def __init__(
-        self, markets: VenueMarkets, refresh: Callable[[str], None], region: str = "kr"
+        self,
+        markets: VenueMarkets,
+        refresh: Callable[[str], None],
+        region: str = "kr",
+        clock: Callable[[], int] | None = None,
+        limits: Limits | None = None,
     ) -> None:
         self.markets = markets
         self.refresh = refresh
         self.region = region
+        self.clock = clock or (lambda: int(datetime.now(UTC).timestamp() * 1000))
+        per_second = (limits or Limits()).upbit_rest_candle_per_second
+        self.candle_limit = KeyedLimit(per_second, CANDLE_GROUP_PER_SECOND)
 
     def register(self, routes: HttpRoutes) -> None:
         for path, handler in (
@@ -69,6 +96,16 @@ class UpbitQuotationRest:
             ("/v1/trades/ticks", self.trades),
         ):
             routes.add(path, self._guard(handler))
+        candle_routes: list[tuple[str, Period]] = [
+            ("/v1/candles/seconds", SECOND),
+            *((f"/v1/candles/minutes/{unit}", period) for unit, period in MINUTES.items()),
+            ("/v1/candles/days", DAY),
+            ("/v1/candles/weeks", WEEK),
+            ("/v1/candles/months", MONTH),
+            ("/v1/candles/years", YEAR),
+        ]
+        for path, period in candle_routes:
+            routes.add(path, partial(self.candles, period))
         routes.fallback("/v1/", not_found)
 
     @staticmethod
@@ -183,3 +220,71 @@ class UpbitQuotationRest:
             newest_first = [t for t in newest_first if frames.sequential_id(t) < below]
         rows = [frames.rest_trade(market, t) for t in newest_first[:count]]
         return json_reply(rows, group="trade")
+
+    # -- candles ---------------------------------------------------------------------------
+
+    def candles(self, period: Period, request: HttpRequest) -> HttpReply:
+        quota = self.candle_limit.take(request.client_ip)
+        header = [("Remaining-Req", f"group=candle; min=600; sec={quota.remaining}")]
+        if not quota.admitted:
+            body = {"error": {"name": "too_many_requests", "message": "Too many requests"}}
+            return HttpReply(429, frames.ENCODER.encode(body), header)
+        try:
+            rows = self._candle_rows(period, request)
+        except QuotationError as error:
+            failure = {"error": {"name": error.status, "message": error.message}}
+            return HttpReply(error.status, frames.ENCODER.encode(failure), header)
+        return HttpReply(200, frames.ENCODER.encode(rows), header)
+
+    def _candle_rows(self, period: Period, request: HttpRequest) -> list[dict[str, Any]]:
+        if not request.param("market"):
+            raise QuotationError(400, MISSING)
+        markets = self._markets(request, "market")
+        if len(markets) != 1:
+            raise QuotationError(400, INVALID)
+        market = markets[0]
+        count = self._int(request, "count", 1, 1, 200)
+        now = self.clock()
+        to = request.param("to")
+        before = _to_ms(to) if to else now + 1
+        since = now - SECONDS_REACH_MS if period is SECOND else 0
+        # a day's change needs the day before the oldest one shown
+        extra = 1 if period is DAY else 0
+        bars = market.candles.candles(period, min(before, now + 1), count + extra, since)
+        rows = []
+        for index, bar in enumerate(bars[:count]):
+            row = frames.rest_candle(market, bar)
+            if period is DAY:
+                previous = bars[index + 1] if index + 1 < len(bars) else None
+                _add_change(row, bar, previous)
+            elif period in MINUTE_PERIODS:
+                row["unit"] = period.ms // 60_000
+            elif period in (WEEK, MONTH, YEAR):
+                row["first_day_of_period"] = frames.utc_date(bar.start, "%Y-%m-%d")
+            rows.append(row)
+        return rows
+
+
+def _add_change(row: dict[str, Any], bar: Bar, previous: Bar | None) -> None:
+    """A day candle's ``prev_closing_price``, ``change_price`` and ``change_rate`` (against
+    the day before; the day's own open when there is none)."""
+    prev = previous.close if previous is not None else bar.open
+    change = bar.close - prev
+    row["prev_closing_price"] = prev
+    row["change_price"] = change
+    row["change_rate"] = (change / prev).quantize(_RATE_QUANTUM) if prev else Decimal(0)
+
+
+def _to_ms(raw: str) -> int:
+    """``to`` in ms: ISO 8601 with ``Z`` or an offset (a ``+`` that arrived unescaped,
+    as a space, is read as ``+``), or without a zone meaning UTC."""
+    text = raw.strip()
+    if len(text) > 6 and text[-6] == " " and text[-3] == ":":
+        text = f"{text[:-6]}+{text[-5:]}"
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise QuotationError(400, INVALID) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp() * 1000)
