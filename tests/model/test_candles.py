@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from decimal import Context
 from decimal import Decimal as D
 
+import msgspec
 import pytest
 
 from mdtui.model.candles import Candle, CandleSeries, bucket_start
@@ -59,3 +61,43 @@ def test_trades_extend_the_newest_bucket_and_open_the_next() -> None:
 def test_an_unknown_interval_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown candle interval '2m'"):
         CandleSeries("upbit", "KRW-BTC", "2m")
+
+
+def test_trade_values_are_exact_and_an_older_trade_keeps_the_close() -> None:
+    series = CandleSeries("korbit", "btc_krw", "1m")
+    price, size = D("123456789.12345678"), D("0.123456789012345678")
+    series.add_trade(price, size, 10_000)
+    series.add_trade(D("123456790"), D("1"), 20_000)
+    series.add_trade(D("1"), D("1"), 15_000)  # arrived late: not the close
+    last = series.last
+    assert last is not None and last.close == D("123456790") and last.low == D("1")
+    exact = Context(prec=60)
+    assert last.value == exact.add(exact.multiply(price, size), D("123456791"))
+    assert last.value != price * size + D("123456791")  # 28 digits would round
+
+
+def test_trades_on_a_candle_without_a_value_keep_it_unknown() -> None:
+    series = CandleSeries("korbit", "btc_krw", "1m")
+    series.put(msgspec.structs.replace(candle(0, "100"), value=None))
+    series.add_trade(D("101"), D("1"), 1_000)
+    assert series.last is not None and series.last.value is None
+    assert series.last.volume == D("2")
+
+
+def test_history_of_reported_candles_keeps_the_fuller_report() -> None:
+    series = CandleSeries("upbit", "KRW-BTC", "1m")
+    series.put(candle(MIN, "105", "3"))  # streamed after the REST call was answered
+    assert series.put_history([candle(0, "100", "1"), candle(MIN, "104", "2")], reports=True)
+    assert [(c.close, c.volume) for c in series.candles] == [(D(100), D(1)), (D(105), D(3))]
+    series.put_history([candle(MIN, "106", "4")], reports=True)
+    assert series.candles[-1].close == D(106)
+
+
+def test_history_replaces_a_bucket_built_from_trades() -> None:
+    series = CandleSeries("korbit", "btc_krw", "1m")
+    series.add_trade(D("105"), D("9"), MIN + 1)
+    series.put_history([candle(MIN, "104", "2")], reports=False)
+    assert [(c.close, c.volume) for c in series.candles] == [(D(104), D(2))]
+    version = series.version
+    series.clear()
+    assert len(series) == 0 and series.version == version + 1

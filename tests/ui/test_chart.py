@@ -174,12 +174,12 @@ async def test_new_candles_redraw_at_most_a_few_times_a_second(base_settings):
         # Explicit flush times past the app's own (no await in between, so its 30 Hz
         # timer cannot interleave).
         base = time.monotonic() + 100
-        series.add_trade(last.close + 1000, last.volume, last.start + 5)
+        series.add_trade(last.close + 1000, last.volume, last.ts + 1)
         pane.flush(base)
         drawn = pane.chart
         pane.flush(base + 0.1)
         assert pane.chart is drawn  # nothing changed: no new layout
-        series.add_trade(last.close + 7000, last.volume, last.start + 6)
+        series.add_trade(last.close + 7000, last.volume, last.ts + 2)
         pane.flush(base + 0.2)
         assert pane.chart is drawn  # too soon after the last layout
         pane.flush(base + 0.3)

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from mdtui.model.events import Book, Heartbeat, Malformed, Ticker, Trade, VenueError
+from mdtui.model.events import Book, Candle, Heartbeat, Malformed, Ticker, Trade, VenueError
 from mdtui.venues import upbit
 from tests.support.samples import check_sample, exact, load, only
 
@@ -227,7 +227,7 @@ def test_list_with_unknown_and_bad_elements() -> None:
         + b'{"status":"UP"}]'
     )
     events = upbit.decode(frame)
-    assert [type(e) for e in events] == [Trade, Malformed, Heartbeat]
+    assert [type(e) for e in events] == [Candle, Trade, Malformed, Heartbeat]
 
 
 def test_unknown_fields_ignored() -> None:
@@ -236,7 +236,7 @@ def test_unknown_fields_ignored() -> None:
     assert upbit.decode(json.dumps(frame)) == upbit.decode(load("upbit_trade"))
 
 
-@pytest.mark.parametrize("name", ["upbit_candle", "upbit_myorder", "upbit_myasset"])
+@pytest.mark.parametrize("name", ["upbit_myorder", "upbit_myasset"])
 def test_unhandled_types_are_ignored(name: str) -> None:
     assert upbit.decode(load(name)) == []
 

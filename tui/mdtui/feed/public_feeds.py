@@ -102,6 +102,7 @@ class UpbitPublic(PublicFeed):
                 sorted(wanted.trades),
                 depth=self.depth,
                 tops=sorted(wanted.tops),
+                candles=sorted(wanted.candles),
             )
         ]
 

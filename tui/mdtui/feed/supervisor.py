@@ -24,6 +24,7 @@ from typing import Any, Literal, NamedTuple
 
 import httpx
 
+from mdtui.feed.candle_feed import CandleFeed
 from mdtui.feed.market_lists import fetch_markets, with_names
 from mdtui.feed.private_feeds import private_workers
 from mdtui.feed.public_feeds import decoder_for, public_workers
@@ -108,6 +109,14 @@ class FeedSupervisor:
         self._wanted: dict[str, Subscription] = {}
         self._sent_at = 0.0
         self._timer: asyncio.TimerHandle | None = None
+        self.candles = CandleFeed(
+            settings,
+            public_sink,
+            lambda: self.workers,
+            offsets=lambda: self.clock_offsets,
+            clock=clock,
+        )
+        """Fills the chart's candle series (REST history and repairs)."""
 
     # -- lifecycle ----------------------------------------------------------------------
 
@@ -126,6 +135,7 @@ class FeedSupervisor:
             for venue, worker in self.private.items():
                 self._spawn(worker.run(), f"{venue} private feed", f"feed-{venue}-private")
         self.workers = dict(public_workers(self.settings, self.public_sink, self.tap, self.venues))
+        self._spawn(self.candles.run(), "candles", "candles")
         for venue, worker in self.workers.items():
             self._spawn(worker.run(), f"{venue} public feed", f"feed-{venue}-public")
             if self.on_markets is not None:
@@ -137,6 +147,7 @@ class FeedSupervisor:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+        self.candles.stop()
         for worker in (*self.workers.values(), *self.private.values()):
             worker.stop()
 
@@ -161,11 +172,17 @@ class FeedSupervisor:
         selected: str | None,
         board: Sequence[str] = (),
         twin: str | None = None,
+        chart: tuple[str, str, int | None] | None = None,
     ) -> None:
         """The dashboard's policy: tickers (and best bid/ask) for ``watchlist`` and the
         selected coin's ``twin``, book and trades for ``selected``, tickers for the
-        all-markets ``board`` (see :func:`dashboard_subscriptions`)."""
-        self._change(dashboard_subscriptions(watchlist, selected, self.venues, board, twin))
+        all-markets ``board``, the candles of ``chart`` (market key, interval, and the
+        bucket start to read history before, if any; see :func:`dashboard_subscriptions`
+        and :class:`CandleFeed`)."""
+        if not self.replaying:
+            self.candles.want(*(chart or (None, None, None)))
+        shown = chart[:2] if chart is not None else None
+        self._change(dashboard_subscriptions(watchlist, selected, self.venues, board, twin, shown))
 
     def want_everything(self, markets: Sequence[str]) -> None:
         """Tickers, books and trades of every one of ``markets`` (``watch``, ``record``)."""

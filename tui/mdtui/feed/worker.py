@@ -39,6 +39,7 @@ from mdtui.feed.rate_limiter import Backoff, RateLimiter
 from mdtui.model.events import (
     AnyEvent,
     Book,
+    Candle,
     FeedState,
     FeedStateName,
     Malformed,
@@ -350,7 +351,12 @@ class FeedWorker:
             markets = self._markets
             kept: list[AnyEvent] = []
             for ev in events:
-                if type(ev) is Book or type(ev) is Trade or type(ev) is Ticker:
+                if (
+                    type(ev) is Book
+                    or type(ev) is Trade
+                    or type(ev) is Ticker
+                    or type(ev) is Candle
+                ):
                     if ev.market not in markets:
                         self._drop_unsubscribed(ev.market)
                         continue

@@ -13,9 +13,11 @@ trades extend the newest bucket or open a new one.
 from __future__ import annotations
 
 from bisect import bisect_left
-from decimal import Decimal
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal
 
-from mdtui.model.events import Event
+from mdtui.model.events import Candle, CandleHistory
+
+__all__ = ["INTERVALS", "Candle", "CandleHistory", "CandleSeries", "bucket_start"]
 
 INTERVALS: dict[str, int] = {
     "1s": 1_000,
@@ -28,6 +30,9 @@ INTERVALS: dict[str, int] = {
 }
 """The chart's intervals, by name, in milliseconds."""
 
+_EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
+"""Trade values and their sums without rounding."""
+
 
 def bucket_start(ts: int, interval: str) -> int:
     """The start (ms) of the ``interval`` bucket holding time ``ts`` (ms)."""
@@ -35,30 +40,15 @@ def bucket_start(ts: int, interval: str) -> int:
     return ts - ts % length
 
 
-class Candle(Event, tag="candle", frozen=True):
-    """One bucket of one market. ``start`` is the bucket's first millisecond (UTC);
-    ``volume`` is in the base currency and ``value`` in the quote; ``ts`` is the time of
-    the last trade or report it holds."""
-
-    venue: str
-    market: str
-    interval: str
-    start: int
-    open: Decimal
-    high: Decimal
-    low: Decimal
-    close: Decimal
-    volume: Decimal
-    value: Decimal
-    ts: int
-    snapshot: bool = False
-
-
 class CandleSeries:
     """One market's candles of one interval, oldest first, at most ``limit`` of them.
 
     ``version`` grows with every change, so a view redraws only when it moved.
     """
+
+    built_from_trades: bool = False
+    """Trades extend it (:meth:`add_trade`): Korbit's series (it streams no candles) and
+    Upbit's 1d (its stream has no day candles). Set by the feed that fills it."""
 
     def __init__(self, venue: str, market: str, interval: str, limit: int = 2000) -> None:
         if interval not in INTERVALS:
@@ -110,9 +100,36 @@ class CandleSeries:
             changed = self.put(candle) or changed
         return changed
 
+    def put_history(self, candles: list[Candle], *, reports: bool) -> bool:
+        """Put candles read over REST; True if any changed. With ``reports`` (candles the
+        exchange also streams) a bucket held with more volume is kept: a bucket's volume
+        only grows, so that one is the newer report. Otherwise (a series built from
+        trades) the REST candle wins: it holds every trade of its bucket the exchange had
+        when it answered."""
+        if not reports:
+            return self.put_many(candles)
+        changed = False
+        starts = self._starts
+        for candle in candles:
+            i = bisect_left(starts, candle.start)
+            held = self._candles[i] if i < len(starts) and starts[i] == candle.start else None
+            if held is not None and held.volume > candle.volume:
+                continue
+            changed = self.put(candle) or changed
+        return changed
+
+    def clear(self) -> None:
+        """Forget every candle (history that can no longer be joined without a hole)."""
+        if self._candles:
+            self._starts.clear()
+            self._candles.clear()
+            self.version += 1
+
     def add_trade(self, price: Decimal, size: Decimal, ts: int) -> bool:
         """Fold one trade into its bucket (a new candle opens at ``price``). A trade older
-        than the newest bucket is left out (that bucket's report already holds it)."""
+        than the newest bucket is left out (that bucket's report already holds it); one
+        older than the newest trade of its bucket does not change the close. Values are
+        exact (no digit rounded away)."""
         start = bucket_start(ts, self.interval)
         last = self.last
         if last is not None and start < last.start:
@@ -128,10 +145,11 @@ class CandleSeries:
                 price,
                 price,
                 size,
-                price * size,
+                _EXACT.multiply(price, size),
                 ts,
             )
         else:
+            value = last.value
             candle = Candle(
                 self.venue,
                 self.market,
@@ -140,9 +158,9 @@ class CandleSeries:
                 last.open,
                 max(last.high, price),
                 min(last.low, price),
-                price,
-                last.volume + size,
-                last.value + price * size,
+                price if ts >= last.ts else last.close,
+                _EXACT.add(last.volume, size),
+                None if value is None else _EXACT.add(value, _EXACT.multiply(price, size)),
                 max(last.ts, ts),
             )
         return self.put(candle)

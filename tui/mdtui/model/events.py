@@ -150,6 +150,41 @@ class FeedState(Event, tag="feed", frozen=True):
     ts: int = 0
 
 
+class Candle(Event, tag="candle", frozen=True):
+    """One bucket of one market. ``start`` is the bucket's first millisecond (UTC);
+    ``volume`` is in the base currency and ``value`` in the quote (None: the exchange does
+    not say, as Korbit's REST candles); ``ts`` is the time of the last trade or report it
+    holds."""
+
+    venue: str
+    market: str
+    interval: str
+    start: int
+    open: Decimal
+    high: Decimal
+    low: Decimal
+    close: Decimal
+    volume: Decimal
+    value: Decimal | None
+    ts: int
+    snapshot: bool = False
+
+
+class CandleHistory(Event, tag="candle_history", frozen=True):
+    """Candles of one market and interval read over REST (oldest first; the newest may
+    still be open). With ``reset`` the series drops what it held first (a new chart, or
+    a page that cannot be joined to what it held without a hole); ``from_trades`` says
+    whether trades extend the series (Korbit, Upbit 1d) or the exchange streams its
+    candles (sent by the feed that fills it)."""
+
+    venue: str
+    market: str
+    interval: str
+    candles: tuple[Candle, ...]
+    reset: bool = False
+    from_trades: bool = False
+
+
 # --------------------------------------------------------------------------- private side
 
 OrderState = Literal["pending", "open", "partial", "filled", "cancelled", "rejected", "closed"]
@@ -290,6 +325,8 @@ AnyEvent = (
     Ticker
     | Trade
     | Book
+    | Candle
+    | CandleHistory
     | Heartbeat
     | Ack
     | VenueError

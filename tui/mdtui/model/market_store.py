@@ -21,6 +21,8 @@ from mdtui.model.candles import CandleSeries
 from mdtui.model.events import (
     AnyEvent,
     Book,
+    Candle,
+    CandleHistory,
     FeedState,
     FeedStateName,
     Malformed,
@@ -88,6 +90,14 @@ class MarketState:
         self.tape.append(trade)
         self.tape_seq += 1
         return True
+
+    def fold_trade(self, trade: Trade) -> None:
+        """Extend the series built from trades with a new realtime ``trade``. Snapshot
+        trades (recent ones sent again at each subscribe) are history the REST candles
+        hold already, so the caller leaves them out."""
+        for series in self.candles.values():
+            if series.built_from_trades:
+                series.add_trade(trade.price, trade.size, trade.ts)
 
     def heard(self, ticker: Ticker, now_ms: int) -> None:
         """``ticker`` arrived at ``now_ms``: note when, how late, and (realtime) the gap
@@ -171,7 +181,8 @@ class MarketStore:
             elif type(ev) is Trade:
                 venue = ev.venue
                 state = markets.get(f"{venue}:{ev.market}") or self.market(venue, ev.market)
-                state.add_trade(ev)
+                if state.add_trade(ev) and state.candles and not ev.snapshot:
+                    state.fold_trade(ev)
                 data = True
             elif type(ev) is Ticker:
                 venue = ev.venue
@@ -180,6 +191,17 @@ class MarketStore:
                 state.ticker_seq += 1
                 state.heard(ev, now_ms)
                 data = True
+            elif type(ev) is Candle:
+                venue = ev.venue
+                state = markets.get(f"{venue}:{ev.market}") or self.market(venue, ev.market)
+                state.candle_series(ev.interval).put(ev)
+                data = True
+            elif type(ev) is CandleHistory:
+                series = self.market(ev.venue, ev.market).candle_series(ev.interval)
+                if ev.reset:
+                    series.clear()
+                series.built_from_trades = ev.from_trades
+                series.put_history(list(ev.candles), reports=not ev.from_trades)
             elif type(ev) is FeedState:
                 health = self.feed(ev.venue, ev.channel)
                 health.state = ev.state

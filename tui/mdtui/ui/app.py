@@ -36,7 +36,7 @@ from mdtui.display.feed_status import feed_statuses, stale_reason, with_market_n
 from mdtui.display.format import fmt_exact, fmt_price, size_decimals
 from mdtui.display.holdings import pricing_markets
 from mdtui.display.market_notes import DelayRules, market_notes
-from mdtui.display.shared_state import SharedState
+from mdtui.display.shared_state import ChartWant, SharedState
 from mdtui.feed.daemon_loop import daemon_loop
 from mdtui.feed.recorder import CaptureError
 from mdtui.feed.subscription_policy import VENUES
@@ -375,6 +375,8 @@ class MdtuiApp(App[int]):
         """The all-markets board's markets before the typed filter (what it streams)."""
         self._watch_selected: str | None = None
         """The watchlist's selection while the all-markets board is shown."""
+        self._chart_asked: ChartWant | None = None
+        """The chart's want last passed to the feeds."""
         self._load_themes()
 
     # -- themes -------------------------------------------------------------------------
@@ -552,7 +554,11 @@ class MdtuiApp(App[int]):
         twins = self.shared.twins()
         others = [twins[k] for k in board or self.watchlist if k in twins]
         twin = twins.get(self.selected) if self.selected else None
-        self.feeds.want(self.watchlist, self.selected, [*board, *others, *self._pricing], twin)
+        chart = self._chart_asked = self.shared.chart
+        shown = (chart.key, chart.interval, chart.older_than) if chart is not None else None
+        self.feeds.want(
+            self.watchlist, self.selected, [*board, *others, *self._pricing], twin, shown
+        )
         self._want_ticks()
 
     def _want_ticks(self) -> None:
@@ -604,6 +610,8 @@ class MdtuiApp(App[int]):
         if not self._is_main() or self.screen is not self.screen_stack[0]:
             return
         mono = time.monotonic()
+        if self.shared.chart != self._chart_asked:
+            self._resubscribe()  # the chart pane shows another market, interval or page
         if self.replay_path is not None:
             self._adopt_replay_markets()
         if mono - self._health_at >= HEALTH_EVERY:

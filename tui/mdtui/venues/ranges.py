@@ -38,7 +38,8 @@ from datetime import UTC, datetime
 from decimal import Context, Decimal, Inexact, InvalidOperation
 from typing import Literal
 
-from mdtui.venues.frames import BadNumber
+from mdtui.model.events import Candle
+from mdtui.venues.frames import BadFrame, BadNumber
 
 MAX_DECIMALS = 30
 """Most places after the decimal point (trailing zeros aside) any accepted number has."""
@@ -132,3 +133,19 @@ CHANGE = DecimalRange("change", 15, sign="signed")
 RATE = DecimalRange("rate", 9, sign="signed")
 FEE = DecimalRange("fee", 21, sign="signed")
 TIME = TimeRange(2010, 2100)
+
+
+def check_candle(candle: Candle) -> Candle:
+    """``candle`` if its numbers are in range (prices :data:`PRICE`, volume :data:`SIZE`,
+    value :data:`VALUE`, times :data:`TIME`) and consistent (open and close within low and
+    high); raises otherwise. One rule for every candle an exchange reports."""
+    PRICE.check(candle.open, candle.high, candle.low, candle.close)
+    SIZE.check(candle.volume)
+    VALUE.check(candle.value)
+    TIME.check(candle.start, candle.ts)
+    low, high = candle.low, candle.high
+    if not (low <= candle.open <= high and low <= candle.close <= high):
+        raise BadFrame(
+            f"candle open {candle.open} or close {candle.close} outside low {low} .. high {high}"
+        )
+    return candle

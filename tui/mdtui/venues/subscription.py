@@ -21,6 +21,9 @@ class Subscription:
     """Markets whose best bid and ask are wanted without the full book (the board's BID and
     ASK columns). Upbit tickers carry no bid/ask, so an Upbit socket streams a one-level
     book for these; Korbit tickers already carry them, so Korbit ignores this."""
+    candles: frozenset[tuple[str, str]] = frozenset()
+    """(interval, code) pairs whose candles are streamed (Upbit ``candle.*``; Korbit
+    streams no candles and ignores this)."""
 
     @classmethod
     def of(
@@ -29,19 +32,27 @@ class Subscription:
         books: Iterable[str] = (),
         trades: Iterable[str] = (),
         tops: Iterable[str] = (),
+        candles: Iterable[tuple[str, str]] = (),
     ) -> Subscription:
-        return cls(frozenset(tickers), frozenset(books), frozenset(trades), frozenset(tops))
+        return cls(
+            frozenset(tickers),
+            frozenset(books),
+            frozenset(trades),
+            frozenset(tops),
+            frozenset(candles),
+        )
 
     def by_type(self) -> tuple[tuple[PublicType, frozenset[str]], ...]:
         """``(("ticker", codes), ("orderbook", codes), ("trade", codes))``."""
         return (("ticker", self.tickers), ("orderbook", self.books), ("trade", self.trades))
 
     def __bool__(self) -> bool:
-        return bool(self.tickers or self.books or self.trades)
+        return bool(self.tickers or self.books or self.trades or self.candles)
 
     def codes(self) -> frozenset[str]:
-        """Every market code in any type (``tops`` included)."""
-        return self.tickers | self.books | self.trades | self.tops
+        """Every market code in any type (``tops`` and candles included)."""
+        codes = self.tickers | self.books | self.trades | self.tops
+        return codes | {code for _, code in self.candles} if self.candles else codes
 
     def without(self, codes: Iterable[str]) -> Subscription:
         """This subscription less ``codes``, in every type."""
@@ -49,7 +60,11 @@ class Subscription:
         if not drop & self.codes():
             return self
         return Subscription(
-            self.tickers - drop, self.books - drop, self.trades - drop, self.tops - drop
+            self.tickers - drop,
+            self.books - drop,
+            self.trades - drop,
+            self.tops - drop,
+            frozenset(pair for pair in self.candles if pair[1] not in drop),
         )
 
     def minus(self, other: Subscription) -> Subscription:
@@ -59,6 +74,7 @@ class Subscription:
             self.books - other.books,
             self.trades - other.trades,
             self.tops - other.tops,
+            self.candles - other.candles,
         )
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal
-from typing import Any, Literal
+from typing import Any, Literal, Union
 
 import msgspec
 
@@ -26,6 +26,7 @@ from mdtui.venues.endpoints import Endpoints, from_base
 from mdtui.venues.frames import BadFrame, guard, parse_json, renamed_variant
 from mdtui.venues.markets import MarketInfo, TickBands, bands, tick_from_bands
 from mdtui.venues.ranges import CHANGE, PRICE, RATE, REFERENCE, SIZE, TIME, VALUE
+from mdtui.venues.upbit_candles import DEFAULT_CANDLES, SIMPLE_CANDLES, STREAM_TYPES
 
 VENUE = "upbit"
 
@@ -80,6 +81,7 @@ def subscribe_message(
     fmt: str = "SIMPLE",
     ticket: str | None = None,
     tops: Sequence[str] = (),
+    candles: Sequence[tuple[str, str]] = (),
 ) -> str:
     """The complete subscription request for one public socket, as one JSON array text.
 
@@ -92,8 +94,10 @@ def subscribe_message(
     given, de-duplicated in order. With ``depth`` other than 30 each orderbook code gets the
     ``.N`` suffix; 30 is the server default and is sent bare. ``tops`` are markets whose
     best bid and ask only are wanted: they join the orderbook codes as ``CODE.1`` (unless
-    already in ``books``). ``ticket`` defaults to a new uuid4. Raises ValueError for an
-    unsupported depth or format, or when nothing is asked.
+    already in ``books``). ``candles`` are (interval, code) pairs of charted intervals
+    (``("1h", "KRW-BTC")`` asks ``candle.60m``). ``ticket`` defaults to a new uuid4.
+    Raises ValueError for an unsupported depth, format or candle interval, or when
+    nothing is asked.
     """
     if depth not in BOOK_DEPTHS:
         raise ValueError(f"orderbook depth {depth} not in {BOOK_DEPTHS}")
@@ -111,6 +115,13 @@ def subscribe_message(
     ):
         if codes:
             request.append({"type": typ, "codes": codes})
+    by_type: dict[str, list[str]] = {}
+    for interval, code in candles:
+        if interval not in STREAM_TYPES:
+            raise ValueError(f"Upbit streams no {interval} candles")
+        by_type.setdefault(STREAM_TYPES[interval], []).append(code)
+    for typ, codes in by_type.items():
+        request.append({"type": typ, "codes": _unique(codes)})
     if len(request) == 1:
         raise ValueError("nothing to subscribe: Upbit has no empty subscription")
     request.append({"format": fmt})
@@ -279,14 +290,15 @@ _OrderbookSimple = renamed_variant(
     types={"orderbook_units": list[_UnitSimple]},  # type: ignore[valid-type]
 )
 
-_DefaultMsg = _Ticker | _Trade | _Orderbook
-_SimpleMsg = _TickerSimple | _TradeSimple | _OrderbookSimple
-_KNOWN_TYPES = frozenset({"ticker", "trade", "orderbook"})
+# The candle types join the tagged unions: one struct per candle type (see upbit_candles).
+_DefaultMsg: Any = Union[(_Ticker, _Trade, _Orderbook, *DEFAULT_CANDLES)]
+_SimpleMsg: Any = Union[(_TickerSimple, _TradeSimple, _OrderbookSimple, *SIMPLE_CANDLES)]
+_KNOWN_TYPES = frozenset({"ticker", "trade", "orderbook", *STREAM_TYPES.values()})
 
 _DEFAULT = msgspec.json.Decoder(_DefaultMsg)
 _SIMPLE = msgspec.json.Decoder(_SimpleMsg)
 _DEFAULT_LIST = msgspec.json.Decoder(list[_DefaultMsg])
-_SIMPLE_LIST = msgspec.json.Decoder(list[_SimpleMsg])  # type: ignore[valid-type]
+_SIMPLE_LIST = msgspec.json.Decoder(list[_SimpleMsg])
 
 
 class _ErrorBody(msgspec.Struct):
@@ -309,8 +321,9 @@ def decode(frame: bytes | str) -> list[AnyEvent]:
 
     Object frames (DEFAULT or SIMPLE keys) give one event; array frames (JSON_LIST,
     SIMPLE_LIST) give one event per element. ``{"status":"UP"}`` gives a Heartbeat and
-    ``{"error":{…}}`` a VenueError; other types (candles, private types, LIST_SUBSCRIPTIONS
-    replies) give ``[]``; anything undecodable gives ``[Malformed]``.
+    ``{"error":{…}}`` a VenueError; ``candle.*`` of a charted interval a Candle; other
+    types (other candles, private types, LIST_SUBSCRIPTIONS replies) give ``[]``;
+    anything undecodable gives ``[Malformed]``.
     """
     try:
         if frame[:1] in _ARRAY_START:
@@ -358,8 +371,8 @@ def decode_parsed(
 def decode_object(value: object, frame: object) -> list[AnyEvent]:
     """The events of one parsed object of a public or control frame (raises if it is bad).
 
-    Status, error and LIST_SUBSCRIPTIONS replies, and the public types; other types
-    (candles, private types) give ``[]``.
+    Status, error and LIST_SUBSCRIPTIONS replies, and the public types (candles of the
+    charted intervals included); other types (private types) give ``[]``.
     """
     if not isinstance(value, dict):
         raise BadFrame(f"expected a JSON object, got {type(value).__name__}")
@@ -380,11 +393,10 @@ def decode_object(value: object, frame: object) -> list[AnyEvent]:
     if not isinstance(tag, str):
         raise BadFrame(f"type is {type(tag).__name__}, not a string")
     if tag not in _KNOWN_TYPES:
-        return []  # candle.*, myOrder, myAsset, …: not handled here
-    msg: _Ticker | _Trade | _Orderbook = msgspec.convert(
-        value, _SimpleMsg if simple else _DefaultMsg
-    )
-    return msg.to_events()
+        return []  # uncharted candle types, myOrder, myAsset, …: not handled here
+    msg = msgspec.convert(value, _SimpleMsg if simple else _DefaultMsg)
+    events: list[AnyEvent] = msg.to_events()
+    return events
 
 
 def _error(value: object, _: object) -> list[AnyEvent]:
