@@ -212,6 +212,9 @@ async def test_korbit_candle_parameters(frozen: Simulator) -> None:
     query = f"startTime={end - 2 * 3_600_000}&endTime={end}"
     window = await get_json(frozen, f"/v2/candles?symbol=btc_krw&interval=60&limit=200&{query}")
     assert window["data"] == hours[1:4]  # both ends inclusive
+    short = f"start={end - 2 * 3_600_000}&end={end}"  # the other spelling (UNCONFIRMED)
+    again = await get_json(frozen, f"/v2/candles?symbol=btc_krw&interval=60&limit=200&{short}")
+    assert again["data"] == hours[1:4]
     newest = await get_json(frozen, f"/v2/candles?symbol=btc_krw&interval=60&limit=2&endTime={end}")
     assert newest["data"] == hours[2:4]
     async with httpx.AsyncClient(base_url=frozen.http_url, verify=False) as client:

@@ -12,7 +12,8 @@ with a mix of known and unknown symbols returns the known ones. Rate limits are 
 enforced (the ``Ratelimit`` headers carry fixed values).
 
 ``/v2/candles`` (``symbol``, ``interval`` 1, 5, 15, 30, 60, 240, 1D or 1W, ``limit``
-1-200, default 100, ``startTime`` and ``endTime`` in ms, both inclusive bucket starts):
+1-200, default 100, ``startTime`` and ``endTime`` (or ``start`` and ``end``) in ms, both
+inclusive bucket starts):
 the newest ``limit`` candles in that window, oldest first (the order is the simulator's
 choice), from ``engine.candles``: a day from 00:00 UTC, a week from Monday 00:00 UTC.
 """
@@ -183,8 +184,12 @@ class KorbitPublicRest:
         if period is None:
             raise KorbitError(400, "BAD_REQUEST")
         limit = self._number(request, "limit", 100, 1, 200)
-        start = self._number(request, "startTime", 0, 0, 2**53)
-        end = self._number(request, "endTime", self.clock(), 0, 2**53)
+        # UNCONFIRMED which spelling the server reads: the CLI's docs say startTime/endTime,
+        # its request code sends start/end; the simulator takes either.
+        start_name = "startTime" if request.param("startTime") is not None else "start"
+        end_name = "endTime" if request.param("endTime") is not None else "end"
+        start = self._number(request, start_name, 0, 0, 2**53)
+        end = self._number(request, end_name, self.clock(), 0, 2**53)
         if start > end:
             raise KorbitError(400, "BAD_REQUEST")
         bars = market.candles.candles(period, min(end, self.clock()) + 1, limit, start)
