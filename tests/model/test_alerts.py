@@ -237,3 +237,42 @@ def test_a_feed_rule_watches_only_its_venue() -> None:
     health = FeedHealth("upbit", "public", "reconnecting")
     assert engine.health({("upbit", "public"): health}, T0) == []
     assert engine.health({("upbit", "public"): health}, T0 + 5 * SECOND) == []
+
+
+def test_a_price_held_for_a_long_time_counts_until_it_changes() -> None:
+    """Unchanged tickers are skipped; the price they repeat was the price until the next
+    change, so a jump after a long quiet spell is a move within the window."""
+    rule = AlertRule(kind="move", market=KEY, pct=D("3"), window=300)
+    engine = AlertEngine([rule])
+    assert run(engine, *["100"] * 41, step=10 * SECOND) == []  # 400 s at 100
+    fired = engine.market([ticker("upbit", "KRW-BTC", "103", ts=T0 + 401 * SECOND)])
+    assert [a.value for a in fired] == [D("3.0000")]
+
+
+def test_skipping_quiet_prices_fires_exactly_what_evaluating_every_price_fires(
+    monkeypatch,
+) -> None:
+    """The price band (where no crossing can change state) and the skipped unchanged
+    tickers are shortcuts only: a random walk past many levels fires the same alerts."""
+    import random
+
+    from mdtui.model import alerts as module
+
+    rng = random.Random(5)
+    rules = [
+        price_rule(str(level), direction, rearm_pct=D(rearm), repeat=repeat)
+        for level in range(95, 106, 2)
+        for direction in ("up", "down")
+        for rearm, repeat in (("0", True), ("0.5", True), ("1", False))
+    ]
+    rules.append(AlertRule(kind="move", market=KEY, pct=D("2"), window=30))
+    prices, price = [], 100.0
+    for _ in range(3000):
+        price = min(max(price + rng.choice((-1, 0, 0, 1)) * 0.25, 90), 110)
+        prices.append(f"{price:.2f}")
+    fast = run(AlertEngine(rules), *prices)
+    monkeypatch.setattr(module._Watch, "quiet", lambda self, price: False)
+    monkeypatch.setattr(module._Watch, "unchanged", lambda self, ev, gen: False)
+    slow = run(AlertEngine(rules), *prices)
+    assert len(fast) > 100
+    assert fast == slow

@@ -178,15 +178,97 @@ class _Track:
     highs: deque[tuple[int, Decimal]] = field(default_factory=deque)
     since_ms: int = 0
     """feed: when it went down (0: up)."""
+    value: Decimal | None = None
+    """The value last evaluated (a price, a spread, a gap)."""
+    held: bool = False
+    """Beyond its level, waiting for the cool-down: evaluated again even when unchanged."""
+    a: Decimal | None = None
+    b: Decimal | None = None
+    """The inputs last evaluated: spread: best bid and ask; gap: Upbit and Korbit prices."""
 
 
 @dataclass(slots=True)
 class _Bound:
-    """A market rule bound to one market (``key``)."""
+    """A market rule bound to one market (``key``), with its level worked out: the level,
+    the level it re-arms at, and which way it fires (price crossings)."""
 
     rule: AlertRule
     key: str
     track: _Track
+    level: Decimal = Decimal(0)
+    rearm: Decimal = Decimal(0)
+    up: bool = True
+
+    def __post_init__(self) -> None:
+        rule = self.rule
+        level = {"price": rule.level, "spread": rule.bps}.get(rule.kind, rule.pct)
+        if level is None:
+            return
+        margin = level * rule.rearm_pct / 100
+        self.up = rule.kind != "price" or rule.direction != "down"
+        self.level = level
+        self.rearm = level - margin if self.up else level + margin
+
+
+@dataclass(slots=True)
+class _Watch:
+    """The rules watching one market, and what they last saw of it: an event that changes
+    none of it (most tickers change volumes only, most books sizes only) is skipped."""
+
+    bound: list[_Bound] = field(default_factory=list)
+    prices: list[_Bound] = field(default_factory=list)
+    """The price crossings among them."""
+    others: list[_Bound] = field(default_factory=list)
+    low: Decimal | None = None
+    high: Decimal | None = None
+    """While the price stays strictly between these, no price crossing changes state
+    (None: unknown, evaluate them)."""
+    spread: bool = False
+    """Some rule reads its spread."""
+    cooldown: bool = False
+    """Some rule has a cool-down (a held crossing is evaluated at every event)."""
+    last: Decimal | None = None
+    bid: Decimal | None = None
+    ask: Decimal | None = None
+    gen: int = 0
+
+    def add(self, bound: _Bound) -> None:
+        self.bound.append(bound)
+        (self.prices if bound.rule.kind == "price" else self.others).append(bound)
+        self.spread = self.spread or bound.rule.kind == "spread"
+        self.cooldown = self.cooldown or bool(bound.rule.cooldown)
+
+    def quiet(self, price: Decimal) -> bool:
+        """Whether ``price`` is inside the band where no price crossing changes state."""
+        low, high = self.low, self.high
+        return low is not None and high is not None and low < price < high
+
+    def find_band(self) -> None:
+        """The band around the price where no price crossing changes state: below the
+        armed levels above it and the re-arm levels of fired ones, and so on."""
+        low: Decimal | None = Decimal("-Infinity")
+        high: Decimal | None = Decimal("Infinity")
+        for b in self.prices:
+            track = b.track
+            if track.done:
+                continue
+            if track.armed is None or track.held:
+                low = high = None
+                break
+            edge = b.level if track.armed else b.rearm
+            if b.up == bool(track.armed):  # fires or re-arms above: a ceiling
+                high = min(high, edge)  # type: ignore[type-var]
+            else:
+                low = max(low, edge)  # type: ignore[type-var]
+        self.low, self.high = low, high
+
+    def unchanged(self, ev: Ticker, gen: int) -> bool:
+        return (
+            ev.last == self.last
+            and gen == self.gen
+            and not self.cooldown
+            and (not self.spread or (ev.best_bid == self.bid and ev.best_ask == self.ask))
+        )
 
 
 class AlertEngine:
@@ -203,10 +285,8 @@ class AlertEngine:
         self._done = set(done)
         """Ids of one-shot alerts that fired already (e.g. in an earlier run)."""
         self._tracks: dict[tuple[str, str], _Track] = {}
-        self._index: dict[str, dict[str, list[_Bound]]] = {}
+        self._index: dict[str, dict[str, _Watch]] = {}
         """venue -> market code -> the rules watching it."""
-        self._last: dict[str, Decimal] = {}
-        """Last prices of the markets gap rules watch."""
         self._gen: dict[str, int] = {}
         """venue -> how many times its public socket went down."""
         self._order_rules: list[AlertRule] = []
@@ -231,7 +311,7 @@ class AlertEngine:
             self._rebuild()
 
     def _rebuild(self) -> None:
-        index: dict[str, dict[str, list[_Bound]]] = {}
+        index: dict[str, dict[str, _Watch]] = {}
         live = [r for r in self.rules if not r.muted]
         for rule in live:
             if rule.kind not in MARKET_KINDS:
@@ -241,9 +321,10 @@ class AlertEngine:
                 watched = [key, twin_key(key) or key] if rule.kind == "gap" else [key]
                 for market_key in dict.fromkeys(watched):
                     venue, _, code = market_key.partition(":")
-                    index.setdefault(venue, {}).setdefault(code, []).append(
-                        _Bound(rule, key, track)
-                    )
+                    watch = index.setdefault(venue, {}).get(code)
+                    if watch is None:
+                        watch = index[venue][code] = _Watch()
+                    watch.add(_Bound(rule, key, track))
         self._index = index
         self._order_rules = [r for r in live if r.kind == "order"]
         self._feed_rules = [r for r in live if r.kind == "feed"]
@@ -282,17 +363,31 @@ class AlertEngine:
                     self._feed_state(ev)
             return []
         out: list[Alert] = []
+        gens = self._gen
         for ev in events:
             if type(ev) is Ticker:
                 markets = index.get(ev.venue)
-                bound = markets.get(ev.market) if markets else None
-                if bound:
-                    self._ticker(ev, bound, out)
+                watch = markets.get(ev.market) if markets else None
+                if watch is None:
+                    continue
+                gen = gens.get(ev.venue, 0)
+                if watch.unchanged(ev, gen):
+                    continue
+                fresh = gen != watch.gen
+                watch.last, watch.gen = ev.last, gen
+                if watch.spread:
+                    watch.bid, watch.ask = ev.best_bid, ev.best_ask
+                self._ticker(ev, watch, gen, fresh, out)
             elif type(ev) is Book:
                 markets = index.get(ev.venue)
-                bound = markets.get(ev.market) if markets else None
-                if bound and ev.bids and ev.asks and _has_spread(bound):
-                    self._spread(ev, ev.bids[0][0], ev.asks[0][0], bound, out)
+                watch = markets.get(ev.market) if markets else None
+                if watch is None or not watch.spread or not ev.bids or not ev.asks:
+                    continue
+                bid, ask = ev.bids[0][0], ev.asks[0][0]
+                if bid == watch.bid and ask == watch.ask and not watch.cooldown:
+                    continue
+                watch.bid, watch.ask = bid, ask
+                self._spread(ev, bid, ask, watch.bound, out)
             elif type(ev) is FeedState:
                 self._feed_state(ev)
         return out
@@ -301,76 +396,114 @@ class AlertEngine:
         if ev.channel == "public" and ev.state in ("reconnecting", "connecting"):
             self._gen[ev.venue] = self._gen.get(ev.venue, 0) + 1
 
-    def _ticker(self, ev: Ticker, bound: list[_Bound], out: list[Alert]) -> None:
+    def _ticker(self, ev: Ticker, watch: _Watch, gen: int, fresh: bool, out: list[Alert]) -> None:
+        """A ticker of a watched market; price crossings only when the price left the band
+        where none of them can change (or after a reconnect)."""
         price = ev.last
-        for b in bound:
+        if watch.prices and (fresh or not watch.quiet(price)):
+            for b in watch.prices:
+                self._level(b, ev, price, gen, out)
+            watch.find_band()
+        for b in watch.others:
             kind = b.rule.kind
-            if kind == "price":
-                self._level(b, ev, price, out)
-            elif kind == "move":
-                self._move(b, ev, price, out)
+            if kind == "move":
+                self._move(b, ev, price, gen, out)
             elif kind == "gap":
-                self._gap(b, ev, out)
+                self._gap(b, ev, gen, out)
             elif ev.best_bid is not None and ev.best_ask is not None:
                 self._spread(ev, ev.best_bid, ev.best_ask, [b], out)
 
     def _spread(
         self, ev: Ticker | Book, bid: Decimal, ask: Decimal, bound: list[_Bound], out: list[Alert]
     ) -> None:
-        mid = bid + ask
-        if mid <= 0:
-            return
-        bps = ((ask - bid) * 20000 / mid).quantize(RATIO)
+        """Spread rules: ``(ask - bid) * 20000 / (bid + ask)`` bps, compared as a ratio
+        (a division only when one fires), and only when the best bid or ask changed."""
+        gen = self._gen.get(ev.venue, 0)
         for b in bound:
-            if b.rule.kind == "spread":
-                self._level(b, ev, bps, out)
+            track = b.track
+            if b.rule.kind != "spread":
+                continue
+            if track.a == bid and track.b == ask and not track.held:
+                track.gen = gen
+                continue
+            track.a, track.b = bid, ask
+            total = bid + ask
+            if total > 0:
+                self._ratio(b, ev, (ask - bid) * 20000, total, 1, gen, out)
 
-    def _gap(self, b: _Bound, ev: Ticker, out: list[Alert]) -> None:
-        self._last[f"{ev.venue}:{ev.market}"] = ev.last
-        upbit = self._last.get(b.key)
-        twin = twin_key(b.key)
-        korbit = self._last.get(twin) if twin else None
+    def _gap(self, b: _Bound, ev: Ticker, gen: int, out: list[Alert]) -> None:
+        """The coin's Upbit price (``a`` of the track) against its Korbit price (``b``):
+        ``|a - b| * 100 / b`` percent, either way."""
+        track, price = b.track, ev.last
+        if (track.a if ev.venue == "upbit" else track.b) == price and not track.held:
+            track.gen = gen
+            return
+        if ev.venue == "upbit":
+            track.a = price
+        else:
+            track.b = price
+        upbit, korbit = track.a, track.b
         if upbit is None or korbit is None or korbit <= 0:
             return
-        gap = ((upbit / korbit - 1) * 100).quantize(RATIO)
-        self._level(b, ev, gap, out, absolute=True)
+        sign = 1 if upbit >= korbit else -1
+        self._ratio(b, ev, abs(upbit - korbit) * 100, korbit, sign, gen, out)
 
-    def _level(
+    def _ratio(
         self,
         b: _Bound,
         ev: Ticker | Book,
-        value: Decimal,
+        num: Decimal,
+        den: Decimal,
+        sign: int,
+        gen: int,
         out: list[Alert],
-        absolute: bool = False,
     ) -> None:
-        """A level rule (price crossing, spread, gap): fire once beyond the level, re-arm
-        once back past it by ``rearm_pct`` of the level."""
-        rule, track = b.rule, b.track
+        """A rule on ``num / den`` (``den`` > 0; a spread or a gap): fire once at its level
+        or above, re-arm once below it by ``rearm_pct`` of the level; already above at
+        the first look fires at once."""
+        track = b.track
         if track.done:
             return
-        if rule.kind == "price":
-            level, up = rule.level, rule.direction != "down"
-        else:
-            level, up = (rule.bps if rule.kind == "spread" else rule.pct), True
-        assert level is not None
-        seen = abs(value) if absolute else value
-        beyond = seen >= level if up else seen <= level
-        if track.armed is None:
-            # a price must be seen on the other side first; a spread or gap already too
-            # wide is news at once
-            track.armed = not beyond if rule.kind == "price" else True
-        gen = self._gen.get(ev.venue, 0)
         after_gap = track.gen not in (-1, gen)
         track.gen = gen
+        if track.armed is None:
+            track.armed = True
         if not track.armed:
-            margin = level * rule.rearm_pct / 100
-            if (seen < level - margin) if up else (seen > level + margin):
+            if num < b.rearm * den:
                 track.armed = True
             return
-        if not beyond or not self._cooled(rule, track, ev.ts):
+        beyond = num >= b.level * den
+        track.held = beyond and not self._cooled(b.rule, track, ev.ts)
+        if not beyond or track.held:
             return
         track.armed = False
-        self._fired(b, ev, value, self._level_detail(rule, value), after_gap, out)
+        value = (num / den).quantize(RATIO) * sign
+        self._fired(b, ev, value, self._level_detail(b.rule, value), after_gap, out)
+
+    def _level(self, b: _Bound, ev: Ticker, price: Decimal, gen: int, out: list[Alert]) -> None:
+        """A price crossing: fire once the price is seen at or past the level, coming from
+        the other side; re-arm once back past it by ``rearm_pct`` of the level."""
+        track = b.track
+        if track.done:
+            return
+        after_gap = track.gen not in (-1, gen)
+        track.gen = gen
+        if price == track.value and not track.held:
+            return
+        track.value = price
+        up = b.up
+        beyond = price >= b.level if up else price <= b.level
+        if track.armed is None:  # seen on the other side first
+            track.armed = not beyond
+        if not track.armed:
+            if (price < b.rearm) if up else (price > b.rearm):
+                track.armed = True
+            return
+        track.held = beyond and not self._cooled(b.rule, track, ev.ts)
+        if not beyond or track.held:
+            return
+        track.armed = False
+        self._fired(b, ev, price, self._level_detail(b.rule, price), after_gap, out)
 
     @staticmethod
     def _level_detail(rule: AlertRule, value: Decimal) -> str:
@@ -380,17 +513,24 @@ class AlertEngine:
             return f"spread {_plain(value)} bps (alert at {_plain(rule.bps)})"
         return f"upbit-korbit gap {_plain(value)}% (alert at {_plain(rule.pct)}%)"
 
-    def _move(self, b: _Bound, ev: Ticker, price: Decimal, out: list[Alert]) -> None:
+    def _move(self, b: _Bound, ev: Ticker, price: Decimal, gen: int, out: list[Alert]) -> None:
         """Lowest and highest prices within the window (monotonic queues), against the
-        last; after firing the window starts again from the last price."""
+        last; after firing the window starts again from the last price. An unchanged price
+        only moves its queue entries' time (prices leaving the window cannot make a move
+        larger)."""
         rule, track = b.rule, b.track
         if track.done or price <= 0:
             return
-        gen = self._gen.get(ev.venue, 0)
         after_gap = track.gen not in (-1, gen)
         track.gen = gen
         ts = ev.ts
         lows, highs = track.lows, track.highs
+        if price == track.value and not track.held:
+            return
+        if lows:  # the previous price held until now
+            lows[-1] = (ts, lows[-1][1])
+            highs[-1] = (ts, highs[-1][1])
+        track.value = price
         while lows and lows[-1][1] >= price:
             lows.pop()
         lows.append((ts, price))
@@ -402,17 +542,19 @@ class AlertEngine:
             lows.popleft()
         while highs[0][0] < start:
             highs.popleft()
-        assert rule.pct is not None
+        pct = rule.pct
+        assert pct is not None
         low, high = lows[0][1], highs[0][1]
+        rose = rule.direction != "down" and (price - low) * 100 >= pct * low
+        fell = rule.direction != "up" and (high - price) * 100 >= pct * high
+        if not rose and not fell:
+            track.held = False
+            return
         up = (price - low) * 100 / low
         down = (high - price) * 100 / high
-        if rule.direction != "down" and up >= rule.pct and up >= down:
-            moved = up
-        elif rule.direction != "up" and down >= rule.pct:
-            moved = -down
-        else:
-            return
-        if not self._cooled(rule, track, ts):
+        moved = up if rose and (not fell or up >= down) else -down
+        track.held = not self._cooled(rule, track, ts)
+        if track.held:
             return
         lows.clear()
         highs.clear()
@@ -586,10 +728,6 @@ class AlertEngine:
         state = "stale (no data)" if feed.state == "live" else feed.state
         detail = f"{venue} {channel} feed {state} for {_plain(seconds)} s"
         out.append(Alert(rule.id, "feed", venue, "", seconds, detail, now_ms))
-
-
-def _has_spread(bound: list[_Bound]) -> bool:
-    return any(b.rule.kind == "spread" for b in bound)
 
 
 def _plain(value: Decimal | None) -> str:
