@@ -119,6 +119,20 @@ async def test_a_price_alert_fires_once_per_crossing(private, base_settings) -> 
     assert not first.while_disconnected
 
 
+async def test_a_move_alert_fires_on_a_forced_move(private, base_settings) -> None:
+    sim = private
+    rule = {"kind": "move", "market": KEY, "pct": "0.1", "window": 60, "direction": "down"}
+    async with public_session(sim, with_alerts(base_settings, rule)) as session:
+        start = session.last()
+        assert start is not None
+        low = trade_at(sim, "upbit", "KRW-XRP", True, 8)
+        await wait_until(lambda: session.fired, 10, "the move alert")
+    (alert,) = session.fired
+    assert alert.kind == "move" and alert.value == ((low - start) * 100 / start).quantize(
+        Decimal("0.0001")
+    )
+
+
 async def test_a_crossing_while_disconnected_fires_once_on_the_fresh_snapshot(
     private, base_settings
 ) -> None:
