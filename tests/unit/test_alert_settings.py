@@ -112,3 +112,32 @@ def test_the_fired_log_keeps_the_newest(tmp_path, monkeypatch) -> None:
     with path.open("a") as f:
         f.write("{damaged\n")
     assert saved_alerts.recent_fired(path)[-1] == alerts[-1]
+
+
+def test_the_api_the_alerts_ui_calls_keeps_alerts_across_runs(base_settings, tmp_path,
+                                                               monkeypatch) -> None:  # fmt: skip
+    from mdtui.alerting import Alerting
+    from mdtui.model.account import Account
+    from mdtui.model.market_store import MarketStore
+    from mdtui.settings import AlertSetting
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    configured = AlertSetting(kind="order", name="fills")
+    settings = base_settings.model_copy(update={"alerts": [configured]})
+
+    def session() -> Alerting:
+        return Alerting(settings, MarketStore(), Account(), watchlist=["upbit:KRW-BTC"])
+
+    first = session()
+    rule = AlertRule(kind="price", market="upbit:KRW-BTC", level=D(100), direction="up")
+    first.add(rule)
+    assert first.mute("fills") and first.mute(rule.id)
+    assert [first.state(r) for r in first.rules()] == ["muted", "muted"]
+    second = session()  # a restart: the saved alert is back, muted; the config's mute is not
+    assert [(r.id, second.state(r)) for r in second.rules()] == [
+        ("fills", "armed"),
+        (rule.id, "muted"),
+    ]
+    assert not second.remove("fills")  # configured: only the config file removes it
+    assert second.remove(rule.id) and not second.mute(rule.id)
+    assert [r.id for r in session().rules()] == ["fills"]

@@ -60,6 +60,8 @@ MARKET_KINDS = frozenset({"price", "move", "spread", "gap"})
 ORDER_EVENTS: tuple[str, ...] = ("filled", "partial", "cancelled")
 ALL = "*"
 """A rule's ``market`` for every watchlist market (own orders: every market)."""
+ORDERS_KEPT = 10_000
+"""Orders whose filled size the evaluator remembers."""
 RATIO = Decimal("0.0001")
 """Ratios (percent, basis points) in alerts are given to four decimals."""
 
@@ -285,6 +287,8 @@ class AlertEngine:
         self._done = set(done)
         """Ids of one-shot alerts that fired already (e.g. in an earlier run)."""
         self._tracks: dict[tuple[str, str], _Track] = {}
+        self._tracks_of: dict[str, list[_Track]] = {}
+        """rule id -> its tracks (one per market or feed)."""
         self._index: dict[str, dict[str, _Watch]] = {}
         """venue -> market code -> the rules watching it."""
         self._gen: dict[str, int] = {}
@@ -292,6 +296,8 @@ class AlertEngine:
         self._order_rules: list[AlertRule] = []
         self._feed_rules: list[AlertRule] = []
         self._filled: dict[tuple[str, str], Decimal] = {}
+        """Size of the fills seen per order (the oldest orders forgotten past
+        :data:`ORDERS_KEPT`)."""
         self.set_rules(rules)
 
     # -- rules ---------------------------------------------------------------------------
@@ -317,7 +323,7 @@ class AlertEngine:
             if rule.kind not in MARKET_KINDS:
                 continue
             for key in self._keys_of(rule):
-                track = self._tracks.setdefault((rule.id, key), _Track())
+                track = self._track(rule.id, key)
                 watched = [key, twin_key(key) or key] if rule.kind == "gap" else [key]
                 for market_key in dict.fromkeys(watched):
                     venue, _, code = market_key.partition(":")
@@ -340,12 +346,20 @@ class AlertEngine:
                 pairs[key if key.startswith("upbit:") else twin] = None
         return list(pairs)
 
+    def _track(self, rule_id: str, key: str) -> _Track:
+        """The state of a rule on one market (or feed), made the first time."""
+        track = self._tracks.get((rule_id, key))
+        if track is None:
+            track = self._tracks[(rule_id, key)] = _Track()
+            self._tracks_of.setdefault(rule_id, []).append(track)
+        return track
+
     def state(self, rule: AlertRule) -> str:
         """``muted``, ``done`` (a one-shot that fired), ``fired`` (waiting to re-arm) or
         ``armed``, for lists of alerts."""
         if rule.muted:
             return "muted"
-        tracks = [t for (rid, _), t in self._tracks.items() if rid == rule.id]
+        tracks = self._tracks_of.get(rule.id, [])
         if rule.id in self._done or any(t.done for t in tracks):
             return "done"
         if any(t.armed is False for t in tracks):
@@ -623,8 +637,10 @@ class AlertEngine:
         last_of: dict[tuple[str, str], Fill] = {(f.venue, f.order_id): f for f in fills}
         for fill in fills:
             key = (fill.venue, fill.order_id)
-            total = self._filled.get(key, Decimal(0)) + fill.size
-            self._filled[key] = total
+            total = self._filled.pop(key, Decimal(0)) + fill.size
+            self._filled[key] = total  # newest last
+            if len(self._filled) > ORDERS_KEPT:
+                del self._filled[next(iter(self._filled))]
             order = account.orders.get(key)
             complete = order is not None and (
                 (order.qty is not None and max(total, order.filled) >= order.qty)
@@ -659,7 +675,7 @@ class AlertEngine:
         for rule in self._order_rules:
             if what not in rule.on or rule.market not in (ALL, key):
                 continue
-            track = self._tracks.setdefault((rule.id, key), _Track())
+            track = self._track(rule.id, key)
             if track.done or rule.id in self._done:
                 continue
             if rule.cooldown and not self._cooled(rule, track, ts):
@@ -692,7 +708,7 @@ class AlertEngine:
         now_ms: int,
         out: list[Alert],
     ) -> None:
-        track = self._tracks.setdefault((rule.id, f"{venue}:{channel}"), _Track())
+        track = self._track(rule.id, f"{venue}:{channel}")
         if track.done:
             return
         if feed.state != "live":
