@@ -118,3 +118,51 @@ def test_watch_stops_when_its_reader_goes_away(home) -> None:
     errors = proc.stderr.read().decode()
     assert status == 0, errors
     assert "Traceback" not in errors and "BrokenPipe" not in errors
+
+
+def test_alerts_lists_config_and_saved_alerts_and_when_they_fired(home, tmp_path) -> None:
+    cfg = Path(home["XDG_CONFIG_HOME"]) / "mdtui"
+    cfg.mkdir(parents=True)
+    (cfg / "config.toml").write_text(
+        '[[alerts]]\nname = "btc 100m"\nkind = "price"\nmarket = "upbit:KRW-BTC"\n'
+        'level = 100000000\ndirection = "up"\n'
+    )
+    state = Path(home["XDG_STATE_HOME"]) / "mdtui"
+    state.mkdir(parents=True)
+    (state / "alerts.json").write_text(
+        json.dumps(
+            {
+                "alerts": [
+                    {"kind": "spread", "market": "*", "bps": "30", "muted": True},
+                    {"kind": "price", "level": "1"},
+                ]
+            }
+        )
+    )
+    fired = {"type": "alert", "alert": "btc 100m", "kind": "price", "venue": "upbit",
+             "market": "KRW-BTC", "value": "100000000", "detail": "price crossed up",
+             "ts": 1767225600000, "while_disconnected": False, "order_id": ""}  # fmt: skip
+    (state / "alerts-fired.jsonl").write_text(json.dumps(fired) + "\n")
+    result = mdtui("alerts", env=home)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "2 alerts:"
+    assert lines[1].startswith("  armed  btc 100m  [config]  last fired 2026-01-01 09:00:00")
+    assert lines[2] == "  muted  * spread above 30 bps  [saved]  never fired"
+    assert "btc 100m: upbit:KRW-BTC price crossed up" in result.stdout
+    assert result.stderr.count("\n") == 1 and "a price alert needs direction" in result.stderr
+    rows = [json.loads(line) for line in mdtui("alerts", "--json", env=home).stdout.splitlines()]
+    assert [(r["name"], r["state"]) for r in rows] == [
+        ("btc 100m", "armed"),
+        ("* spread above 30 bps", "muted"),
+    ]
+    assert rows[0]["last_fired"]["value"] == "100000000"
+
+
+def test_a_bad_alert_in_the_config_stops_with_one_line(home) -> None:
+    result = mdtui("alerts", env={**home, "MDTUI_ALERTS": '[{"kind": "move", "market": "x"}]'})
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "mdtui: invalid setting alerts.0.market = 'x': must be venue:MARKET, "
+        "e.g. upbit:KRW-BTC or korbit:btc_krw"
+    ]

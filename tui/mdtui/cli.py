@@ -198,6 +198,13 @@ def build_parser() -> Parser:
     record.add_argument("--seed", type=_seed, default=unset, help="simulator seed for --demo")
     record.add_argument("--config", type=_path, default=unset, help="TOML config file")
 
+    alerts = sub.add_parser(
+        "alerts",
+        help="list the alerts (config and saved), armed or muted, and when they last fired",
+    )
+    alerts.add_argument("--json", action="store_true", help="one JSON object per alert")
+    alerts.add_argument("--config", type=_path, default=unset, help="TOML config file")
+
     simulate = sub.add_parser(
         "simulate",
         help="run the exchange simulator on loopback",
@@ -232,12 +239,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     command = args.command
     if args.demo and args.replay is not None:
         parser.error("--demo and --replay cannot be used together")
-    if command in ("record", "simulate"):
+    if command in ("record", "simulate", "alerts"):
         for flag, given in (("--replay", args.replay), ("--speed", args.speed)):
             if given is not None:
                 parser.error(f"{command} takes no {flag}")
     if command == "simulate" and args.demo:
         parser.error("simulate takes no --demo (it is the simulator)")
+    if command == "alerts" and args.demo:
+        parser.error("alerts takes no --demo")
     if args.market_speed is not None and command != "simulate" and (command or not args.demo):
         parser.error("--market-speed works with --demo (the dashboard) and with simulate")
     if args.speed is None:
@@ -311,6 +320,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         print(f"mdtui: capture file {replay} {problem}", file=sys.stderr)
         return EXIT_USAGE
+
+    if args.command == "alerts":
+        from mdtui.alerts_command import print_alerts
+
+        return print_alerts(settings, args.json)
 
     from mdtui.demo import DemoError
     from mdtui.feed.recorder import CaptureError, check_capture

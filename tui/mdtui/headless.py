@@ -2,7 +2,9 @@
 
 ``watch`` prints every normalized market event as one JSON line on stdout (Decimals as
 exact strings) and connection changes as ``mdtui: ...`` lines on stderr, which makes it
-useful in scripts and bug reports. ``record`` writes a capture file for ``--replay``.
+useful in scripts and bug reports. Configured and saved alerts are evaluated on the same
+events: a fired alert is a JSON line too (``"type": "alert"``), after the event that fired
+it, and runs its command. ``record`` writes a capture file for ``--replay``.
 """
 
 from __future__ import annotations
@@ -14,13 +16,21 @@ import sys
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
+from mdtui.alerting import Alerting
 from mdtui.demo import point_at, simulator_process
 from mdtui.feed.recorder import Recorder
+from mdtui.feed.server_clock import wall_ms
 from mdtui.feed.subscription_policy import by_venue
-from mdtui.feed.supervisor import FeedSupervisor
+from mdtui.feed.supervisor import PRIVATE_KINDS, FeedSupervisor
 from mdtui.feed.worker import Sink, Tap
+from mdtui.model.account import Account
+from mdtui.model.alerts import Alert
 from mdtui.model.events import Ack, AnyEvent, FeedState, Heartbeat, Subscribed, event_json
+from mdtui.model.market_store import MarketStore
 from mdtui.settings import Settings
+
+TICK_EVERY = 1.0
+"""Seconds between checks of the feeds' health for feed alerts."""
 
 
 @contextlib.asynccontextmanager
@@ -62,20 +72,40 @@ async def watch(
     speed: float = 0.0,
     seed: int = 1,
 ) -> int:
-    """Print events until ``count`` were printed (0: until interrupted or replay ends)."""
+    """Print events (and fired alerts) until ``count`` were printed (0: until interrupted
+    or the replay ends)."""
     done = asyncio.Event()
     wanted = set(markets)
     printed = 0
     out = sys.stdout.buffer
+    store = MarketStore()
+    alerting = Alerting(
+        settings,
+        store,
+        Account(),
+        watchlist=list(markets) or settings.watchlist,
+        persist=not demo and replay is None,
+    )
+    for problem in alerting.problems:
+        print(f"mdtui: {problem}", file=sys.stderr, flush=True)
+    own_orders = any(r.kind == "order" and not r.muted for r in alerting.rules())
+    fired: list[Alert] = []
+    alerting.on_fired = fired.extend
 
     def sink(events: list[AnyEvent]) -> None:
+        store.apply(events, wall_ms())
+        if any(type(ev) in PRIVATE_KINDS for ev in events):
+            alerting.private(events)
+        else:
+            alerting.public(events)
         try:
-            print_events(events)
+            print_events([*events, *fired])
         except BrokenPipeError:  # the reader went away (``| head``): stop, quietly
             done.set()
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        fired.clear()
 
-    def print_events(events: list[AnyEvent]) -> None:
+    def print_events(events: list[AnyEvent | Alert]) -> None:
         nonlocal printed
         for ev in events:
             if done.is_set():
@@ -91,6 +121,7 @@ async def watch(
                 replay is not None
                 and wanted
                 and market is not None
+                and type(ev) is not Alert
                 and (f"{ev.venue}:{market}" not in wanted)
             ):
                 continue
@@ -100,26 +131,40 @@ async def watch(
                 done.set()
         out.flush()
 
-    if replay is not None:
-        feeds = FeedSupervisor(settings, sink, sink)
-        task = asyncio.create_task(feeds.replay(replay, speed))
-        stop = asyncio.create_task(done.wait())
-        await asyncio.wait({task, stop}, return_when=asyncio.FIRST_COMPLETED)
-        stop.cancel()
-        if not task.done():
-            task.cancel()
-        else:
-            task.result()
+    async def check_feeds() -> None:
+        while True:
+            await asyncio.sleep(TICK_EVERY)
+            alerting.tick(wall_ms())
+            if fired:
+                sink([])
+
+    try:
+        if replay is not None:
+            feeds = FeedSupervisor(settings, sink, sink)
+            task = asyncio.create_task(feeds.replay(replay, speed))
+            stop = asyncio.create_task(done.wait())
+            await asyncio.wait({task, stop}, return_when=asyncio.FIRST_COMPLETED)
+            stop.cancel()
+            if not task.done():
+                task.cancel()
+            else:
+                task.result()
+            return 0
+        with contextlib.ExitStack() as stack:
+            if demo:
+                url = stack.enter_context(
+                    simulator_process(seed, settings.log_file, settings.upbit.region)
+                )
+                settings = point_at(settings, url, demo_keys=own_orders)
+            async with running_feeds(settings, markets, sink, private=own_orders):
+                ticker = asyncio.create_task(check_feeds())
+                try:
+                    await done.wait()
+                finally:
+                    ticker.cancel()
         return 0
-    with contextlib.ExitStack() as stack:
-        if demo:
-            url = stack.enter_context(
-                simulator_process(seed, settings.log_file, settings.upbit.region)
-            )
-            settings = point_at(settings, url)
-        async with running_feeds(settings, markets, sink):
-            await done.wait()
-    return 0
+    finally:
+        await alerting.wait_commands()
 
 
 async def record(

@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from pathlib import Path
 
 from mdtui.settings import check_market
+from mdtui.state_files import state_dir, write_json
 
 log = logging.getLogger(__name__)
 
 
 def default_path() -> Path:
-    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(state) / "mdtui" / "watchlist.json"
+    return state_dir() / "watchlist.json"
 
 
 def load(configured: list[str], path: Path | None = None) -> list[str]:
@@ -43,11 +42,6 @@ def save(configured: list[str], current: list[str], path: Path | None = None) ->
     """Remember ``current`` as the edited form of ``configured`` (best effort)."""
     path = path or default_path()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(
-            json.dumps({"configured": configured, "watchlist": current}), encoding="utf-8"
-        )
-        tmp.replace(path)
+        write_json(path, {"configured": configured, "watchlist": current})
     except OSError as exc:
         log.warning("cannot save the watchlist to %s: %s", path, exc.strerror)

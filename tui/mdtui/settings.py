@@ -35,6 +35,8 @@ from pydantic_settings import (
 )
 from pydantic_settings import SettingsError as SourceError
 
+from mdtui.model.alerts import AlertRule
+
 if TYPE_CHECKING:
     from pydantic_core import ErrorDetails
 
@@ -151,6 +153,107 @@ class KorbitSettings(BaseModel):
         return v
 
 
+ALERT_FIELDS: dict[str, tuple[str, ...]] = {
+    "price": ("level", "direction"),
+    "move": ("pct", "window", "direction"),
+    "spread": ("bps",),
+    "gap": ("pct",),
+    "order": ("on",),
+    "feed": ("after", "channel"),
+}
+"""The fields of each kind of alert (besides the common ones: name, market, repeat,
+cooldown, rearm_pct, muted, command)."""
+_ALERT_REQUIRED = {"price": ("level", "direction"), "move": ("pct",), "spread": ("bps",),
+                   "gap": ("pct",)}  # fmt: skip
+
+
+OrderEventName = Literal["filled", "partial", "cancelled"]
+
+
+def _all_order_events() -> list[OrderEventName]:
+    return ["filled", "partial", "cancelled"]
+
+
+class AlertSetting(BaseModel):
+    """One ``[[alerts]]`` table (also each entry of the saved alerts file); see
+    :class:`mdtui.model.alerts.AlertRule` for what each field means."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["price", "move", "spread", "gap", "order", "feed"]
+    market: str = "*"
+    name: str = Field("", max_length=100)
+    level: Decimal | None = Field(None, gt=0, le=Decimal(10**15), allow_inf_nan=False)
+    direction: Literal["up", "down", "any"] | None = None
+    pct: Decimal | None = Field(None, gt=0, le=1000, allow_inf_nan=False)
+    window: float = Field(300.0, gt=0, le=86400, allow_inf_nan=False)
+    bps: Decimal | None = Field(None, gt=0, le=100000, allow_inf_nan=False)
+    on: list[OrderEventName] = Field(default_factory=_all_order_events, min_length=1)
+    channel: Literal["public", "private", "*"] = "*"
+    after: float = Field(30.0, gt=0, le=86400, allow_inf_nan=False)
+    repeat: bool = True
+    cooldown: float = Field(0.0, ge=0, le=86400, allow_inf_nan=False)
+    rearm_pct: Decimal = Field(Decimal(0), ge=0, le=100, allow_inf_nan=False)
+    muted: bool = False
+    command: list[str] = Field(default_factory=list)
+
+    @field_validator("market")
+    @classmethod
+    def _market(cls, v: str) -> str:
+        return v if v in ("*", "upbit", "korbit") else check_market(v)
+
+    @model_validator(mode="after")
+    def _fits_its_kind(self) -> AlertSetting:
+        kind = self.kind
+        own = ALERT_FIELDS[kind]
+        for name in sorted(self.model_fields_set):
+            others = [k for k, fields in ALERT_FIELDS.items() if name in fields]
+            if others and name not in own:
+                raise ValueError(
+                    f"{name} does not apply to a {kind} alert (its fields: {', '.join(own)})"
+                )
+        for name in _ALERT_REQUIRED.get(kind, ()):
+            if getattr(self, name) is None:
+                raise ValueError(f"a {kind} alert needs {name}")
+        if kind == "price" and self.direction == "any":
+            raise ValueError("direction of a price alert is up or down")
+        venue_only = self.market in ("upbit", "korbit")
+        if venue_only and kind != "feed":
+            raise ValueError(f"market {self.market!r}: a {kind} alert names a market such as "
+                             "upbit:KRW-BTC, or '*' for the watchlist")  # fmt: skip
+        if kind == "feed" and self.market not in ("*", "upbit", "korbit"):
+            raise ValueError("market of a feed alert is upbit, korbit or '*'")
+        if kind == "gap" and self.market != "*" and not _quoted_in_krw(self.market):
+            raise ValueError("a gap alert names a KRW market listed on both exchanges")
+        return self
+
+    def rule(self) -> AlertRule:
+        """The model's form of this alert."""
+        return AlertRule(
+            kind=self.kind,
+            market=self.market,
+            name=self.name,
+            level=self.level,
+            direction=self.direction or "any",
+            pct=self.pct,
+            window=self.window,
+            bps=self.bps,
+            on=tuple(dict.fromkeys(self.on)),
+            channel=self.channel,
+            after=self.after,
+            repeat=self.repeat,
+            cooldown=self.cooldown,
+            rearm_pct=self.rearm_pct,
+            muted=self.muted,
+            command=tuple(self.command),
+        )
+
+
+def _quoted_in_krw(key: str) -> bool:
+    venue, _, market = key.partition(":")
+    return market.startswith("KRW-") if venue == "upbit" else market.endswith("_krw")
+
+
 def _default_log_file() -> Path:
     state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
     return Path(state) / "mdtui" / "mdtui.log"
@@ -218,6 +321,16 @@ class Settings(BaseSettings):
     """Ring the terminal bell when one of the user's orders fills (a toast always shows)."""
     log_file: UserPath = Field(default_factory=_default_log_file)
     keys: dict[str, str] = Field(default_factory=dict)
+    alerts: list[AlertSetting] = Field(default_factory=list)
+    """``[[alerts]]`` tables (see :class:`AlertSetting`)."""
+    alert_command: list[str] = Field(default_factory=list)
+    """Run when an alert without a command of its own fires (no shell; see README)."""
+    alert_command_timeout: float = Field(10.0, gt=0, le=600, allow_inf_nan=False)
+    """Seconds an alert command may run before it is killed."""
+
+    def alert_rules(self) -> list[AlertRule]:
+        """The configured alerts, in the model's form."""
+        return [entry.rule() for entry in self.alerts]
 
     @property
     def home(self) -> str:
@@ -282,6 +395,11 @@ def _field_name(loc: Sequence[str | int]) -> str:
     """``keys."board.down"``: dotted, a part with a dot in it quoted as TOML does."""
     parts = [f'"{p}"' if isinstance(p, str) and "." in p else str(p) for p in loc]
     return ".".join(parts) or "settings"
+
+
+def describe_error(error: ErrorDetails) -> str:
+    """One validation error as ``field = value: what is wrong`` (secrets hidden)."""
+    return _describe(error)
 
 
 def _describe(error: ErrorDetails) -> str:
@@ -447,4 +565,6 @@ def _source_problem(message: str) -> str:
 _JSON_EXAMPLES = {
     "watchlist": '["upbit:KRW-BTC", "korbit:btc_krw"]',
     "keys": '{"quit": "q", "theme.cycle": "t"}',
+    "alerts": '[{"kind": "price", "market": "upbit:KRW-BTC", "level": 1e8, "direction": "up"}]',
+    "alert_command": '["notify-send", "mdtui"]',
 }

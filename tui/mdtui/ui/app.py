@@ -30,6 +30,7 @@ from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
 from mdtui import saved_watchlist
+from mdtui.alerting import Alerting
 from mdtui.display import all_markets
 from mdtui.display.catalog import VENUE_LABEL
 from mdtui.display.feed_status import feed_statuses, stale_reason, with_market_notes
@@ -44,7 +45,9 @@ from mdtui.feed.supervisor import FeedSupervisor
 from mdtui.feed.tick_rules import TickFetcher, TickRule
 from mdtui.feed.worker import FeedWorker
 from mdtui.heap import TRIM_EVERY, trim_heap
+from mdtui.model.alerts import Alert
 from mdtui.model.events import AnyEvent, Book, Fill, market_key
+from mdtui.saved_alerts import SavedAlerts
 from mdtui.settings import REGION_CURRENCY, Settings, SettingsError
 from mdtui.ui.commands import MarketCommands
 from mdtui.ui.key_contexts import dashboard_contexts
@@ -344,6 +347,17 @@ class MdtuiApp(App[int]):
             else list(self._configured)
         )
         self.selected: str | None = self.watchlist[0] if self.watchlist else None
+        self.alerting = Alerting(
+            settings,
+            self.shared.model,
+            self.shared.account,
+            watchlist=self.watchlist,
+            on_fired=self._alerts_fired,
+            persist=self._save_watchlist,
+            saved=None if self._save_watchlist else SavedAlerts([], []),
+        )
+        """The alerts: evaluated on every batch; fired ones reach :meth:`_alerts_fired`."""
+        self.startup_warnings += self.alerting.problems
         self.feeds = FeedSupervisor(
             settings,
             self._public_batch,
@@ -510,13 +524,15 @@ class MdtuiApp(App[int]):
 
     def _public_batch(self, events: list[AnyEvent]) -> None:
         self.shared.model.apply(events, int(self.clock() * 1000), "public")
+        self.alerting.public(events)
 
     def _private_batch(self, events: list[AnyEvent]) -> None:
         """Private batches: feed health into the model, orders, fills and balances into
-        the account, all of it, in order; new fills raise toasts."""
+        the account, all of it, in order (alerts evaluated on the way); new fills raise
+        toasts."""
         self.shared.model.apply(events, int(self.clock() * 1000), "private")
         balances_seq = self.shared.account.balances_seq
-        fills = self.shared.account.apply(events)
+        fills = self.alerting.private(events)
         if fills:
             self._fills_arrived(fills)
         if self.shared.account.balances_seq != balances_seq:
@@ -640,6 +656,7 @@ class MdtuiApp(App[int]):
         )
         self.shared.set_stale({v.venue: stale_reason(v) for v in views if v.channel == "public"})
         if live:
+            self.alerting.tick(int(now * 1000))
             connected = [
                 v.venue for v in views if v.channel == "public" and v.state in ("live", "delayed")
             ]
@@ -675,6 +692,7 @@ class MdtuiApp(App[int]):
         added = [key for key in markets if key not in self.watchlist]
         if added:
             self.watchlist.extend(added)
+            self.alerting.set_watchlist(self.watchlist)
             self.board.set_keys(self.watchlist, self.selected)
             if self.selected is None:
                 self.select_market(self.watchlist[0])
@@ -829,6 +847,7 @@ class MdtuiApp(App[int]):
 
     def _watchlist_changed(self) -> None:
         """Keep the user's edit for the next run (live sessions only)."""
+        self.alerting.set_watchlist(self.watchlist)
         if self._save_watchlist:
             saved_watchlist.save(self._configured, self.watchlist)
 
@@ -943,6 +962,11 @@ class MdtuiApp(App[int]):
             title="Fills",
             timeout=6,
         )
+
+    def _alerts_fired(self, alerts: list[Alert]) -> None:
+        """Alerts fired (already logged, recorded and their commands started): the place
+        for the toast, the bell and the board's marks (``self.alerting.fired`` keeps the
+        session's)."""
 
     def fill_text(self, fill: Fill) -> str:
         """``Upbit BTC/KRW BUY 0.01000 @ 145,145,000``: exchange, market, side, size @

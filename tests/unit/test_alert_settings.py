@@ -1,0 +1,143 @@
+"""Alerts in the config file, the saved alerts file and the fired log."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal as D
+
+import pytest
+
+from mdtui import saved_alerts
+from mdtui.model.alerts import Alert, AlertRule
+from mdtui.settings import SettingsError, load_settings
+
+CONFIG = """
+[[alerts]]
+kind = "price"
+market = "upbit:KRW-BTC"
+level = 100000000.5
+direction = "down"
+cooldown = 60
+
+[[alerts]]
+name = "my fills"
+kind = "order"
+on = ["filled"]
+repeat = false
+
+[[alerts]]
+kind = "feed"
+market = "korbit"
+after = 20
+"""
+
+
+def test_alerts_from_the_config_file(tmp_path) -> None:
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(CONFIG)
+    price, fills, feed = load_settings(cfg).alert_rules()
+    assert price == AlertRule(
+        kind="price", market="upbit:KRW-BTC", level=D("100000000.5"), direction="down",
+        cooldown=60,
+    )  # fmt: skip
+    assert price.id == "upbit:KRW-BTC price down through 100000000.5"
+    assert (fills.id, fills.on, fills.repeat, fills.market) == ("my fills", ("filled",), False, "*")
+    assert (feed.market, feed.after) == ("korbit", 20)
+
+
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        (
+            'kind = "price"\nlevel = 5\nmarket = "upbit:KRW-BTC"',
+            "alerts.1: a price alert needs direction",
+        ),
+        ('kind = "price"\nlevel = "x"\ndirection = "up"', "alerts.1.level = 'x': must be a number"),
+        ('kind = "spread"\nbps = -3', "alerts.1.bps = -3: Input should be greater than 0"),
+        ('kind = "move"\npct = 3\nlevel = 5', "alerts.1: level does not apply to a move alert"),
+        ('kind = "gap"\npct = 1\nmarket = "upbit:KRW-btc"', "alerts.1.market = 'upbit:KRW-btc'"),
+        ('kind = "gap"\npct = 1\nmarket = "upbit:BTC-ETH"', "alerts.1: a gap alert names a KRW"),
+        ('kind = "feed"\nmarket = "upbit:KRW-BTC"', "alerts.1: market of a feed alert is upbit"),
+        ('kind = "order"\non = ["filed"]', "alerts.1.on.0 = 'filed'"),
+        ('kind = "sprad"', "alerts.1.kind = 'sprad': Input should be 'price'"),
+        ('kind = "order"\nleve = 1', "alerts.1.leve: unknown setting"),
+    ],
+)
+def test_a_bad_alert_is_one_line_naming_its_index_and_field(tmp_path, entry, expected) -> None:
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(f'[[alerts]]\nkind = "order"\n\n[[alerts]]\n{entry}\n')
+    with pytest.raises(SettingsError) as info:
+        load_settings(cfg)
+    message = str(info.value)
+    assert expected in message and "\n" not in message
+
+
+def test_saved_alerts_survive_a_restart_in_a_readable_file(tmp_path) -> None:
+    path = tmp_path / "alerts.json"
+    assert saved_alerts.load(path) == ([], [])
+    rules = [
+        AlertRule(kind="price", market="korbit:btc_krw", level=D("0.00000001"), direction="up"),
+        AlertRule(kind="spread", market="*", bps=D("25"), name="wide", muted=True),
+        AlertRule(kind="order", on=("cancelled",), command=("notify-send", "{text}")),
+    ]
+    assert saved_alerts.save(rules, path)
+    text = path.read_text()
+    assert '"level": "0.00000001"' in text and text.count("\n") > 10  # one field a line
+    assert saved_alerts.load(path) == (rules, [])
+
+
+def test_a_damaged_saved_file_or_entry_is_skipped_with_a_problem(tmp_path) -> None:
+    path = tmp_path / "alerts.json"
+    path.write_text("{not json")
+    rules, problems = saved_alerts.load(path)
+    assert rules == [] and len(problems) == 1 and "ignored" in problems[0]
+    good = {"kind": "spread", "bps": "5"}
+    path.write_text(json.dumps({"alerts": [{"kind": "price", "level": "1"}, good]}))
+    rules, problems = saved_alerts.load(path)
+    assert rules == [AlertRule(kind="spread", bps=D(5))]
+    assert problems == [f"saved alerts {path}: left out alerts.0: a price alert needs direction"]
+
+
+def test_the_fired_log_keeps_the_newest(tmp_path, monkeypatch) -> None:
+    path = tmp_path / "fired.jsonl"
+    monkeypatch.setattr(saved_alerts, "FIRED_KEPT", 5)
+    alerts = [
+        Alert("a", "price", "upbit", "KRW-BTC", D(n), f"price {n}", n, n % 2 == 0)
+        for n in range(30)
+    ]
+    for alert in alerts:
+        saved_alerts.record_fired([alert], path)
+    assert saved_alerts.recent_fired(path, limit=3) == alerts[-3:]
+    assert len(path.read_text().splitlines()) < 30  # trimmed
+    with path.open("a") as f:
+        f.write("{damaged\n")
+    assert saved_alerts.recent_fired(path)[-1] == alerts[-1]
+
+
+def test_the_api_the_alerts_ui_calls_keeps_alerts_across_runs(base_settings, tmp_path,
+                                                               monkeypatch) -> None:  # fmt: skip
+    from mdtui.alerting import Alerting
+    from mdtui.model.account import Account
+    from mdtui.model.market_store import MarketStore
+    from mdtui.settings import AlertSetting
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    configured = AlertSetting(kind="order", name="fills")
+    settings = base_settings.model_copy(update={"alerts": [configured]})
+
+    def session() -> Alerting:
+        return Alerting(settings, MarketStore(), Account(), watchlist=["upbit:KRW-BTC"])
+
+    first = session()
+    rule = AlertRule(kind="price", market="upbit:KRW-BTC", level=D(100), direction="up")
+    first.add(rule)
+    assert first.mute("fills") and first.mute(rule.id)
+    assert [first.state(r) for r in first.rules()] == ["muted", "muted"]
+    second = session()  # a restart: the saved alert is back, muted; the config's mute is not
+    assert [(r.id, second.state(r)) for r in second.rules()] == [
+        ("fills", "armed"),
+        (rule.id, "muted"),
+    ]
+    assert not second.remove("fills")  # configured: only the config file removes it
+    assert second.remove(rule.id) and not second.mute(rule.id)
+    assert [r.id for r in session().rules()] == ["fills"]
