@@ -1,4 +1,5 @@
-"""Render the demo to ``screenshots/*.svg``: one per shipped theme, plus the search overlay.
+"""Render the demo to ``screenshots/*.svg``: one per shipped theme, plus the search overlay,
+the balances pane and the chart (beside the order book, and on the whole screen).
 
 Deterministic: the frozen simulator (seed 1, fixed clock, markets stepped by hand, the demo
 accounts with fixed orders and one fill), a fixed app clock, a 160x48 terminal and Korean
@@ -26,7 +27,10 @@ SHOTS = [
     ("mdtui-contrast", "contrast.svg", ()),
     ("mdtui-dark", "search.svg", ("slash", "b", "t", "c")),
     ("mdtui-dark", "balances.svg", ("b",)),
+    ("mdtui-dark", "chart.svg", ("c",)),
+    ("mdtui-light", "chart-full.svg", ("C",)),
 ]
+CHART_KEYS = {"c", "C"}
 
 
 def main() -> int:
@@ -37,6 +41,7 @@ def main() -> int:
     logging.basicConfig(handlers=[logging.NullHandler()], force=True)
 
     from tests.support.screen import demo_activity, wait_quiet, wait_ready
+    from tests.support.waiting import wait_until
 
     from mdtui.demo import point_at
     from mdtui.settings import Settings
@@ -65,6 +70,9 @@ def main() -> int:
                 if keys:
                     await pilot.press(*keys)
                     await pilot.pause(0.2)
+                if keys and keys[0] in CHART_KEYS:  # the chart's candles come over REST first
+                    await wait_until(lambda: app.chart.chart is not None, 20, "the chart")
+                    await wait_quiet(app)
                 await pilot.wait_for_scheduled_animations()
                 await pilot.pause()
                 app.exit(app.export_screenshot(title="mdtui --demo"))
