@@ -134,8 +134,19 @@ async def test_remove_market(settings):
         # the book arrives, then the next flush draws it: wait for the drawing
         await wait_until(lambda: on_ladder(app), 8.0, "the XRP book drawn", pilot=pilot)
         assert_shows(app, "upbit:KRW-XRP")
+
+        # the supervisor paces subscription changes: the removal may follow the switch
+        def eth_left_out() -> bool:
+            wanted = app.workers_by_venue["upbit"].wanted
+            return "KRW-ETH" not in wanted.tops and "KRW-ETH" not in wanted.books
+
+        await wait_until(
+            eth_left_out,
+            5.0,
+            "Upbit's ETH no longer a book or top",
+            pilot=pilot,
+        )
         upbit = app.workers_by_venue["upbit"].wanted
-        assert "KRW-ETH" not in upbit.tops and "KRW-ETH" not in upbit.books
         # still a ticker, but only as the twin of Korbit's ETH (its GAP%); without that...
         assert "KRW-ETH" in upbit.tickers and "korbit:eth_krw" in app.watchlist
         await switch(pilot, app, "end")
