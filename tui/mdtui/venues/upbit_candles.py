@@ -72,25 +72,7 @@ class _StreamCandle(msgspec.Struct, tag_field="type", gc=False):
     interval: ClassVar[str] = ""
 
     def to_events(self) -> list[AnyEvent]:
-        interval = self.interval
-        return [
-            check_candle(
-                Candle(
-                    venue=VENUE,
-                    market=self.code,
-                    interval=interval,
-                    start=start_ms(self.candle_date_time_utc, interval),
-                    open=self.opening_price,
-                    high=self.high_price,
-                    low=self.low_price,
-                    close=self.trade_price,
-                    volume=self.candle_acc_trade_volume,
-                    value=self.candle_acc_trade_price,
-                    ts=self.timestamp,
-                    snapshot=self.stream_type == "SNAPSHOT",
-                )
-            )
-        ]
+        return [_candle(self, self.code, self.interval, self.stream_type == "SNAPSHOT")]
 
 
 _SIMPLE_KEYS = {
@@ -178,21 +160,7 @@ def parse_rest(
 
     def convert(raw: Any) -> Candle:
         row = _ROW.decode(raw)
-        return check_candle(
-            Candle(
-                venue=VENUE,
-                market=row.market,
-                interval=interval,
-                start=start_ms(row.candle_date_time_utc, interval),
-                open=row.opening_price,
-                high=row.high_price,
-                low=row.low_price,
-                close=row.trade_price,
-                volume=row.candle_acc_trade_volume,
-                value=row.candle_acc_trade_price,
-                ts=row.timestamp,
-            )
-        )
+        return _candle(row, row.market, interval, False)
 
     rows = each_row(RAW_ROWS.decode(body), convert, "Upbit candle", skipped)
     rows.sort(key=lambda c: c.start)
@@ -200,3 +168,23 @@ def parse_rest(
 
 
 _ROW = msgspec.json.Decoder(_RestCandle)
+
+
+def _candle(row: _StreamCandle | _RestCandle, market: str, interval: str, snapshot: bool) -> Candle:
+    """The checked candle of a socket frame or a REST row (the same field names)."""
+    return check_candle(
+        Candle(
+            venue=VENUE,
+            market=market,
+            interval=interval,
+            start=start_ms(row.candle_date_time_utc, interval),
+            open=row.opening_price,
+            high=row.high_price,
+            low=row.low_price,
+            close=row.trade_price,
+            volume=row.candle_acc_trade_volume,
+            value=row.candle_acc_trade_price,
+            ts=row.timestamp,
+            snapshot=snapshot,
+        )
+    )
