@@ -91,7 +91,7 @@ def run_case(case: Case, seconds: float, warmup: float, source: Path | None) -> 
         app = PtyApp(env, home, case.cols, case.rows)
         try:
             ready = app.expect(lambda text: TITLE.search(text))
-            if ready(30) is None:
+            if ready(90) is None:
                 raise RuntimeError(f"{case.name}: the dashboard did not show an order book")
             if case.keys:
                 app.send(case.keys.encode())
@@ -183,9 +183,10 @@ def feeds_only(rate: str, seconds: float, warmup: float) -> tuple[float, float]:
 
 
 def export(rev: str, into: Path) -> Path:
-    """That commit's ``tui/`` (the mdtui package) in ``into``."""
+    """That commit's ``tui/`` (the mdtui package) in ``into``, with the themes beside it
+    (where a source checkout finds them)."""
     archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", rev, "tui"], capture_output=True, check=True
+        ["git", "-C", str(ROOT), "archive", rev, "tui", "themes"], capture_output=True, check=True
     ).stdout
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
     return into / "tui"

@@ -187,6 +187,8 @@ class PtyApp:
         self.pid = pid
         self.fd = fd
         self.bytes_out = 0
+        self.raw: bytearray | None = None
+        """Every byte written, kept when set to a bytearray (for bench/screen_bytes.py)."""
         self._lock = threading.Lock()
         self._text = bytearray()
         self._wanted: list[tuple[Callable[[bytes], Any], threading.Event, list[Any]]] = []
@@ -206,6 +208,8 @@ class PtyApp:
                 return
             now = time.monotonic()
             self.bytes_out += len(data)
+            if self.raw is not None:
+                self.raw += data
             with self._lock:
                 if not self._wanted:
                     continue

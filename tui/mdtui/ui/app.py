@@ -21,7 +21,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, ClassVar
 
+from rich.console import Console, RenderableType
 from textual import events, on
+from textual._compositor import CompositorUpdate
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -49,6 +51,7 @@ from mdtui.model.alerts import Alert
 from mdtui.model.events import AnyEvent, Book, Fill, market_key
 from mdtui.saved_alerts import SavedAlerts
 from mdtui.settings import REGION_CURRENCY, Settings, SettingsError
+from mdtui.ui.changed_cells import ChangedCells
 from mdtui.ui.commands import MarketCommands
 from mdtui.ui.key_contexts import dashboard_contexts
 from mdtui.ui.keymap_check import check_keymap
@@ -297,6 +300,14 @@ class MdtuiApp(App[int]):
             id="palette",
             tooltip="Command palette (symbol search, themes, ...)",
         ),
+        Binding(
+            "ctrl+l",
+            "redraw",
+            "Redraw",
+            show=False,
+            id="screen.redraw",
+            tooltip="Send the whole screen to the terminal again",
+        ),
         *CHART_BINDINGS,
     ]
 
@@ -323,6 +334,8 @@ class MdtuiApp(App[int]):
         self.keymap = checked.keymap
         """The ``[keys]`` remaps applied: known ids, the refused ones left out."""
         self.startup_warnings += checked.notices
+        self.changed_cells = ChangedCells()
+        """What the terminal shows: screen updates send only what changed on it."""
         self.replay_path = replay
         self.speed = speed
         self.clock: Clock = clock or time.time
@@ -493,6 +506,7 @@ class MdtuiApp(App[int]):
             self.shared.private_missing = self.feeds.private_missing
         self.set_interval(1 / FLUSH_HZ, self._flush_panes, name="flush")
         self.set_interval(TRIM_EVERY, trim_heap, name="heap-trim")
+        self.app_resume_signal.subscribe(self, lambda _app: self.changed_cells.forget())
         self._flush_panes()
 
     def _key_display(self, binding_id: str, default: str) -> str:
@@ -987,6 +1001,21 @@ class MdtuiApp(App[int]):
             return
         self.push_screen(SearchScreen(self.shared.catalog, self.watchlist), self.goto_market)
 
+    def _display(self, screen: Screen[Any], renderable: RenderableType | None) -> None:
+        """Textual's screen output, with each screen update cut to the cells that changed
+        (:mod:`mdtui.ui.changed_cells`)."""
+        if isinstance(renderable, CompositorUpdate) and not (
+            self._driver is not None and self._driver.is_inline
+        ):
+            renderable = _ChangedOnly(
+                renderable, self.changed_cells, self.size.width, self.size.height
+            )
+        super()._display(screen, renderable)
+
+    def action_redraw(self) -> None:
+        self.changed_cells.forget()
+        self.screen.refresh()
+
     def action_help(self) -> None:
         notes = [
             "Remap keys in config.toml by binding id, e.g. a [keys] table with "
@@ -1104,3 +1133,19 @@ def freeze_startup_objects() -> None:
     The frozen objects live as long as the process anyway."""
     gc.collect()
     gc.freeze()
+
+
+class _ChangedOnly(CompositorUpdate):
+    """A screen update rendered as only the cells that changed, when Textual writes it."""
+
+    def __init__(self, update: CompositorUpdate, cells: ChangedCells, width: int, height: int):
+        self._update = update
+        self._cells = cells
+        self._size = (width, height)
+
+    def render_segments(self, console: Console) -> str:
+        try:
+            return self._cells.render(self._update, console, *self._size)
+        except Exception:
+            self._cells.forget()
+            raise
