@@ -110,11 +110,14 @@ def analyse(raw: bytes, skip: int, cols: int, rows: int, seconds: float) -> None
             kinds["text"] += size
             by_band[(row, col // BAND)] += size
             col += len(text.decode("utf-8", "replace"))
-        elif final == b"H":
+        elif final in (b"H", b"C"):
             kinds["cursor moves"] += size
-            parts = (m.group("csi") or b"1;1").split(b";")
-            row = int(parts[0] or 1) - 1
-            col = int(parts[1] or 1) - 1 if len(parts) > 1 else 0
+            if final == b"C":  # forward on the same row
+                col += int(m.group("csi") or 1)
+            else:
+                parts = (m.group("csi") or b"1;1").split(b";")
+                row = int(parts[0] or 1) - 1
+                col = int(parts[1] or 1) - 1 if len(parts) > 1 else 0
             by_band[(row, col // BAND)] += size
         elif final == b"m":
             kinds["SGR (style)"] += size

@@ -5,6 +5,7 @@ fewer bytes. Checked with ``pyte``, a terminal emulator."""
 from __future__ import annotations
 
 import io
+import re
 
 import pyte
 from hypothesis import given, settings
@@ -139,9 +140,8 @@ def test_an_unchanged_screen_sends_nothing_and_one_change_sends_only_itself() ->
     assert writer.render(full(screen), con, W, H) == ""
     screen[3] = [Segment("price ", plain), Segment("145,001".ljust(W - 6), red)]
     again = writer.render(full(screen), con, W, H)
-    assert "145,001" in again
-    assert "price" not in again and "145,000" not in again
-    assert again.startswith("\x1b[4;7H")  # straight to the changed segment
+    assert again.startswith("\x1b[4;13H")  # straight to the one character that changed
+    assert re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", again) == "1"
 
 
 def test_a_colour_change_sends_the_colour_alone_and_the_update_ends_reset() -> None:

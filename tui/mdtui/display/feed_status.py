@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
-from mdtui.display.format import fmt_age
+from mdtui.display.format import fmt_age, shown_age
 from mdtui.display.market_notes import MarketNote, quiet_for
 from mdtui.model.market_store import FeedHealth, MarketStore
 
@@ -26,7 +26,8 @@ class FeedStatus:
     state: str
     """live, delayed (connected, no data), connecting, reconnecting, down, stopped or off."""
     age: float | None
-    """Seconds since the last message (None: nothing received yet)."""
+    """Seconds since the last message, as of the clock's whole second (None: nothing
+    received yet)."""
     detail: str
     stale: bool
     delayed: tuple[str, ...] = ()
@@ -64,7 +65,7 @@ def feed_status_of(
     quiet = quiet_for(health, int(now * 1000), quiet_after) if quiet_after is not None else None
     if quiet is not None:
         state = "delayed"
-        detail = f"no data for {fmt_age(quiet)}"
+        detail = f"no data for {fmt_age(shown_age(quiet, now))}"
     elif state == "reconnecting":
         if health.attempt >= DOWN_AFTER_ATTEMPTS:
             state = "down"
@@ -74,7 +75,8 @@ def feed_status_of(
     elif state == "stopped" and health.reason:
         detail = health.reason
     stale = state != "live" and (age is None or age > stale_after)
-    return FeedStatus(venue, channel, state, age, detail, stale)
+    shown = shown_age(age, now) if age is not None else None
+    return FeedStatus(venue, channel, state, shown, detail, stale)
 
 
 def feed_statuses(

@@ -185,6 +185,12 @@ def fmt_clock(ts_ms: int) -> str:
         return "--:--:--"
 
 
+def shown_age(age: float, now: float) -> float:
+    """``age`` (seconds, at Unix time ``now``) as of ``now``'s whole second: every age on
+    the screen then changes in the same frame, once a second, not whenever a check runs."""
+    return age - now % 1
+
+
 def fmt_age(seconds: float) -> str:
     """A short age: ``0.4s``, ``12s``, ``3m05s``, ``2h04m``."""
     if seconds < 0:

@@ -81,6 +81,11 @@ from mdtui.venues.markets import MarketInfo
 log = logging.getLogger(__name__)
 
 FLUSH_HZ = 30
+BOARD_EVERY = 3
+"""The board repaints on every third flush (10 Hz): faster than anyone reads a row."""
+LADDER_EVERY = 2
+"""The order book and the gap line on every second flush (15 Hz); the trade tape and the
+chart on every flush, so a trade is on screen within one flush."""
 HEALTH_EVERY = 0.25
 """Seconds between feed-health checks (status line, stale banners)."""
 FILL_TOASTS = 4
@@ -386,6 +391,8 @@ class MdtuiApp(App[int]):
         self.theme_names: list[str] = []
         self.theme_errors: list[str] = []
         self._health_at = 0.0
+        self._health_second = 0
+        self._flushes = 0
         self._panes: tuple[Board, Ladder, Tape, StatusLine, PrivatePanes] | None = None
         self._chart: ChartPane | None = None
         self._notices: Notices | None = None
@@ -631,7 +638,8 @@ class MdtuiApp(App[int]):
     # -- the flush ----------------------------------------------------------------------
 
     def _flush_panes(self) -> None:
-        """Push model changes to the panes (<= 30 Hz; each pane repaints only what changed).
+        """Push model changes to the panes (<= 30 Hz, the board and the ladder less often;
+        each pane repaints only what changed).
 
         Nothing is repainted while an overlay (search, help, palette) covers the panes: a
         translucent overlay re-renders itself for every change beneath it. The model keeps
@@ -640,23 +648,28 @@ class MdtuiApp(App[int]):
         if not self._is_main() or self.screen is not self.screen_stack[0]:
             return
         mono = time.monotonic()
+        now = self.clock()
         if self.shared.chart != self._chart_asked:
             self._resubscribe()  # the chart pane shows another market, interval or page
         if self.replay_path is not None:
             self._adopt_replay_markets()
-        if mono - self._health_at >= HEALTH_EVERY:
-            self._health_at = mono
-            self._check_health()
-        self.board.flush(mono)
-        self.ladder.flush(mono)
+        if mono - self._health_at >= HEALTH_EVERY or int(now) != self._health_second:
+            # and on each new second, with the private panes: ages change in one frame
+            self._health_at, self._health_second = mono, int(now)
+            self._check_health(now)
+        self._flushes += 1
+        if self._flushes % BOARD_EVERY == 0:
+            self.board.flush(mono)
+        if self._flushes % LADDER_EVERY == 0:
+            self.ladder.flush(mono)
+            if self._gap_line is not None:
+                self._gap_line.flush(self.selected)
         self.tape.flush(mono)
-        if self._gap_line is not None:
-            self._gap_line.flush(self.selected)
         self.chart.flush(mono)
-        self.private.flush(self.clock())
+        self.private.flush(now)
 
-    def _check_health(self) -> None:
-        now = self.clock()
+    def _check_health(self, now: float | None = None) -> None:
+        now = self.clock() if now is None else now
         venues = list(self.workers_by_venue) or self._venues_seen()
         live = self.replay_path is None  # a replay's pace is the file's: nothing is delayed
         views = feed_statuses(

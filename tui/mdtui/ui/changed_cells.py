@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
+from rich.cells import cell_len
 from rich.color import ColorSystem
 from rich.console import Console
 from rich.segment import Segment
@@ -129,17 +130,28 @@ class _Output:
         for text, style, control in strip:
             if control:
                 continue
-            size = Segment(text).cell_length if not text.isascii() else len(text)
+            ascii = text.isascii()
+            size = len(text) if ascii else cell_len(text)
             if size == 0:
                 continue
             end = x + size
             if end > width:  # the part past the screen's edge is dropped, as a terminal does
                 break
             shown = known.get(x)
-            if shown is not None and shown[0] == text and shown[1] == style and not _link(style):
-                x = end
-                continue
-            self._write(x, y, text, style)
+            if shown is not None and shown[1] == style and not _link(style):
+                old = shown[0]
+                if old == text:
+                    x = end
+                    continue
+                if ascii and len(old) == size and old.isascii():
+                    # the same place and style: only the characters that differ
+                    first = next(i for i in range(size) if old[i] != text[i])
+                    last = next(i for i in range(size - 1, -1, -1) if old[i] != text[i])
+                    self._write(x + first, y, text[first : last + 1], style, last + 1 - first)
+                    known[x] = (text, style)
+                    x = end
+                    continue
+            self._write(x, y, text, style, size)
             for start in set(line.owner[x:end]):
                 if start >= 0:
                     known.pop(start, None)
@@ -147,7 +159,7 @@ class _Output:
             known[x] = (text, style)
             x = end
 
-    def _write(self, x: int, y: int, text: str, style: Style | None) -> None:
+    def _write(self, x: int, y: int, text: str, style: Style | None, size: int) -> None:
         parts = self._parts
         if y != self._y or x < self._x:
             parts.append(f"\x1b[{y + 1};{x + 1}H")
@@ -162,7 +174,7 @@ class _Output:
                 parts.append(self._cells.transition(self._style, style))
                 self._style = style
             parts.append(text)
-        self._x = x + (Segment(text).cell_length if not text.isascii() else len(text))
+        self._x = x + size
         self._y = y
 
     def finish(self) -> str:

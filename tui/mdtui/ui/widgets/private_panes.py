@@ -33,6 +33,7 @@ from mdtui.display.format import (
     fmt_notional,
     fmt_pct,
     fmt_price,
+    shown_age,
     size_decimals,
 )
 from mdtui.display.shared_state import SharedState
@@ -365,7 +366,7 @@ class OrdersPane(TablePane):
             f"{pct:.1f}%" if pct is not None else "—",
             fmt_price(o.avg_price, decimals) if o.avg_price is not None else "—",
             o.state,
-            fmt_age(now - o.created_ms / 1000) if o.created_ms else "—",
+            fmt_age(shown_age(now - o.created_ms / 1000, now)) if o.created_ms else "—",
         )
         side = "bid" if o.side == "buy" else "ask"
         status = STATUS_STYLE.get(o.state, "muted")

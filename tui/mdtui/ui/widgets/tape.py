@@ -24,7 +24,7 @@ from mdtui.display.format import (
 )
 from mdtui.display.shared_state import SharedState
 from mdtui.model.events import Trade
-from mdtui.model.market_store import MarketState
+from mdtui.model.market_store import TAPE_LENGTH, MarketState
 from mdtui.ui.widgets.lines import NUMBER_WIDTH, LinePane, Part, centered, fit, strip_of
 
 SIDE_LABEL = {
@@ -34,6 +34,8 @@ SIDE_LABEL = {
 
 
 SIZE_WIDTH = 12
+ROWS_STEP = 50
+"""The scrollable height grows by this many rows at a time (each growth is a layout)."""
 """The size column's least width; it grows to the widest size shown."""
 
 
@@ -105,7 +107,9 @@ class Tape(LinePane):
         self._seq = seq
         if state is not None and state.tape:
             self._layout(state.tape[-1])
-        self.set_rows((len(state.tape) if state else 0) + 1)
+        # the virtual height grows in steps: a height change is a layout of the screen
+        trades = len(state.tape) if state else 0
+        self.set_rows(min(-(-trades // ROWS_STEP) * ROWS_STEP, TAPE_LENGTH) + 1)
         if new > 0 and self.scroll_offset.y > 0:
             # the reader scrolled back: keep the same trades in view
             self.scroll_to(y=self.scroll_offset.y + new, animate=False)
