@@ -138,10 +138,10 @@ def probe_frames(app: PtyApp, sim, until: float) -> list[float]:  # type: ignore
 def probe_keys(app: PtyApp, until: float) -> list[float]:
     """``]`` then ``[`` in turn: the time until the order book names another market."""
     found: list[float] = []
-    current: bytes | None = None
     key = b"]"
     while time.monotonic() < until - 0.5:
-        before = current
+        shown = TITLE.search(app.screen())
+        before = shown.group(1) if shown else None
 
         def moved(text: bytes, before: bytes | None = before) -> bytes | None:
             names = TITLE.findall(text)
@@ -152,7 +152,6 @@ def probe_keys(app: PtyApp, until: float) -> list[float]:
         seen = wait(5)
         if seen is not None:
             found.append(1000 * (seen[0] - sent))
-            current = seen[1]
         key = b"[" if key == b"]" else b"]"
         time.sleep(max(0.0, 0.7 - (time.monotonic() - sent)))
     return found

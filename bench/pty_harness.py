@@ -23,6 +23,7 @@ import sys
 import termios
 import threading
 import time
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from decimal import Decimal
@@ -37,8 +38,11 @@ from mdtui.sim.server import DEMO_KORBIT_HISTORY_DELAY_MS, DEMO_TRADER
 
 PAGE_MB = os.sysconf("SC_PAGE_SIZE") / 2**20
 TICK_S = 1 / os.sysconf("SC_CLK_TCK")
-ESCAPES = re.compile(
-    rb"\x1b(\[[0-9;?<>=]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[()][0-9A-Za-z]|[=>78MDEc])"
+TOKEN = re.compile(
+    rb"\x1b\[(?P<csi>[0-9;?<>=]*)(?P<final>[ -/]*[@-~])"
+    rb"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)"
+    rb"|\x1b[()][0-9A-Za-z]|\x1b[=>78MDEc]"
+    rb"|(?P<text>[^\x1b]+)"
 )
 
 
@@ -167,8 +171,8 @@ def app_environment(
 
 class PtyApp:
     """``command`` (default ``python -m mdtui``) in a pseudo-terminal of ``cols`` x
-    ``rows``. Its output is read as it comes, counted, and kept (escape sequences taken
-    out) for :meth:`wait_for` while someone waits."""
+    ``rows``. Its output is read as it comes, counted, and played into a :class:`Grid`
+    whose text :meth:`expect` watches."""
 
     def __init__(
         self,
@@ -190,7 +194,7 @@ class PtyApp:
         self.raw: bytearray | None = None
         """Every byte written, kept when set to a bytearray (for bench/screen_bytes.py)."""
         self._lock = threading.Lock()
-        self._text = bytearray()
+        self.grid = Grid(cols, rows)
         self._wanted: list[tuple[Callable[[bytes], Any], threading.Event, list[Any]]] = []
         self._reader = threading.Thread(target=self._drain, daemon=True)
         self._reader.start()
@@ -211,29 +215,29 @@ class PtyApp:
             if self.raw is not None:
                 self.raw += data
             with self._lock:
+                self.grid.feed(data)
                 if not self._wanted:
                     continue
-                self._text += ESCAPES.sub(b"", data)
+                text = self.grid.text()
                 for test, seen, out in list(self._wanted):
-                    found = test(bytes(self._text))
+                    found = test(text)
                     if found is not None:
                         out.extend((now, found))
                         seen.set()
                         self._wanted.remove((test, seen, out))
-                if not self._wanted:
-                    self._text.clear()
-                elif len(self._text) > 1 << 20:
-                    del self._text[: len(self._text) - (1 << 19)]
+
+    def screen(self) -> bytes:
+        """The screen's text now (UTF-8, one line per row)."""
+        with self._lock:
+            return self.grid.text()
 
     def expect(self, test: Callable[[bytes], Any]) -> Callable[[float], tuple[float, Any] | None]:
-        """Start watching the output (escapes removed) from now on for ``test`` to return
-        something; returns a function that waits up to its timeout for it and gives (the
-        monotonic time the output showing it was read, what ``test`` returned), or None."""
+        """Watch the screen's text from now on for ``test`` to return something; returns a
+        function that waits up to its timeout for it and gives (the monotonic time the
+        output showing it was read, what ``test`` returned), or None."""
         seen = threading.Event()
         out: list[Any] = []
         with self._lock:
-            if not self._wanted:
-                self._text.clear()
             self._wanted.append((test, seen, out))
 
         def wait(timeout: float) -> tuple[float, Any] | None:
@@ -274,6 +278,58 @@ class PtyApp:
             os.waitpid(self.pid, 0)
         with contextlib.suppress(OSError):
             os.close(self.fd)
+
+
+class Grid:
+    """The characters a terminal shows, from the output's cursor moves and text (styles
+    ignored): enough to find a value on the screen, however little of it was re-sent."""
+
+    def __init__(self, cols: int, rows: int) -> None:
+        self.cols, self.rows = cols, rows
+        self.cells = [[" "] * cols for _ in range(rows)]
+        self.x = self.y = 0
+        self._rest = b""
+
+    def feed(self, data: bytes) -> None:
+        data = self._rest + data
+        end = len(data)
+        cut = data.rfind(b"\x1b")
+        if cut >= 0 and TOKEN.match(data, cut) is None:
+            end = cut  # an escape sequence cut at the end of this read
+        self._rest = data[end:]
+        for m in TOKEN.finditer(data, 0, end):
+            text = m.group("text")
+            if text is not None:
+                self._text(text.decode("utf-8", "replace"))
+            elif m.group("final") == b"H":
+                parts = (m.group("csi") or b"").split(b";")
+                self.y = min(max(int(parts[0] or 1) - 1, 0), self.rows - 1)
+                self.x = min(max(int(parts[1] or 1) - 1 if len(parts) > 1 else 0, 0), self.cols)
+            elif m.group("final") == b"C":
+                self.x = min(self.x + int(m.group("csi") or 1), self.cols)
+            elif m.group("final") == b"J" and m.group("csi") == b"2":
+                self.cells = [[" "] * self.cols for _ in range(self.rows)]
+
+    def _text(self, text: str) -> None:
+        row = self.cells[self.y]
+        for ch in text:
+            if ch == "\n":
+                self.y = min(self.y + 1, self.rows - 1)
+                row = self.cells[self.y]
+                continue
+            if ch == "\r":
+                self.x = 0
+                continue
+            width = 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+            if self.x + width > self.cols:
+                continue
+            row[self.x] = ch
+            if width == 2:
+                row[self.x + 1] = ""
+            self.x += width
+
+    def text(self) -> bytes:
+        return "\n".join("".join(row) for row in self.cells).encode()
 
 
 def process_cpu_s(pid: int) -> float:
