@@ -102,17 +102,21 @@ async def test_a_row_scrolled_into_view_gets_its_trend_then(settings):
         app._sparks.want = recording  # type: ignore[method-assign]
         await pilot.press("m")  # every KRW market of both exchanges, hundreds of rows
         await wait_until(lambda: len(app.board.order) > 200, 10, "the all-markets board")
+        while app.board.sort != "name":  # an order the tickers do not change
+            await pilot.press("s")
         await wait_until(
-            lambda: sparked(app, app.board.visible_keys()), 15, "the first page", pilot=pilot
+            lambda: sparked(app, app.board.visible_keys()), 30, "the first page", pilot=pilot
         )
         bottom = app.board.order[-1]
         assert app.shared.model.markets.get(bottom) is None or (
             app.shared.model.markets[bottom].spark is None
         )
         await pilot.press("end")
-        await wait_until(lambda: bottom in app.board.visible_keys(), 5, "the last page")
         await wait_until(
-            lambda: sparked(app, app.board.visible_keys()), 15, "the last page", pilot=pilot
+            lambda: bottom in app.board.visible_keys(), 10, "the last page", pilot=pilot
+        )
+        await wait_until(
+            lambda: sparked(app, app.board.visible_keys()), 30, "the last page", pilot=pilot
         )
         await pilot.pause()
         shown = trend_cells(app)
@@ -293,3 +297,10 @@ def candle(key: str, start: int, close: str) -> Candle:
     venue, _, market = key.partition(":")
     p = D(close)
     return Candle(venue, market, "1h", start, p, p, p, p, D(1), p, start)
+
+
+def test_a_replay_has_no_trend_column(base_settings, tmp_path):
+    """A capture holds no candle history, and a replay makes no REST call."""
+    app = make_app(base_settings, replay=tmp_path / "capture.jsonl", start_feeds=False)
+    assert app.shared.spark is None and app._sparks is None
+    assert make_app(base_settings, start_feeds=False).shared.spark is not None

@@ -340,7 +340,7 @@ class MdtuiApp(App[int]):
             account_currency={"upbit": REGION_CURRENCY[settings.upbit.region], "korbit": "KRW"},
             replay=replay is not None,
             gap_alert=settings.gap_alert_pct,
-            spark=WINDOWS.get(settings.sparkline),
+            spark=None if replay else WINDOWS.get(settings.sparkline),  # a capture has no history
             wall_ms=lambda: int(self.clock() * 1000),
         )
         self._configured = list(dict.fromkeys(settings.watchlist))
@@ -392,10 +392,10 @@ class MdtuiApp(App[int]):
         spark = self.shared.spark
         self._sparks = (
             SparkFeed(settings, spark.interval, spark.points + 1, self._spark_history)
-            if spark is not None and replay is None
+            if spark is not None
             else None
         )
-        """Reads the trend column's candles of the rows on screen (not in a replay)."""
+        """Reads the trend column's candles of the rows on screen (none in a replay)."""
         self._sparks_shown: tuple[tuple[str, ...], int] = ((), -1)
         self._pricing: list[str] = []
         """The markets whose tickers value the user's holdings (streamed)."""
