@@ -86,8 +86,8 @@ async def caught_up(pilot: Any, app: MdtuiApp, timeout: float = 5.0) -> None:
 
 
 async def wait_ready(app: MdtuiApp, timeout: float = 8.0) -> None:
-    """Wait until every watchlist ticker, the selected book, both market lists and every
-    private feed are in."""
+    """Wait until every watchlist ticker, the selected book, both market lists, every
+    private feed and the trend column's closes of the rows on screen are in."""
     markets = app.shared.model.markets
     feeds = app.shared.model.feeds
 
@@ -97,10 +97,16 @@ async def wait_ready(app: MdtuiApp, timeout: float = 8.0) -> None:
             for v in app.feeds.private
         )
 
+    def trends() -> bool:
+        if app._sparks is None or not app.board.shows_spark:
+            return True
+        shown = [k for k in app.board.visible_keys() if app._listed(k)]
+        return all(k in markets and markets[k].spark is not None for k in shown)
+
     def done() -> bool:
         tickers = all(k in markets and markets[k].ticker for k in app.watchlist)
         lists = app.shared.catalog.loaded >= {"upbit", "korbit"}
-        return tickers and lists and app.ladder.book is not None and private_live()
+        return tickers and lists and app.ladder.book is not None and private_live() and trends()
 
     def seen() -> str:
         missing = [k for k in app.watchlist if not (k in markets and markets[k].ticker)]
@@ -108,7 +114,7 @@ async def wait_ready(app: MdtuiApp, timeout: float = 8.0) -> None:
         return (
             f"the app to be ready; no ticker for {missing}; lists "
             f"{app.shared.catalog.loaded}; book {app.ladder.book is not None}; "
-            f"private {private_live()}; feeds {states}"
+            f"private {private_live()}; trends {trends()}; feeds {states}"
         )
 
     await wait_until(done, timeout, seen)

@@ -306,6 +306,10 @@ class Settings(BaseSettings):
     percent, either way, is highlighted on the board and in the gap line; smaller gaps are
     neutral below a tenth of it and warm from half of it (by default: neutral below 0.1%,
     warm from 0.5%, highlighted from 1%)."""
+    sparkline: Literal["24h", "1h", "off"] = "24h"
+    """The board's trend column: the last 24 hourly closes (``24h``), the last 60 minute
+    closes (``1h``), or no column (``off``). Read over REST once per market as its row
+    comes on screen, then moved by its tickers."""
     home_currency: str | None = Field(None, pattern=r"^[A-Za-z]{2,10}$")
     """The currency balances are valued in; default: KRW, or the Upbit Global region's."""
     stale_after: float = Field(5.0, gt=0, le=3600, allow_inf_nan=False)

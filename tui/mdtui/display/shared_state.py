@@ -4,6 +4,7 @@ left out or delayed. One instance is shared by the app and its panes."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -11,6 +12,7 @@ from decimal import Decimal
 from mdtui.display import gap
 from mdtui.display.catalog import Catalog
 from mdtui.display.market_notes import MarketNote
+from mdtui.display.sparkline import Window
 from mdtui.model.account import Account
 from mdtui.model.events import Book
 from mdtui.model.market_store import MarketStore
@@ -64,6 +66,10 @@ class SharedState:
     gap_alert: Decimal = Decimal(1)
     """An Upbit-Korbit gap this large (percent, either way) is highlighted
     (``gap_alert_pct``)."""
+    spark: Window | None = None
+    """The board's trend column (the ``sparkline`` setting; None: off)."""
+    wall_ms: Callable[[], int] = lambda: int(time.time() * 1000)
+    """The app's clock, Unix ms (which bucket of the trend column is the current one)."""
     _twins: tuple[tuple[int, int], dict[str, str]] = ((-1, -1), {})
 
     def twins(self) -> dict[str, str]:

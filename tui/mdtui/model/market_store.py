@@ -13,7 +13,7 @@ are the receiving clock's, except the exchange's own ``ts`` in events.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -32,6 +32,7 @@ from mdtui.model.events import (
     VenueError,
     market_key,
 )
+from mdtui.model.sparklines import Sparkline
 
 TAPE_LENGTH = 500
 """Trades kept per market (the tape shows the newest that fit)."""
@@ -65,6 +66,8 @@ class MarketState:
     _seen_order: deque[str] = field(default_factory=lambda: deque(maxlen=TAPE_LENGTH * 2))
     candles: dict[str, CandleSeries] = field(default_factory=dict)
     """interval -> this market's candles of that interval (only the intervals asked for)."""
+    spark: Sparkline | None = None
+    """Its recent closes for the board's trend column, once read (tickers extend them)."""
 
     @property
     def key(self) -> str:
@@ -158,6 +161,17 @@ class MarketStore:
             state = self.markets[key] = MarketState(venue, market)
         return state
 
+    def put_spark(self, key: str, spark: Sparkline, candles: Sequence[Candle]) -> None:
+        """Give market ``key`` its trend-column closes: ``spark`` loaded with the
+        exchange's ``candles`` and brought up to its last ticker."""
+        venue, _, market = key.partition(":")
+        state = self.market(venue, market)
+        spark.load(candles)
+        if state.ticker is not None:
+            spark.observe(state.ticker.last, state.ticker.ts)
+        state.spark = spark
+        self.seq += 1
+
     def feed(self, venue: str, channel: str) -> FeedHealth:
         health = self.feeds.get((venue, channel))
         if health is None:
@@ -190,6 +204,8 @@ class MarketStore:
                 state.ticker = ev
                 state.ticker_seq += 1
                 state.heard(ev, now_ms)
+                if state.spark is not None:
+                    state.spark.observe(ev.last, ev.ts)
                 data = True
             elif type(ev) is Candle:
                 venue = ev.venue

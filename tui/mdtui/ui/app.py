@@ -40,15 +40,19 @@ from mdtui.display.format import fmt_exact, fmt_price, size_decimals
 from mdtui.display.holdings import pricing_markets
 from mdtui.display.market_notes import DelayRules, market_notes
 from mdtui.display.shared_state import ChartWant, SharedState
+from mdtui.display.sparkline import WINDOWS
 from mdtui.feed.daemon_loop import daemon_loop
 from mdtui.feed.recorder import CaptureError
+from mdtui.feed.spark_feed import SparkFeed
 from mdtui.feed.subscription_policy import VENUES
 from mdtui.feed.supervisor import FeedSupervisor
 from mdtui.feed.tick_rules import TickFetcher, TickRule
 from mdtui.feed.worker import FeedWorker
 from mdtui.heap import TRIM_EVERY, trim_heap
 from mdtui.model.alerts import Alert
+from mdtui.model.candles import Candle
 from mdtui.model.events import AnyEvent, Book, Fill, market_key
+from mdtui.model.sparklines import Sparkline
 from mdtui.saved_alerts import SavedAlerts
 from mdtui.settings import REGION_CURRENCY, Settings, SettingsError
 from mdtui.ui.changed_cells import ChangedCells
@@ -354,6 +358,8 @@ class MdtuiApp(App[int]):
             account_currency={"upbit": REGION_CURRENCY[settings.upbit.region], "korbit": "KRW"},
             replay=replay is not None,
             gap_alert=settings.gap_alert_pct,
+            spark=None if replay else WINDOWS.get(settings.sparkline),  # a capture has no history
+            wall_ms=lambda: int(self.clock() * 1000),
         )
         self._configured = list(dict.fromkeys(settings.watchlist))
         self._save_watchlist = save_watchlist and replay is None
@@ -403,6 +409,14 @@ class MdtuiApp(App[int]):
         self._held_fills: list[Fill] = []
         self._known_markets = 0
         self._ticks = TickFetcher(settings, self._ticks_arrived, spawn=self._run_feed)
+        spark = self.shared.spark
+        self._sparks = (
+            SparkFeed(settings, spark.interval, spark.points + 1, self._spark_history)
+            if spark is not None
+            else None
+        )
+        """Reads the trend column's candles of the rows on screen (none in a replay)."""
+        self._sparks_shown: tuple[tuple[str, ...], int] = ((), -1)
         self._pricing: list[str] = []
         """The markets whose tickers value the user's holdings (streamed)."""
         self._board_listed: list[str] = []
@@ -510,6 +524,8 @@ class MdtuiApp(App[int]):
         if self.start_feeds:
             self._resubscribe()  # stored until the workers exist; start() sends it
             self.feeds.start(self.replay_path, self.speed)
+            if self._sparks is not None:
+                self._run_feed(self._sparks.run(), "trend column", "sparks")
             self.shared.private_missing = self.feeds.private_missing
         self.set_interval(1 / FLUSH_HZ, self._flush_panes, name="flush")
         self.set_interval(TRIM_EVERY, trim_heap, name="heap-trim")
@@ -602,14 +618,32 @@ class MdtuiApp(App[int]):
         """Ask the exchanges' ticks of the watchlist and the selected market (once each)."""
         if not self.start_feeds or self.replay_path is not None:
             return
-        catalog = self.shared.catalog
-
-        def listed(key: str) -> bool:
-            entry = catalog.entries.get(key)
-            return entry is not None and entry.info is not None
-
         keys = [*self.watchlist, self.selected] if self.selected else self.watchlist
-        self._ticks.want(keys, listed)
+        self._ticks.want(keys, self._listed)
+
+    def _listed(self, key: str) -> bool:
+        """Whether the exchange's market list (loaded) lists ``key``."""
+        entry = self.shared.catalog.entries.get(key)
+        return entry is not None and entry.info is not None
+
+    def _want_sparks(self) -> None:
+        """Hand the rows on screen to the trend column's feed, when they changed (none
+        while the column is off screen)."""
+        if self._sparks is None or not self.start_feeds:
+            return
+        board = self.board
+        shown = (
+            tuple(board.visible_keys()) if board.shows_spark else (),
+            self.shared.catalog.version,
+        )
+        if shown != self._sparks_shown:
+            self._sparks_shown = shown
+            self._sparks.want(key for key in shown[0] if self._listed(key))
+
+    def _spark_history(self, key: str, candles: list[Candle]) -> None:
+        spark = self.shared.spark
+        if spark is not None:
+            self.shared.model.put_spark(key, Sparkline(spark.interval, spark.points), candles)
 
     def _ticks_arrived(self, venue: str, rules: dict[str, TickRule]) -> None:
         def last(key: str) -> Decimal | None:
@@ -660,6 +694,7 @@ class MdtuiApp(App[int]):
         self._flushes += 1
         if self._flushes % BOARD_EVERY == 0:
             self.board.flush(mono)
+            self._want_sparks()
         if self._flushes % LADDER_EVERY == 0:
             self.ladder.flush(mono)
             if self._gap_line is not None:

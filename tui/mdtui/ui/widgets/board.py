@@ -12,6 +12,11 @@ The GAP% column shows, on both rows of a coin listed on Upbit and Korbit, Korbit
 price against Upbit's (:mod:`mdtui.display.gap`), warmer with its size and highlighted from
 the ``gap_alert_pct`` setting; the watchlist shows it when any of its coins has a twin.
 
+The trend column (:mod:`mdtui.display.sparkline`, the ``sparkline`` setting) draws each
+row's recent closes, coloured by their net change; it is the first column to go on a
+narrow pane. A row's glyphs are worked out again only when its closes changed or a new
+bucket began.
+
 A market left out of its exchange's subscription says why across its price columns ("not
 listed on Upbit"); a delayed one is drawn in the stale colour with "delayed 12s" in place
 of its name (of its change when the name column does not fit).
@@ -29,11 +34,12 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.strip import Strip
 
-from mdtui.display import all_markets, gap
+from mdtui.display import all_markets, gap, sparkline
 from mdtui.display.all_markets import View
 from mdtui.display.catalog import VENUE_LABEL
 from mdtui.display.format import fmt_notional, fmt_pct, fmt_price
 from mdtui.display.shared_state import SharedState
+from mdtui.model.candles import INTERVALS
 from mdtui.model.events import Ticker, split_key
 from mdtui.model.market_store import MarketState
 from mdtui.ui.widgets.lines import LinePane, Part, centered, fit, strip_of
@@ -65,6 +71,7 @@ COLUMNS = (
     Column("name", "NAME", 14, False),
     Column("last", "LAST", 15),
     Column("change", "CHG%", 8),
+    Column("spark", "TREND", sparkline.CELLS, False),
     Column("value", "VALUE 24H", 10),
     Column("gap", "GAP%", 7),
     Column("bid", "BID", 15),
@@ -72,7 +79,7 @@ COLUMNS = (
     Column("high", "HIGH", 15),
     Column("low", "LOW", 15),
 )
-DROP_ORDER = ("low", "high", "ask", "bid", "name", "venue", "gap", "flag")
+DROP_ORDER = ("spark", "low", "high", "ask", "bid", "name", "venue", "gap", "flag")
 """Columns dropped, in this order, when the pane is too narrow."""
 FLAGS = {"korean": ("유의", "주의"), "english": ("WARN", "CAUT")}
 """Upbit's market_event badges: warning (유의, designated for review), caution (주의)."""
@@ -164,8 +171,12 @@ class Board(LinePane):
         self._flash_until: dict[str, float] = {}
         self._flashed_at: dict[str, float] = {}
         self._last_seen: dict[str, tuple[int, Decimal | None]] = {}
-        self._flushed: tuple[int, int] = (-1, -1)
+        self._flushed: tuple[int, int, int] = (-1, -1, -1)
         self._width = 0
+        self._spark_end = 0
+        """The current bucket of the trend column's interval (ms), renewed each flush."""
+        self._sparks: dict[str, tuple[tuple[int, int], str, int]] = {}
+        """key -> ((closes version, bucket), glyphs, sign of the change)."""
         self.empty_hint = ""
         """Shown under the header while the board has no rows (how to add markets)."""
 
@@ -211,6 +222,8 @@ class Board(LinePane):
             skip.add("gap")  # no coin of the watchlist is on both exchanges
         if not any(info is not None and (info.warning or info.caution) for info in infos):
             skip.add("flag")
+        if self.shared.spark is None:
+            skip.add("spark")
         return frozenset(skip)
 
     def select(self, key: str | None) -> None:
@@ -245,11 +258,13 @@ class Board(LinePane):
         """Repaint the rows whose data changed since the last flush (called at <= 30 Hz)."""
         self._now = now
         self.measure()
-        token = (self.shared.model.seq, self.shared.stale_seq)
+        bucket = self._current_bucket()
+        token = (self.shared.model.seq, self.shared.stale_seq, bucket)
         if token == self._flushed and not self._flash_until:
             return
         self._flushed = token
         self._width = self.line_width
+        self._spark_end = bucket
         if self.sort != "watchlist":
             self._resort()
         markets = self.shared.model.markets
@@ -296,7 +311,40 @@ class Board(LinePane):
             state.book_seq if state else -1,  # best bid and ask from a streamed book
             self.shared.notes.get(key),
             (twin.ticker_seq, self.shared.banner(twin.key) is not None) if twin else None,
+            (state.spark.version, self._spark_end) if state and state.spark else None,
         )
+
+    def _current_bucket(self) -> int:
+        """The start (ms) of the trend column's current bucket (0 without the column)."""
+        spark = self.shared.spark
+        if spark is None:
+            return 0
+        now_ms = self.shared.wall_ms()
+        return now_ms - now_ms % INTERVALS[spark.interval]
+
+    def visible_keys(self) -> list[str]:
+        """The markets of the rows on screen, top first."""
+        top = int(self.scroll_offset.y)
+        return self.order[top : top + max(self.size.height - 1, 0)]
+
+    @property
+    def shows_spark(self) -> bool:
+        """Whether the trend column is on screen (it leaves first on a narrow pane)."""
+        return any(c.key == "spark" for c in self._columns())
+
+    def _spark_cell(self, state: MarketState) -> tuple[str, int]:
+        """The row's trend glyphs and the sign of their change, from the cache while its
+        closes and the bucket are the same."""
+        spark = state.spark
+        if spark is None:
+            return "", 0
+        token = (spark.version, self._spark_end)
+        cached = self._sparks.get(state.key)
+        if cached is not None and cached[0] == token:
+            return cached[1], cached[2]
+        text, sign = sparkline.draw(spark.window(self._spark_end))
+        self._sparks[state.key] = (token, text, sign)
+        return text, sign
 
     def _twin(self, key: str) -> MarketState | None:
         """The market state of ``key``'s coin on the other exchange (for the gap)."""
@@ -346,6 +394,8 @@ class Board(LinePane):
         parts: list[Part] = []
         for col in self._columns():
             title = col.title
+            if col.key == "spark" and self.shared.spark is not None:
+                title = self.shared.spark.title
             if col.key == SORT_TITLE.get(self.sort):
                 title += "▼" if self.sort != "name" else "▲"
             parts += [(" ", p.header), (fit(title, col.width, col.right), p.header)]
@@ -388,6 +438,10 @@ class Board(LinePane):
                 behind = stale or bool(signature[8] and signature[8][1])
                 style = p.stale if behind else p.gap[gap.level(pct, self.shared.gap_alert)]
                 cells["gap"] = (fmt_pct(pct, gap.PLACES), style)
+        if state is not None and state.spark is not None and "spark" not in self._skip:
+            glyphs, sign = self._spark_cell(state)
+            trend = p.up if sign > 0 else p.down if sign < 0 else p.base
+            cells["spark"] = (glyphs, p.stale if stale else trend)
         if ticker is None:
             cells["last"] = ("no data", p.stale) if stale else ("loading…", p.muted)
         else:
