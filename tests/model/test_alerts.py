@@ -276,3 +276,17 @@ def test_skipping_quiet_prices_fires_exactly_what_evaluating_every_price_fires(
     slow = run(AlertEngine(rules), *prices)
     assert len(fast) > 100
     assert fast == slow
+
+
+def test_re_arming_a_fired_alert_waits_for_a_fresh_crossing() -> None:
+    one_shot = price_rule("100", repeat=False)
+    held = price_rule("200", rearm_pct=D("10"))
+    engine = AlertEngine([one_shot, held])
+    assert len(run(engine, "99", "101", "199", "201")) == 2
+    assert (engine.state(one_shot), engine.state(held)) == ("done", "fired")
+    engine.rearm(one_shot.id)
+    engine.rearm(held.id)
+    assert (engine.state(one_shot), engine.state(held)) == ("armed", "armed")
+    assert run(engine, "202") == [], "already past its level: not a crossing"
+    fired = run(engine, "99", "101", "199", "201")
+    assert [a.alert for a in fired] == [one_shot.id, held.id]

@@ -64,6 +64,9 @@ class SharedState:
     gap_alert: Decimal = Decimal(1)
     """An Upbit-Korbit gap this large (percent, either way) is highlighted
     (``gap_alert_pct``)."""
+    alert_marks: dict[str, str] = field(default_factory=dict)
+    """market key -> ``armed`` (an alert watches it) or ``fired`` (one fired there lately):
+    the mark on its board row."""
     _twins: tuple[tuple[int, int], dict[str, str]] = ((-1, -1), {})
 
     def twins(self) -> dict[str, str]:

@@ -49,9 +49,12 @@ from mdtui.model.alerts import Alert
 from mdtui.model.events import AnyEvent, Book, Fill, market_key
 from mdtui.saved_alerts import SavedAlerts
 from mdtui.settings import REGION_CURRENCY, Settings, SettingsError
+from mdtui.ui.alerts_ui import ALERT_BINDINGS, AlertsUI
 from mdtui.ui.commands import MarketCommands
 from mdtui.ui.key_contexts import dashboard_contexts
 from mdtui.ui.keymap_check import check_keymap
+from mdtui.ui.screens.alert_form import AlertForm
+from mdtui.ui.screens.alerts import AlertsScreen
 from mdtui.ui.screens.help import HelpScreen, binding_rows
 from mdtui.ui.screens.search import SearchScreen
 from mdtui.ui.theming import (
@@ -298,6 +301,7 @@ class MdtuiApp(App[int]):
             tooltip="Command palette (symbol search, themes, ...)",
         ),
         *CHART_BINDINGS,
+        *ALERT_BINDINGS,
     ]
 
     def __init__(
@@ -358,6 +362,8 @@ class MdtuiApp(App[int]):
         )
         """The alerts: evaluated on every batch; fired ones reach :meth:`_alerts_fired`."""
         self.startup_warnings += self.alerting.problems
+        self.alerts_ui = AlertsUI(self)
+        """The alerts on screen: the form, the pane, toasts, bell and the board's marks."""
         self.feeds = FeedSupervisor(
             settings,
             self._public_batch,
@@ -491,6 +497,8 @@ class MdtuiApp(App[int]):
             self._resubscribe()  # stored until the workers exist; start() sends it
             self.feeds.start(self.replay_path, self.speed)
             self.shared.private_missing = self.feeds.private_missing
+        self.alerts_ui.refresh_marks()
+        self.alerts_ui.show_hush()
         self.set_interval(1 / FLUSH_HZ, self._flush_panes, name="flush")
         self.set_interval(TRIM_EVERY, trim_heap, name="heap-trim")
         self._flush_panes()
@@ -655,6 +663,7 @@ class MdtuiApp(App[int]):
             quiet_after=self.delay_rules.after if live else None,
         )
         self.shared.set_stale({v.venue: stale_reason(v) for v in views if v.channel == "public"})
+        self.alerts_ui.show_hush()  # quiet hours begin and end
         if live:
             self.alerting.tick(int(now * 1000))
             connected = [
@@ -964,9 +973,18 @@ class MdtuiApp(App[int]):
         )
 
     def _alerts_fired(self, alerts: list[Alert]) -> None:
-        """Alerts fired (already logged, recorded and their commands started): the place
-        for the toast, the bell and the board's marks (``self.alerting.fired`` keeps the
-        session's)."""
+        """Alerts fired (already logged, recorded and their commands started): toasts, the
+        bell and the board's marks (``self.alerting.fired`` keeps the session's)."""
+        self.alerts_ui.fired(alerts)
+
+    def action_add_alert(self) -> None:
+        self.alerts_ui.add()
+
+    def action_show_alerts(self) -> None:
+        self.alerts_ui.show()
+
+    def action_mute_alerts(self) -> None:
+        self.alerts_ui.toggle_mute()
 
     def fill_text(self, fill: Fill) -> str:
         """``Upbit BTC/KRW BUY 0.01000 @ 145,145,000``: exchange, market, side, size @
@@ -1001,6 +1019,8 @@ class MdtuiApp(App[int]):
         rows += binding_rows("screen", MainScreen.BINDINGS, keymap)
         rows += binding_rows("board", Board.BINDINGS, keymap)
         rows += binding_rows("search", SearchScreen.BINDINGS, keymap)
+        rows += binding_rows("alert form", AlertForm.BINDINGS, keymap)
+        rows += binding_rows("alerts", AlertsScreen.BINDINGS, keymap)
         rows += binding_rows("help", HelpScreen.BINDINGS, keymap)
         return rows
 
@@ -1022,6 +1042,7 @@ class MdtuiApp(App[int]):
             "Orders, fills and balances: all markets or the selected one (a)",
             self.action_private_scope,
         )
+        yield from self.alerts_ui.commands()
         yield SystemCommand("Keys", "Show all key bindings (?)", self.action_help)
 
     async def action_quit(self) -> None:
