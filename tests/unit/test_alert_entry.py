@@ -66,6 +66,8 @@ def test_the_other_kinds() -> None:
 def test_the_preview_and_the_list_show_every_digit_grouped() -> None:
     line = preview("price", "150000000.5", KEY, LAST, "145,000,000")
     assert line == "fires when the price crosses up through 150,000,000.5 (last 145,000,000)"
+    untouched = preview("price", "145,000,000", KEY, LAST, "145,000,000")
+    assert untouched.startswith("type the level: above the last price it fires going up")
     rule = AlertRule(kind="price", market=KEY, level=D("0.00012345"), direction="down")
     assert watches(rule) == "price down through 0.00012345"
 

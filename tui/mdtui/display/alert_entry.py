@@ -101,6 +101,8 @@ def _move(text: str, fields: dict[str, object]) -> dict[str, object] | str:
 def preview(kind: str, text: str, key: str, last: Decimal | None, shown: str) -> str:
     """The form's line under the field while typing: what the alert would watch (or what
     is wrong). ``shown``: the last price as the board shows it."""
+    if kind == "price" and last is not None and number(text) == last:
+        return "type the level: above the last price it fires going up, below going down"
     made = entry(kind, text, key, last)
     if isinstance(made, str):
         return made

@@ -182,9 +182,5 @@ class AlertsScreen(ModalScreen[None]):
 
 
 def _when(ms: int) -> str:
-    """``14:03:22`` today, ``12-01 14:03`` another day (local time)."""
-    then = time.localtime(ms / 1000)
-    today = time.localtime()
-    if (then.tm_year, then.tm_yday) == (today.tm_year, today.tm_yday):
-        return time.strftime("%H:%M:%S", then)
-    return time.strftime("%m-%d %H:%M", then)
+    """``12-01 14:03:22`` (local time): the day too, for alerts that fired overnight."""
+    return time.strftime("%m-%d %H:%M:%S", time.localtime(ms / 1000))
