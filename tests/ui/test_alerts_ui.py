@@ -208,7 +208,9 @@ async def test_muted_or_in_quiet_hours_an_alert_is_recorded_but_not_heard(
         assert row[0] == "fired" and row[4] == format(app.alerting.fired[0].value, "f")
 
 
-async def test_the_pane_mutes_and_deletes(frozen_market, base_settings, state_dir) -> None:
+async def test_the_pane_mutes_and_deletes_and_the_palette_has_the_alert_commands(
+    frozen_market, base_settings, state_dir
+) -> None:
     configured = AlertSetting(kind="spread", market="upbit:KRW-BTC", bps=Decimal(80))
     settings = point_at(base_settings, frozen_market.url).model_copy(
         update={"alerts": [configured]}
@@ -217,6 +219,13 @@ async def test_the_pane_mutes_and_deletes(frozen_market, base_settings, state_di
     mine = AlertRule(kind="move", market="korbit:btc_krw", pct=Decimal(3))
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot, app)
+        commands = {c.title: c for c in app.get_system_commands(app.screen)}
+        assert {"alert: add price alert for BTC/KRW Upbit", "alert: show alerts"} <= set(commands)
+        commands["alert: mute all"].callback()
+        assert app.alerting.muted_all
+        commands = {c.title: c for c in app.get_system_commands(app.screen)}
+        commands["alert: unmute"].callback()
+        assert not app.alerting.muted_all
         app.alerting.add(mine)
         pane = await open_pane(pilot, app)
         line = pane.query_one("#alerts-line", Static)

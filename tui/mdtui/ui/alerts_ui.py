@@ -85,7 +85,8 @@ class AlertsUI:
         last = state.ticker.last if state is not None and state.ticker is not None else None
         shown = fmt_price(last, entry.price_decimals(last)) if last is not None else ""
         title = f"Alert on {self.market_label(key)} · {entry.name(app.settings.names)}"
-        note = "saved for next time" if self.alerting.persist else "demo: kept until you quit"
+        session = "replay" if app.replay_path is not None else "demo"
+        note = "saved for next time" if self.alerting.persist else f"{session}: kept until you quit"
         app.push_screen(AlertForm(key, title, last, shown, note), self._armed)
 
     def _armed(self, rule: AlertRule | None) -> None:
@@ -127,9 +128,8 @@ class AlertsUI:
         if any(alert.market for alert in alerts):
             app.set_timer(FIRED_MARK_FOR + 0.1, self.refresh_marks)
         self.refresh_marks()
-        screen = app.screen
-        if isinstance(screen, AlertsScreen):
-            screen.fill()
+        if app.screen_stack and isinstance(app.screen, AlertsScreen):
+            app.screen.fill()
         if self.alerting.silenced():
             return
         for alert in alerts[:ALERT_TOASTS]:
