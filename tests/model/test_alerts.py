@@ -47,8 +47,10 @@ def test_a_price_alert_fires_once_per_crossing_and_re_arms_on_the_way_back() -> 
 
 
 def test_a_price_already_past_the_level_has_not_crossed_it() -> None:
-    engine = AlertEngine([price_rule("100", "down")])
+    rule = price_rule("100", "down")
+    engine = AlertEngine([rule])
     assert run(engine, "90", "80") == []
+    assert engine.state(rule) == "armed"
     assert [a.value for a in run(engine, "101", "100")] == [D("100")]
 
 
@@ -288,5 +290,6 @@ def test_re_arming_a_fired_alert_waits_for_a_fresh_crossing() -> None:
     engine.rearm(held.id)
     assert (engine.state(one_shot), engine.state(held)) == ("armed", "armed")
     assert run(engine, "202") == [], "already past its level: not a crossing"
+    assert engine.state(held) == "armed", "it has not fired since"
     fired = run(engine, "99", "101", "199", "201")
     assert [a.alert for a in fired] == [one_shot.id, held.id]

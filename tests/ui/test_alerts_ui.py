@@ -139,8 +139,11 @@ async def cross_down(pilot, app: MdtuiApp, sim, level: Decimal) -> None:
 
 
 def xrp_alert(sim) -> AlertSetting:
+    """A price alert under XRP's price; once fired it stays so (it would re-arm only 50 %
+    above its level), whatever the market does next."""
     level = sim.markets["upbit"]["KRW-XRP"].bids[4].price
-    return AlertSetting(kind="price", market=XRP, level=level, direction="down")
+    return AlertSetting(kind="price", market=XRP, level=level, direction="down",
+                        rearm_pct=Decimal(50))  # fmt: skip
 
 
 @pytest.mark.parametrize("bell", [True, False], ids=["bell", "no-bell"])

@@ -381,8 +381,8 @@ class AlertEngine:
         tracks = self._tracks_of.get(rule.id, [])
         if rule.id in self._done or any(t.done for t in tracks):
             return "done"
-        if any(t.armed is False for t in tracks):
-            return "fired"
+        if any(t.armed is False and t.fired_ms is not None for t in tracks):
+            return "fired"  # not a price first seen past its level: that is still armed
         return "armed"
 
     # -- market data ---------------------------------------------------------------------
