@@ -1,5 +1,6 @@
 """Render the demo to ``screenshots/*.svg``: one per shipped theme, plus the search overlay,
-the balances pane and the chart (beside the order book, and on the whole screen).
+the balances pane, the chart (beside the order book, and on the whole screen), the alert
+form and the alerts pane.
 
 Deterministic: the frozen simulator (seed 1, fixed clock, markets stepped by hand, the demo
 accounts with fixed orders and one fill), a fixed app clock, a 160x48 terminal and Korean
@@ -29,6 +30,8 @@ SHOTS = [
     ("mdtui-dark", "balances.svg", ("b",)),
     ("mdtui-dark", "chart.svg", ("c",)),
     ("mdtui-light", "chart-full.svg", ("C",)),
+    ("mdtui-dark", "alert-form.svg", ("j", "exclamation_mark", *"5300000")),
+    ("mdtui-dark", "alerts.svg", ("exclamation_mark", *"150000000", "enter", "A")),
 ]
 CHART_KEYS = {"c", "C"}
 

@@ -47,8 +47,10 @@ def test_a_price_alert_fires_once_per_crossing_and_re_arms_on_the_way_back() -> 
 
 
 def test_a_price_already_past_the_level_has_not_crossed_it() -> None:
-    engine = AlertEngine([price_rule("100", "down")])
+    rule = price_rule("100", "down")
+    engine = AlertEngine([rule])
     assert run(engine, "90", "80") == []
+    assert engine.state(rule) == "armed"
     assert [a.value for a in run(engine, "101", "100")] == [D("100")]
 
 
@@ -276,3 +278,18 @@ def test_skipping_quiet_prices_fires_exactly_what_evaluating_every_price_fires(
     slow = run(AlertEngine(rules), *prices)
     assert len(fast) > 100
     assert fast == slow
+
+
+def test_re_arming_a_fired_alert_waits_for_a_fresh_crossing() -> None:
+    one_shot = price_rule("100", repeat=False)
+    held = price_rule("200", rearm_pct=D("10"))
+    engine = AlertEngine([one_shot, held])
+    assert len(run(engine, "99", "101", "199", "201")) == 2
+    assert (engine.state(one_shot), engine.state(held)) == ("done", "fired")
+    engine.rearm(one_shot.id)
+    engine.rearm(held.id)
+    assert (engine.state(one_shot), engine.state(held)) == ("armed", "armed")
+    assert run(engine, "202") == [], "already past its level: not a crossing"
+    assert engine.state(held) == "armed", "it has not fired since"
+    fired = run(engine, "99", "101", "199", "201")
+    assert [a.alert for a in fired] == [one_shot.id, held.id]

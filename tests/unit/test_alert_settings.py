@@ -9,7 +9,7 @@ import pytest
 
 from mdtui import saved_alerts
 from mdtui.model.alerts import Alert, AlertRule
-from mdtui.settings import SettingsError, load_settings
+from mdtui.settings import AlertSetting, SettingsError, load_settings
 
 CONFIG = """
 [[alerts]]
@@ -84,6 +84,20 @@ def test_saved_alerts_survive_a_restart_in_a_readable_file(tmp_path) -> None:
     text = path.read_text()
     assert '"level": "0.00000001"' in text and text.count("\n") > 10  # one field a line
     assert saved_alerts.load(path) == (rules, [])
+
+
+def test_an_alert_checked_by_the_settings_is_saved_with_its_own_fields_only(tmp_path) -> None:
+    """What the alert form arms: a rule built from a table, whose defaults are copies."""
+    path = tmp_path / "alerts.json"
+    table = {"kind": "price", "market": "upbit:KRW-ETH", "level": D("5332000"),
+             "direction": "up", "rearm_pct": D("0.5")}  # fmt: skip
+    rule = AlertSetting.model_validate(table).rule()
+    assert saved_alerts.save([rule], path)
+    assert json.loads(path.read_text())["alerts"] == [
+        {"kind": "price", "market": "upbit:KRW-ETH", "level": "5332000", "direction": "up",
+         "rearm_pct": "0.5"}
+    ]  # fmt: skip
+    assert saved_alerts.load(path) == ([rule], [])
 
 
 def test_a_damaged_saved_file_or_entry_is_skipped_with_a_problem(tmp_path) -> None:

@@ -214,6 +214,12 @@ CASES = [
         b'bell_on_fill = "maybe"\n',
     ),
     config(
+        "quiet-hours",
+        "invalid setting alert_quiet_hours = '22-7': quiet hours are written HH:MM-HH:MM, "
+        "e.g. 22:00-07:00",
+        b'alert_quiet_hours = "22-7"\n',
+    ),
+    config(
         "unknown-field",
         "invalid setting colour: unknown setting (did you mean colors?)",
         b'colour = "western"\n',

@@ -4,7 +4,9 @@ saved), the evaluator hooked where events are applied, the fired log and the com
 The session calls :meth:`Alerting.public` with each public batch (after the market store
 applied it), :meth:`Alerting.private` instead of ``Account.apply`` with each private batch,
 and :meth:`Alerting.tick` about once a second (feed health). Fired alerts go to the log, to
-the fired-alerts file (live sessions), to the alert's command, and to ``on_fired``.
+the fired-alerts file (live sessions), to the alert's command, and to ``on_fired``. While
+:meth:`silenced` (the mute key, quiet hours) no command runs; ``on_fired`` still hears
+them (the dashboard records them but raises no toast or bell).
 
 The command runs without a shell: ``command`` (the alert's own, else ``alert_command``)
 with the placeholders ``{name}``, ``{kind}``, ``{market}``, ``{value}``, ``{detail}``,
@@ -78,6 +80,9 @@ class Alerting:
         self.engine = AlertEngine(self.rules(), watchlist)
         self.fired: list[Alert] = []
         """This session's fired alerts, newest last (at most saved_alerts.FIRED_KEPT)."""
+        self.muted_all = False
+        """Every alert silenced for now (the dashboard's mute key): recorded, not heard."""
+        self.quiet_hours = settings.quiet_hours()
         self._running: set[asyncio.Task[None]] = set()
 
     # -- the rules (what the UI calls) ----------------------------------------------------
@@ -121,9 +126,25 @@ class Alerting:
                 return True
         return False
 
+    def rearm(self, alert_id: str) -> None:
+        """Arm an alert again: a one-shot that fired, or one waiting to re-arm."""
+        self.engine.rearm(alert_id)
+
     def state(self, rule: AlertRule) -> str:
         """``armed``, ``fired`` (waiting to re-arm), ``done`` (one-shot) or ``muted``."""
         return self.engine.state(rule)
+
+    def silenced(self, now: float | None = None) -> str | None:
+        """Why fired alerts are not to be heard at ``now`` (epoch seconds; default: the
+        time now): ``muted`` (:attr:`muted_all`), ``quiet hours until 07:00``, or None."""
+        if self.muted_all:
+            return "muted"
+        quiet = self.quiet_hours
+        if quiet is not None:
+            local = time.localtime(time.time() if now is None else now)
+            if quiet.contains(local.tm_hour, local.tm_min):
+                return f"quiet hours until {quiet.end_text()}"
+        return None
 
     def set_watchlist(self, keys: Sequence[str]) -> None:
         self.engine.set_watchlist(keys)
@@ -156,16 +177,18 @@ class Alerting:
             self._fire(fired)
 
     def _fire(self, alerts: list[Alert]) -> None:
+        hushed = self.silenced()
         for alert in alerts:
-            log.info("alert fired: %s", alert.text())
+            log.info("alert fired%s: %s", f" ({hushed})" if hushed else "", alert.text())
         self.fired = (self.fired + alerts)[-saved_alerts.FIRED_KEPT :]
         if self.persist:
             saved_alerts.record_fired(alerts)
-        commands = {rule.id: rule.command for rule in self.engine.rules}
-        for alert in alerts:
-            argv = commands.get(alert.alert) or tuple(self.settings.alert_command)
-            if argv:
-                self._run(alert, argv)
+        if not hushed:
+            commands = {rule.id: rule.command for rule in self.engine.rules}
+            for alert in alerts:
+                argv = commands.get(alert.alert) or tuple(self.settings.alert_command)
+                if argv:
+                    self._run(alert, argv)
         self.on_fired(alerts)
 
     def _run(self, alert: Alert, argv: Sequence[str]) -> None:

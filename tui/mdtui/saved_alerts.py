@@ -88,10 +88,23 @@ def save(rules: Sequence[AlertRule], path: Path | None = None) -> bool:
 
 
 def _entry(rule: AlertRule) -> dict[str, object]:
-    """``rule`` as a ``[[alerts]]`` table: the fields that differ from the defaults,
-    decimals as exact strings."""
+    """``rule`` as a ``[[alerts]]`` table: the fields that differ from the defaults (by
+    value: a rule made from a config table holds its own equal copies of them, which
+    ``omit_defaults`` keeps), decimals as exact strings."""
     raw = msgspec.to_builtins(rule, builtin_types=(Decimal,))
-    return {k: format(v, "f") if isinstance(v, Decimal) else v for k, v in raw.items()}
+    return {
+        k: format(v, "f") if isinstance(v, Decimal) else v
+        for k, v in raw.items()
+        if k not in _DEFAULTS or v != _DEFAULTS[k]
+    }
+
+
+_DEFAULTS: dict[str, object] = {
+    f.name: msgspec.to_builtins(f.default, builtin_types=(Decimal,))
+    for f in msgspec.structs.fields(AlertRule)
+    if f.default is not msgspec.NODEFAULT
+}
+"""The default of each field of an alert, as :func:`_entry` compares it."""
 
 
 def record_fired(alerts: Sequence[Alert], path: Path | None = None) -> None:

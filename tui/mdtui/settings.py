@@ -36,6 +36,7 @@ from pydantic_settings import (
 from pydantic_settings import SettingsError as SourceError
 
 from mdtui.model.alerts import AlertRule
+from mdtui.model.quiet_hours import QuietHours
 
 if TYPE_CHECKING:
     from pydantic_core import ErrorDetails
@@ -331,6 +332,21 @@ class Settings(BaseSettings):
     """Run when an alert without a command of its own fires (no shell; see README)."""
     alert_command_timeout: float = Field(10.0, gt=0, le=600, allow_inf_nan=False)
     """Seconds an alert command may run before it is killed."""
+    bell_on_alert: bool = True
+    """Ring the terminal bell when an alert fires (a toast always shows, unless silenced)."""
+    alert_quiet_hours: str | None = None
+    """Local time span (``22:00-07:00``) during which fired alerts are only recorded: no
+    toast, bell or command."""
+
+    @field_validator("alert_quiet_hours")
+    @classmethod
+    def _quiet_hours(cls, v: str | None) -> str | None:
+        return None if v is None or not v.strip() else str(QuietHours.parse(v))
+
+    def quiet_hours(self) -> QuietHours | None:
+        """``alert_quiet_hours``, parsed."""
+        text = self.alert_quiet_hours
+        return QuietHours.parse(text) if text else None
 
     def alert_rules(self) -> list[AlertRule]:
         """The configured alerts, in the model's form."""

@@ -70,6 +70,9 @@ class SharedState:
     """The board's trend column (the ``sparkline`` setting; None: off)."""
     wall_ms: Callable[[], int] = lambda: int(time.time() * 1000)
     """The app's clock, Unix ms (which bucket of the trend column is the current one)."""
+    alert_marks: dict[str, str] = field(default_factory=dict)
+    """market key -> ``armed`` (an alert watches it) or ``fired`` (one fired there lately):
+    the mark on its board row."""
     _twins: tuple[tuple[int, int], dict[str, str]] = ((-1, -1), {})
 
     def twins(self) -> dict[str, str]:

@@ -354,6 +354,25 @@ class AlertEngine:
             self._tracks_of.setdefault(rule_id, []).append(track)
         return track
 
+    def rearm(self, rule_id: str) -> None:
+        """Arm an alert again as if just added: a one-shot that fired, or one waiting for
+        its hysteresis or cool-down. A crossing must again be seen coming from the other
+        side."""
+        self._done.discard(rule_id)
+        for track in self._tracks_of.get(rule_id, []):
+            track.armed = None
+            track.fired_ms = None
+            track.done = False
+            track.held = False
+            track.value = track.a = track.b = None
+            track.since_ms = 0
+            track.lows.clear()
+            track.highs.clear()
+        for markets in self._index.values():
+            for watch in markets.values():
+                watch.low = watch.high = None  # the band is found again at the next ticker
+                watch.last = watch.bid = watch.ask = None
+
     def state(self, rule: AlertRule) -> str:
         """``muted``, ``done`` (a one-shot that fired), ``fired`` (waiting to re-arm) or
         ``armed``, for lists of alerts."""
@@ -362,8 +381,8 @@ class AlertEngine:
         tracks = self._tracks_of.get(rule.id, [])
         if rule.id in self._done or any(t.done for t in tracks):
             return "done"
-        if any(t.armed is False for t in tracks):
-            return "fired"
+        if any(t.armed is False and t.fired_ms is not None for t in tracks):
+            return "fired"  # not a price first seen past its level: that is still armed
         return "armed"
 
     # -- market data ---------------------------------------------------------------------

@@ -55,10 +55,13 @@ from mdtui.model.events import AnyEvent, Book, Fill, market_key
 from mdtui.model.sparklines import Sparkline
 from mdtui.saved_alerts import SavedAlerts
 from mdtui.settings import REGION_CURRENCY, Settings, SettingsError
+from mdtui.ui.alerts_ui import ALERT_BINDINGS, AlertsUI
 from mdtui.ui.changed_cells import ChangedCells
 from mdtui.ui.commands import MarketCommands
 from mdtui.ui.key_contexts import dashboard_contexts
 from mdtui.ui.keymap_check import check_keymap
+from mdtui.ui.screens.alert_form import AlertForm
+from mdtui.ui.screens.alerts import AlertsScreen
 from mdtui.ui.screens.help import HelpScreen, binding_rows
 from mdtui.ui.screens.search import SearchScreen
 from mdtui.ui.theming import (
@@ -318,6 +321,7 @@ class MdtuiApp(App[int]):
             tooltip="Send the whole screen to the terminal again",
         ),
         *CHART_BINDINGS,
+        *ALERT_BINDINGS,
     ]
 
     def __init__(
@@ -382,6 +386,8 @@ class MdtuiApp(App[int]):
         )
         """The alerts: evaluated on every batch; fired ones reach :meth:`_alerts_fired`."""
         self.startup_warnings += self.alerting.problems
+        self.alerts_ui = AlertsUI(self)
+        """The alerts on screen: the form, the pane, toasts, bell and the board's marks."""
         self.feeds = FeedSupervisor(
             settings,
             self._public_batch,
@@ -527,6 +533,8 @@ class MdtuiApp(App[int]):
             if self._sparks is not None:
                 self._run_feed(self._sparks.run(), "trend column", "sparks")
             self.shared.private_missing = self.feeds.private_missing
+        self.alerts_ui.refresh_marks()
+        self.alerts_ui.show_hush()
         self.set_interval(1 / FLUSH_HZ, self._flush_panes, name="flush")
         self.set_interval(TRIM_EVERY, trim_heap, name="heap-trim")
         self.app_resume_signal.subscribe(self, lambda _app: self.changed_cells.forget())
@@ -717,6 +725,7 @@ class MdtuiApp(App[int]):
             quiet_after=self.delay_rules.after if live else None,
         )
         self.shared.set_stale({v.venue: stale_reason(v) for v in views if v.channel == "public"})
+        self.alerts_ui.show_hush()  # quiet hours begin and end
         if live:
             self.alerting.tick(int(now * 1000))
             connected = [
@@ -1026,9 +1035,18 @@ class MdtuiApp(App[int]):
         )
 
     def _alerts_fired(self, alerts: list[Alert]) -> None:
-        """Alerts fired (already logged, recorded and their commands started): the place
-        for the toast, the bell and the board's marks (``self.alerting.fired`` keeps the
-        session's)."""
+        """Alerts fired (already logged, recorded and their commands started): toasts, the
+        bell and the board's marks (``self.alerting.fired`` keeps the session's)."""
+        self.alerts_ui.fired(alerts)
+
+    def action_add_alert(self) -> None:
+        self.alerts_ui.add()
+
+    def action_show_alerts(self) -> None:
+        self.alerts_ui.show()
+
+    def action_mute_alerts(self) -> None:
+        self.alerts_ui.toggle_mute()
 
     def fill_text(self, fill: Fill) -> str:
         """``Upbit BTC/KRW BUY 0.01000 @ 145,145,000``: exchange, market, side, size @
@@ -1078,6 +1096,8 @@ class MdtuiApp(App[int]):
         rows += binding_rows("screen", MainScreen.BINDINGS, keymap)
         rows += binding_rows("board", Board.BINDINGS, keymap)
         rows += binding_rows("search", SearchScreen.BINDINGS, keymap)
+        rows += binding_rows("alert form", AlertForm.BINDINGS, keymap)
+        rows += binding_rows("alerts", AlertsScreen.BINDINGS, keymap)
         rows += binding_rows("help", HelpScreen.BINDINGS, keymap)
         return rows
 
@@ -1099,6 +1119,7 @@ class MdtuiApp(App[int]):
             "Orders, fills and balances: all markets or the selected one (a)",
             self.action_private_scope,
         )
+        yield from self.alerts_ui.commands()
         yield SystemCommand("Keys", "Show all key bindings (?)", self.action_help)
 
     async def action_quit(self) -> None:

@@ -11,9 +11,11 @@ from textual.containers import VerticalScroll
 from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Input, OptionList
+from textual.widgets import DataTable, Input, OptionList
 
 from mdtui.ui.keymap_check import Bound, Chain, Context
+from mdtui.ui.screens.alert_form import AlertForm
+from mdtui.ui.screens.alerts import AlertsScreen
 from mdtui.ui.screens.help import HelpScreen
 from mdtui.ui.screens.search import SearchScreen
 from mdtui.ui.widgets.board import Board
@@ -61,6 +63,10 @@ def dashboard_contexts(
         context("search results", OptionList),
         context("help", HelpScreen),
         context("help text", VerticalScroll),
+        context("alert form", AlertForm),
+        context("alert input", Input, typing=True),
+        context("alerts", AlertsScreen),
+        context("alerts table", DataTable),
     ]
     on_main = ("screen", "app")
     chains = [
@@ -74,5 +80,7 @@ def dashboard_contexts(
         Chain(("search input", "search"), above=("app",)),
         Chain(("search results", "search"), above=("app",)),
         Chain(("help text", "help"), above=("app",)),
+        Chain(("alert input", "alert form"), above=("app",)),
+        Chain(("alerts table", "alerts"), above=("app",)),
     ]
     return contexts, chains

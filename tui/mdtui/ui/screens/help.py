@@ -66,6 +66,7 @@ _NAMES = {
     "minus": "-",
     "comma": ",",
     "full_stop": ".",
+    "exclamation_mark": "!",
 }
 
 

@@ -81,6 +81,8 @@ COLUMNS = (
 )
 DROP_ORDER = ("spark", "low", "high", "ask", "bid", "name", "venue", "gap", "flag")
 """Columns dropped, in this order, when the pane is too narrow."""
+ALERT_MARKS = {"armed": "◇", "fired": "◆"}
+"""Before a row's market: an alert watches it; one fired there lately."""
 FLAGS = {"korean": ("유의", "주의"), "english": ("WARN", "CAUT")}
 """Upbit's market_event badges: warning (유의, designated for review), caution (주의)."""
 
@@ -312,6 +314,7 @@ class Board(LinePane):
             self.shared.notes.get(key),
             (twin.ticker_seq, self.shared.banner(twin.key) is not None) if twin else None,
             (state.spark.version, self._spark_end) if state and state.spark else None,
+            self.shared.alert_marks.get(key),
         )
 
     def _current_bucket(self) -> int:
@@ -460,6 +463,8 @@ class Board(LinePane):
                 cells["change"] = ("delayed", p.stale)
         cursor = p.cursor_bg if selected else None
         fill = base + cursor if cursor else base
+        mark = ALERT_MARKS.get(signature[9], "")  # in the space before the market
+        mark_style = p.warn if signature[9] == "fired" else p.muted
         parts: list[Part] = []
         for col in self._columns():
             text, style = cells.get(col.key, ("", base))
@@ -467,7 +472,10 @@ class Board(LinePane):
                 style = style + cursor
             if col.key == "last" and flashing:
                 style = style + p.flash_bg
-            parts += [(" ", fill), (fit(text, col.width, col.right), style)]
+            space = (" ", fill)
+            if mark and col.key == "market":
+                space = (mark, mark_style + cursor if cursor else mark_style)
+            parts += [space, (fit(text, col.width, col.right), style)]
         return strip_of(parts, width, fill)
 
     def _render_left_out(self, key: str, text: str, selected: bool, width: int) -> Strip:
