@@ -65,7 +65,7 @@ def feed_status_of(
     quiet = quiet_for(health, int(now * 1000), quiet_after) if quiet_after is not None else None
     if quiet is not None:
         state = "delayed"
-        detail = f"no data for {fmt_age(shown_age(quiet, now))}"
+        detail = f"no data for {fmt_age(quiet)}"
     elif state == "reconnecting":
         if health.attempt >= DOWN_AFTER_ATTEMPTS:
             state = "down"

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from mdtui.display.catalog import VENUE_LABEL
-from mdtui.display.format import fmt_age, shown_age
+from mdtui.display.format import fmt_age
 from mdtui.feed.supervisor import Exclusion
 from mdtui.model.market_store import FeedHealth, MarketState, MarketStore
 
@@ -77,15 +77,15 @@ def delay_note(
     since = now_ms - max(state.updated_ms, state.subscribed_ms)
     if state.updated_ms < state.subscribed_ms:
         if since > rules.after * 1000:
-            age = fmt_age(shown_age(since / 1000, now_ms / 1000))
+            age = fmt_age(since / 1000)
             return MarketNote("delayed", f"delayed {age}", f"no data for {age} since subscribing")
     elif state.gap_ms and since > max(rules.after, rules.cadence * state.gap_ms / 1000) * 1000:
-        age = fmt_age(shown_age(since / 1000, now_ms / 1000))
+        age = fmt_age(since / 1000)
         return MarketNote("delayed", f"delayed {age}", f"no update for {age}")
     if offset_ms is not None and state.lag_ms is not None:
         lag = state.lag_ms + offset_ms
         if lag > rules.lag * 1000:
-            age = fmt_age(shown_age(lag / 1000, now_ms / 1000))
+            age = fmt_age(lag / 1000)
             return MarketNote("delayed", f"delayed {age}", f"data {age} behind the clock")
     return None
 

@@ -314,7 +314,7 @@ class Board(LinePane):
             self.shared.notes.get(key),
             (twin.ticker_seq, self.shared.banner(twin.key) is not None) if twin else None,
             (state.spark.version, self._spark_end) if state and state.spark else None,
-            self.shared.alert_marks.get(key),
+            self.shared.alert_marks.get(key),  # last: read as signature[-1]
         )
 
     def _current_bucket(self) -> int:
@@ -463,8 +463,8 @@ class Board(LinePane):
                 cells["change"] = ("delayed", p.stale)
         cursor = p.cursor_bg if selected else None
         fill = base + cursor if cursor else base
-        mark = ALERT_MARKS.get(signature[9], "")  # in the space before the market
-        mark_style = p.warn if signature[9] == "fired" else p.muted
+        mark = ALERT_MARKS.get(signature[-1], "")  # in the space before the market
+        mark_style = p.warn if signature[-1] == "fired" else p.muted
         parts: list[Part] = []
         for col in self._columns():
             text, style = cells.get(col.key, ("", base))
