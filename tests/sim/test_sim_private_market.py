@@ -131,10 +131,13 @@ async def test_market_flow_fills_a_resting_order_as_public_trades() -> None:
 
 
 async def _drain(ws: ClientConnection, into: list[Any], quiet: float) -> None:
-    """Collect frames until ``quiet`` seconds pass without one."""
+    """Collect frames until ``quiet`` seconds pass without one. (``asyncio.timeout``, not
+    ``wait_for``: on Python 3.11 ``wait_for`` can swallow a cancellation that arrives as a
+    frame does, and the reader then never ends.)"""
     while True:
         try:
-            data = await asyncio.wait_for(ws.recv(), quiet)
+            async with asyncio.timeout(quiet):
+                data = await ws.recv()
         except TimeoutError:
             return
         into.append(json.loads(data, parse_float=Decimal))

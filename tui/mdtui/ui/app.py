@@ -535,7 +535,7 @@ class MdtuiApp(App[int]):
             self.shared.private_missing = self.feeds.private_missing
         self.alerts_ui.refresh_marks()
         self.alerts_ui.show_hush()
-        self.set_interval(1 / FLUSH_HZ, self._flush_panes, name="flush")
+        self.set_interval(1 / FLUSH_HZ, self._flush_tick, name="flush")
         self.set_interval(TRIM_EVERY, trim_heap, name="heap-trim")
         self.app_resume_signal.subscribe(self, lambda _app: self.changed_cells.forget())
         self._flush_panes()
@@ -679,7 +679,14 @@ class MdtuiApp(App[int]):
 
     # -- the flush ----------------------------------------------------------------------
 
-    def _flush_panes(self) -> None:
+    def _flush_tick(self) -> None:
+        """The flush timer: the board on every third tick, the order book every second."""
+        self._flushes += 1
+        self._flush_panes(
+            board=self._flushes % BOARD_EVERY == 0, ladder=self._flushes % LADDER_EVERY == 0
+        )
+
+    def _flush_panes(self, *, board: bool = True, ladder: bool = True) -> None:
         """Push model changes to the panes (<= 30 Hz, the board and the ladder less often;
         each pane repaints only what changed).
 
@@ -699,11 +706,10 @@ class MdtuiApp(App[int]):
             # and on each new second, with the private panes: ages change in one frame
             self._health_at, self._health_second = mono, int(now)
             self._check_health(now)
-        self._flushes += 1
-        if self._flushes % BOARD_EVERY == 0:
+        if board:
             self.board.flush(mono)
             self._want_sparks()
-        if self._flushes % LADDER_EVERY == 0:
+        if ladder:
             self.ladder.flush(mono)
             if self._gap_line is not None:
                 self._gap_line.flush(self.selected)
