@@ -16,6 +16,7 @@ from mdtui.display.format import (
     fmt_notional,
     fmt_pct,
     fmt_price,
+    group_digits,
     infer_decimals,
     size_decimals,
     spread_text,
@@ -133,3 +134,20 @@ def test_spread_and_mid_are_exact():
     text = spread_text(bid, ask, 30)
     assert text.startswith("spread 0.000000000000000000000000000001 (")
     assert text.endswith("mid 0.123456789012345678901234567890…"), "half a unit: cut, not rounded"
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        (
+            "price 150001000 crossed up through 150000000",
+            "price 150,001,000 crossed up through 150,000,000",
+        ),
+        ("bid 0.00012345 at 3140.5 (2 filled)", "bid 0.00012345 at 3,140.5 (2 filled)"),
+        ("spread 1234 bps (alert at 999)", "spread 1,234 bps (alert at 999)"),
+        ("gap -12345.6789% KRW-BTC btc_krw", "gap -12,345.6789% KRW-BTC btc_krw"),
+        ("already 1,234,567 grouped, order a1234b", "already 1,234,567 grouped, order a1234b"),
+    ],
+)
+def test_group_digits_groups_only_the_integer_part_of_numbers_in_prose(text, shown) -> None:
+    assert group_digits(text) == shown

@@ -16,6 +16,7 @@ scientific form (``1E+999999``).
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterable
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Context, Decimal, Inexact, InvalidOperation, Overflow
@@ -94,6 +95,16 @@ def _fixed(value: Decimal, places: int, separators: bool = False) -> str:
     if _too_big(value):
         return _scientific(value)
     return f"{value:,.{places}f}" if separators else f"{value:.{places}f}"
+
+
+_INTEGER_PART = re.compile(rf"(?<![\w.,])\d{{4,{MAX_INTEGER_DIGITS}}}(?![\w,])")
+
+
+def group_digits(text: str) -> str:
+    """``price 150001000 crossed up`` -> ``price 150,001,000 crossed up``: the integer
+    part of every number in a line of prose gets thousands separators (the digits after a
+    point are left as they are; words and codes with digits in them are left alone)."""
+    return _INTEGER_PART.sub(lambda m: f"{int(m.group()):,}", text)
 
 
 def infer_decimals(prices: Iterable[Decimal]) -> int:

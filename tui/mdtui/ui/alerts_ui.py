@@ -21,7 +21,7 @@ from textual.binding import Binding, BindingType
 from mdtui import saved_alerts
 from mdtui.display.alert_entry import watches
 from mdtui.display.catalog import VENUE_LABEL
-from mdtui.display.format import fmt_price
+from mdtui.display.format import fmt_price, group_digits
 from mdtui.model.alerts import MARKET_KINDS, Alert, AlertRule
 from mdtui.ui.screens.alert_form import AlertForm
 from mdtui.ui.screens.alerts import AlertsScreen
@@ -143,11 +143,11 @@ class AlertsUI:
             app.bell()
 
     def toast_text(self, alert: Alert) -> str:
-        """``BTC/KRW Upbit · price: price 150001000 crossed up through 150000000``."""
+        """``BTC/KRW Upbit · price: price 150,001,000 crossed up through 150,000,000``."""
         where = self.market_label(alert.key) if alert.market else alert.venue
         name = "" if alert.alert.startswith(alert.key) else f"{alert.alert} · "
         late = " (while disconnected)" if alert.while_disconnected else ""
-        return f"{name}{where} · {alert.kind}: {alert.detail}{late}"
+        return f"{name}{where} · {alert.kind}: {group_digits(alert.detail)}{late}"
 
     # -- the board ------------------------------------------------------------------
 
