@@ -74,7 +74,7 @@ def test_a_bad_alert_is_one_line_naming_its_index_and_field(tmp_path, entry, exp
 
 def test_saved_alerts_survive_a_restart_in_a_readable_file(tmp_path) -> None:
     path = tmp_path / "alerts.json"
-    assert saved_alerts.load(path) == ([], [])
+    assert saved_alerts.load(path)[:2] == ([], [])
     rules = [
         AlertRule(kind="price", market="korbit:btc_krw", level=D("0.00000001"), direction="up"),
         AlertRule(kind="spread", market="*", bps=D("25"), name="wide", muted=True),
@@ -83,7 +83,7 @@ def test_saved_alerts_survive_a_restart_in_a_readable_file(tmp_path) -> None:
     assert saved_alerts.save(rules, path)
     text = path.read_text()
     assert '"level": "0.00000001"' in text and text.count("\n") > 10  # one field a line
-    assert saved_alerts.load(path) == (rules, [])
+    assert saved_alerts.load(path)[:2] == (rules, [])
 
 
 def test_an_alert_checked_by_the_settings_is_saved_with_its_own_fields_only(tmp_path) -> None:
@@ -97,17 +97,17 @@ def test_an_alert_checked_by_the_settings_is_saved_with_its_own_fields_only(tmp_
         {"kind": "price", "market": "upbit:KRW-ETH", "level": "5332000", "direction": "up",
          "rearm_pct": "0.5"}
     ]  # fmt: skip
-    assert saved_alerts.load(path) == ([rule], [])
+    assert saved_alerts.load(path)[:2] == ([rule], [])
 
 
 def test_a_damaged_saved_file_or_entry_is_skipped_with_a_problem(tmp_path) -> None:
     path = tmp_path / "alerts.json"
     path.write_text("{not json")
-    rules, problems = saved_alerts.load(path)
+    rules, problems, _ = saved_alerts.load(path)
     assert rules == [] and len(problems) == 1 and "ignored" in problems[0]
     good = {"kind": "spread", "bps": "5"}
     path.write_text(json.dumps({"alerts": [{"kind": "price", "level": "1"}, good]}))
-    rules, problems = saved_alerts.load(path)
+    rules, problems, _ = saved_alerts.load(path)
     assert rules == [AlertRule(kind="spread", bps=D(5))]
     assert problems == [f"saved alerts {path}: left out alerts.0: a price alert needs direction"]
 
@@ -155,3 +155,50 @@ def test_the_api_the_alerts_ui_calls_keeps_alerts_across_runs(base_settings, tmp
     assert not second.remove("fills")  # configured: only the config file removes it
     assert second.remove(rule.id) and not second.mute(rule.id)
     assert [r.id for r in session().rules()] == ["fills"]
+
+
+def test_a_one_shot_alert_that_fired_stays_done_in_the_next_run(base_settings, tmp_path,
+                                                                monkeypatch) -> None:  # fmt: skip
+    """Configured or set in the app, a one-shot alert that fired is not armed again by a
+    restart; re-arming it (``r``) or changing what it watches arms it."""
+    from mdtui.alerting import Alerting
+    from mdtui.alerts_command import alert_rows
+    from mdtui.model.account import Account
+    from mdtui.model.market_store import MarketStore
+    from tests.support.events import T0, ticker
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    one_shot = AlertSetting(kind="price", market="upbit:KRW-BTC", level=D(100), direction="up",
+                            repeat=False)  # fmt: skip
+    settings = base_settings.model_copy(update={"alerts": [one_shot]})
+    app_rule = AlertRule(kind="price", market="upbit:KRW-BTC", level=D(101), direction="up",
+                         repeat=False)  # fmt: skip
+
+    def session(config=settings) -> Alerting:
+        return Alerting(config, MarketStore(), Account(), watchlist=["upbit:KRW-BTC"])
+
+    def prices(alerting: Alerting, *values: str) -> list[str]:
+        fired: list[str] = []
+        alerting.on_fired = lambda alerts: fired.extend(a.alert for a in alerts)
+        for i, value in enumerate(values):
+            alerting.public([ticker("upbit", "KRW-BTC", value, ts=T0 + i)])
+        return fired
+
+    first = session()
+    first.add(app_rule)
+    configured_id = first.rules()[0].id
+    assert prices(first, "99", "102", "99", "102") == [configured_id, app_rule.id]
+    assert [first.state(r) for r in first.rules()] == ["done", "done"]
+
+    second = session()  # a restart
+    assert [second.state(r) for r in second.rules()] == ["done", "done"]
+    assert prices(second, "99", "102") == []
+    rows = alert_rows(settings, saved_alerts.load(), [])
+    assert [row["state"] for row in rows] == ["done", "done"]  # `mdtui alerts` says so too
+    second.rearm(app_rule.id)
+
+    third = session()
+    assert [third.state(r) for r in third.rules()] == ["done", "armed"]
+    assert prices(third, "99", "102") == [app_rule.id]
+    moved = settings.model_copy(update={"alerts": [one_shot.model_copy(update={"level": D(98)})]})
+    assert session(moved).state(session(moved).rules()[0]) == "armed"  # a new alert

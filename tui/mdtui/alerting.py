@@ -77,7 +77,10 @@ class Alerting:
         self.problems: list[str] = list(loaded.problems)
         self._muted: dict[str, bool] = {}
         """Mutes of configured alerts for this session (the config file is not written)."""
-        self.engine = AlertEngine(self.rules(), watchlist)
+        done = loaded.done_of(self.rules()) if persist else set()
+        self.engine = AlertEngine(self.rules(), watchlist, done)
+        self._done = frozenset(done)
+        """The one-shot alerts done, as last saved."""
         self.fired: list[Alert] = []
         """This session's fired alerts, newest last (at most saved_alerts.FIRED_KEPT)."""
         self.muted_all = False
@@ -129,6 +132,7 @@ class Alerting:
     def rearm(self, alert_id: str) -> None:
         """Arm an alert again: a one-shot that fired, or one waiting to re-arm."""
         self.engine.rearm(alert_id)
+        self._save_done()
 
     def state(self, rule: AlertRule) -> str:
         """``armed``, ``fired`` (waiting to re-arm), ``done`` (one-shot) or ``muted``."""
@@ -152,7 +156,17 @@ class Alerting:
     def _changed(self) -> None:
         self.engine.set_rules(self.rules())
         if self.persist:
-            saved_alerts.save(self.saved)
+            self._save()
+
+    def _save(self) -> None:
+        self._done = frozenset(self.engine.done_ids())
+        done = [rule for rule in self.rules() if rule.id in self._done]
+        saved_alerts.save(self.saved, done=done)
+
+    def _save_done(self) -> None:
+        """Save when the set of done one-shot alerts changed (one fired, one re-armed)."""
+        if self.persist and self.engine.done_ids() != self._done:
+            self._save()
 
     # -- evaluation -----------------------------------------------------------------------
 
@@ -183,6 +197,7 @@ class Alerting:
         self.fired = (self.fired + alerts)[-saved_alerts.FIRED_KEPT :]
         if self.persist:
             saved_alerts.record_fired(alerts)
+            self._save_done()
         if not hushed:
             commands = {rule.id: rule.command for rule in self.engine.rules}
             for alert in alerts:

@@ -1,5 +1,6 @@
-"""``mdtui alerts``: the configured and saved alerts, armed or muted, with when each last
-fired (from the fired-alerts log), without starting the screen."""
+"""``mdtui alerts``: the configured and saved alerts, armed, muted or done (a one-shot
+alert that fired), with when each last fired (from the fired-alerts log), without starting
+the screen."""
 
 from __future__ import annotations
 
@@ -19,27 +20,28 @@ def alert_rows(
     settings: Settings, saved: saved_alerts.SavedAlerts, fired: Sequence[Alert]
 ) -> list[dict[str, object]]:
     """One row per alert: name, source (``config`` or ``saved``), kind, market, what it
-    watches, ``armed`` or ``muted``, its command and the last time it fired."""
+    watches, ``armed``, ``muted`` or ``done``, its command and the last time it fired."""
     last: dict[str, Alert] = {alert.alert: alert for alert in fired}
     configured = settings.alert_rules()
     ids = {rule.id for rule in configured}
+    done = saved.done_of([*configured, *saved.rules])
     rows: list[dict[str, object]] = []
     for source, rules in (("config", configured), ("saved", saved.rules)):
         for rule in rules:
             if source == "saved" and rule.id in ids:
                 continue
-            rows.append(_row(rule, source, last.get(rule.id)))
+            rows.append(_row(rule, source, last.get(rule.id), rule.id in done))
     return rows
 
 
-def _row(rule: AlertRule, source: str, fired: Alert | None) -> dict[str, object]:
+def _row(rule: AlertRule, source: str, fired: Alert | None, done: bool) -> dict[str, object]:
     return {
         "name": rule.id,
         "source": source,
         "kind": rule.kind,
         "market": rule.market,
         "watches": rule.describe(),
-        "state": "muted" if rule.muted else "armed",
+        "state": "muted" if rule.muted else "done" if done else "armed",
         "repeat": rule.repeat,
         "command": list(rule.command),
         "last_fired": msgspec.to_builtins(fired) if fired is not None else None,

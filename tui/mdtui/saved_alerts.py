@@ -1,9 +1,12 @@
 """Alerts set in the app, kept across runs, and a short log of the alerts that fired.
 
-``$XDG_STATE_HOME/mdtui/alerts.json`` holds ``{"alerts": [...]}``, each entry written with
-the keys of a config file's ``[[alerts]]`` table (so one can be moved to the config as is)
-and checked by the same rules when read. A damaged file or entry is skipped with a
-problem line (logged, and listed by ``mdtui alerts``), never an error.
+``$XDG_STATE_HOME/mdtui/alerts.json`` holds ``{"alerts": [...], "done": [...]}``. Each alert
+is written with the keys of a config file's ``[[alerts]]`` table (so one can be moved to the
+config as is) and checked by the same rules when read. ``done`` lists the one-shot alerts
+(configured or saved) that fired, as ``{"alert": id, "watches": what it watched}``, so they
+stay done in the next run; an alert whose config entry changed what it watches is a new
+one, armed again. A damaged file or entry is skipped with a problem line (logged, and
+listed by ``mdtui alerts``), never an error.
 
 ``$XDG_STATE_HOME/mdtui/alerts-fired.jsonl`` holds the newest fired alerts, one JSON object
 per line as ``mdtui watch`` prints them (at most :data:`FIRED_KEPT` are kept).
@@ -43,6 +46,12 @@ class SavedAlerts(NamedTuple):
     rules: list[AlertRule]
     problems: list[str]
     """One line per entry (or file) that could not be used."""
+    done: frozenset[tuple[str, str]] = frozenset()
+    """One-shot alerts that fired in an earlier run: (id, what it watched)."""
+
+    def done_of(self, rules: Sequence[AlertRule]) -> set[str]:
+        """The ids among ``rules`` that are done: same id, watching the same thing."""
+        return {rule.id for rule in rules if (rule.id, rule.describe()) in self.done}
 
 
 def load(path: Path | None = None) -> SavedAlerts:
@@ -71,16 +80,35 @@ def load(path: Path | None = None) -> SavedAlerts:
             detail = "; ".join(describe_error(e) for e in errors)
             problems.append(f"saved alerts {path}: left out {detail}")
             log.warning(problems[-1])
-    return SavedAlerts(rules, problems)
+    return SavedAlerts(rules, problems, _done(data.get("done")))
 
 
-def save(rules: Sequence[AlertRule], path: Path | None = None) -> bool:
-    """Keep ``rules`` (the alerts set in the app) for the next run; False when the file
-    cannot be written (logged)."""
+def _done(entries: object) -> frozenset[tuple[str, str]]:
+    """The ``done`` list's usable entries (anything else is left out: at worst a one-shot
+    alert is armed again)."""
+    if not isinstance(entries, list):
+        return frozenset()
+    return frozenset(
+        (e["alert"], e["watches"])
+        for e in entries
+        if isinstance(e, dict)
+        and isinstance(e.get("alert"), str)
+        and isinstance(e.get("watches"), str)
+    )
+
+
+def save(
+    rules: Sequence[AlertRule], path: Path | None = None, done: Sequence[AlertRule] = ()
+) -> bool:
+    """Keep ``rules`` (the alerts set in the app) and which one-shot alerts are ``done``
+    for the next run; False when the file cannot be written (logged)."""
     path = path or default_path()
     entries = [_entry(rule) for rule in rules]
+    data: dict[str, object] = {"alerts": entries}
+    if done:
+        data["done"] = [{"alert": rule.id, "watches": rule.describe()} for rule in done]
     try:
-        write_json(path, {"alerts": entries}, indent=2)
+        write_json(path, data, indent=2)
     except OSError as exc:
         log.warning("cannot save the alerts to %s: %s", path, exc.strerror)
         return False

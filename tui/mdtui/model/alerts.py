@@ -373,6 +373,12 @@ class AlertEngine:
                 watch.low = watch.high = None  # the band is found again at the next ticker
                 watch.last = watch.bid = watch.ask = None
 
+    def done_ids(self) -> set[str]:
+        """Ids of the one-shot alerts that fired (this run or, as given, an earlier one)."""
+        done = set(self._done)
+        done.update(i for i, tracks in self._tracks_of.items() if any(t.done for t in tracks))
+        return done
+
     def state(self, rule: AlertRule) -> str:
         """``muted``, ``done`` (a one-shot that fired), ``fired`` (waiting to re-arm) or
         ``armed``, for lists of alerts."""
@@ -728,7 +734,7 @@ class AlertEngine:
         out: list[Alert],
     ) -> None:
         track = self._track(rule.id, f"{venue}:{channel}")
-        if track.done:
+        if track.done or rule.id in self._done:
             return
         if feed.state != "live":
             bad = True
