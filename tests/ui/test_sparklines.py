@@ -127,6 +127,39 @@ async def test_a_row_scrolled_into_view_gets_its_trend_then(settings):
         assert len(app._sparks.done) < len(app.board.order) // 3
 
 
+async def test_after_a_reconnect_that_exchanges_rows_are_read_again(settings, live_sim):
+    """Buckets may have begun while the socket was down (no ticker opened them): once the
+    socket is back, each of that exchange's rows on screen is read again, once; the other
+    exchange's are not."""
+    app = make_app(settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot, app)
+        sparks = app._sparks
+        assert sparks is not None
+        await wait_until(lambda: sparked(app, app.watchlist), 10, "every row's closes", pilot=pilot)
+        assert sparks.calls == len(app.watchlist)
+        markets = app.shared.model.markets
+        before = {key: markets[key].spark for key in app.watchlist}
+        upbit = [key for key in app.watchlist if key.startswith("upbit:")]
+        assert upbit and len(upbit) < len(app.watchlist)
+
+        await live_sim.drop_connections("upbit", channel="public")
+        feeds = app.shared.model.feeds
+        await wait_until(
+            lambda: feeds[("upbit", "public")].lives >= 2 and feeds[("upbit", "public")].state
+            == "live", 30, "the Upbit socket back", pilot=pilot,
+        )  # fmt: skip
+        await wait_until(
+            lambda: all(markets[key].spark is not before[key] for key in upbit),
+            20,
+            "the Upbit rows read again",
+            pilot=pilot,
+        )
+        await pilot.pause()
+        assert sparks.calls == len(app.watchlist) + len(upbit)
+        assert all(markets[k].spark is before[k] for k in app.watchlist if k not in upbit)
+
+
 async def test_unlisted_and_failing_markets_have_an_empty_cell_and_a_log_line(
     settings, live_sim, caplog
 ):

@@ -8,7 +8,9 @@ a time per exchange, at most :data:`SHARE` of the exchange's candle calls a seco
 chart's keep room. A row scrolled away before its turn is not read. After that the
 market's tickers keep its closes current (:meth:`MarketStore.apply`): no call per row per
 bucket. A failed call is one log line and is tried again later, with backoff, while the
-row is on screen; until then the row's cell is empty.
+row is on screen; until then the row's cell is empty. After the exchange's socket
+reconnects (:meth:`SparkFeed.forget`) its markets are read again as their rows show: a
+bucket that began while the socket was down would otherwise carry the close before it.
 """
 
 from __future__ import annotations
@@ -62,9 +64,14 @@ class SparkFeed:
 
     def want(self, keys: Iterable[str]) -> None:
         """The rows on screen now, top first (markets their exchange lists)."""
-        self._shown = [k for k in keys if k not in self.done]
+        self._shown = list(keys)
         for event in self._wake.values():
             event.set()
+
+    def forget(self, venue: str) -> None:
+        """Read ``venue``'s markets again (its socket reconnected: tickers were missed)."""
+        self.done = {k for k in self.done if not k.startswith(venue + ":")}
+        self._wake[venue].set()
 
     def _next(self, venue: str, now: float) -> tuple[str | None, float | None]:
         """The first row on screen of ``venue`` to read now, else when one is due."""

@@ -138,6 +138,8 @@ class FeedHealth:
     """When the last ticker, book or trade arrived (control frames do not count)."""
     subscribed_ms: int = 0
     """When a market was last added to its subscription."""
+    lives: int = 0
+    """How many times the socket became live: past one, it reconnected."""
     streaming: int = 0
     """How many markets it is subscribed to."""
     malformed: int = 0
@@ -220,6 +222,8 @@ class MarketStore:
                 series.put_history(list(ev.candles), reports=not ev.from_trades)
             elif type(ev) is FeedState:
                 health = self.feed(ev.venue, ev.channel)
+                if ev.state == "live" and health.state != "live":
+                    health.lives += 1
                 health.state = ev.state
                 health.attempt = ev.attempt
                 health.reason = ev.reason

@@ -423,6 +423,8 @@ class MdtuiApp(App[int]):
         )
         """Reads the trend column's candles of the rows on screen (none in a replay)."""
         self._sparks_shown: tuple[tuple[str, ...], int] = ((), -1)
+        self._spark_lives: dict[str, int] = {}
+        """Each exchange's public socket lives, as the trend column last saw them."""
         self._pricing: list[str] = []
         """The markets whose tickers value the user's holdings (streamed)."""
         self._board_listed: list[str] = []
@@ -647,6 +649,12 @@ class MdtuiApp(App[int]):
         if shown != self._sparks_shown:
             self._sparks_shown = shown
             self._sparks.want(key for key in shown[0] if self._listed(key))
+        for venue in VENUES:
+            health = self.shared.model.feeds.get((venue, "public"))
+            lives = health.lives if health is not None else 0
+            if 0 < self._spark_lives.get(venue, 0) < lives:
+                self._sparks.forget(venue)  # reconnected: buckets may have passed unseen
+            self._spark_lives[venue] = lives
 
     def _spark_history(self, key: str, candles: list[Candle]) -> None:
         spark = self.shared.spark
