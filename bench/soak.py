@@ -40,15 +40,15 @@ from pty_harness import PtyApp, app_environment, simulator
 
 
 def diagnose(pid: int, report: Path) -> str:
-    """Ask the app (run by :func:`in_app`) for its allocator figures; its newest line."""
+    """Ask the app (run by :func:`in_app`) for its allocator figures; what it wrote."""
     before = report.stat().st_size if report.exists() else 0
     os.kill(pid, signal.SIGUSR1)
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if report.exists() and report.stat().st_size > before:
-            text = report.read_text()
-            if text.endswith("\n"):
-                return text.splitlines()[-1]
+            text = report.read_bytes()[before:].decode()
+            if text.endswith("\n\n"):
+                return text.strip().replace("\n", "\n        ")
         time.sleep(0.05)
     return "(no answer from the app)"
 
@@ -78,6 +78,8 @@ def soak(args: argparse.Namespace) -> None:
         command = None
         if diagnosis is not None:
             command = [sys.executable, str(Path(__file__).resolve()), "--in-app", str(diagnosis)]
+            if args.allocations is not None:
+                command += ["--allocations", str(args.allocations)]
         app = PtyApp(app_environment(sim.url, home, args.app_source), home, cols, rows, command)
         start = time.monotonic()
         sent0, _ = frames()
@@ -164,13 +166,20 @@ def report(samples: list[Sample], warmup: float) -> None:
 # -- diagnosing: figures from inside the app in the pseudo-terminal -----------------------
 
 
-def in_app(report: Path) -> None:  # pragma: no cover - runs as the app process
+def in_app(report: Path, allocations: float | None) -> None:  # pragma: no cover - the app
     """Run ``mdtui`` as the CLI does; on each SIGUSR1 append to ``report`` what Python's
     allocator holds (pymalloc arenas, bytes in live blocks) and the object kinds whose
-    count grew the most since the first signal."""
+    count grew the most since the first signal. With ``allocations`` (minutes), every
+    allocation's line is traced (``tracemalloc``, one frame: the app runs slower) and each
+    report after that minute also lists the source lines whose live memory grew the most
+    since the first report after it."""
     from mdtui.cli import main as mdtui
 
     first: list[Counter[str]] = []
+    started = time.monotonic()
+    base: list[tracemalloc.Snapshot] = []
+    if allocations is not None:
+        tracemalloc.start(1)
 
     def dump(*_: object) -> None:
         gc.collect()  # count live objects, not the garbage of the last moments
@@ -180,12 +189,30 @@ def in_app(report: Path) -> None:  # pragma: no cover - runs as the app process
             first.append(counts)
         grown = sorted(((counts[k] - first[0].get(k, 0), k) for k in counts), reverse=True)
         top = ", ".join(f"{name} {diff:+d}" for diff, name in grown[:8] if diff > 0)
+        lines = [
+            f"arenas {stats.get('# arenas allocated current', 0)}, "
+            f"live blocks {stats.get('# bytes in allocated blocks', 0) / 2**20:.2f} MB, "
+            f"objects {sum(counts.values())}; grown: {top or '-'}"
+        ]
+        if allocations is not None and time.monotonic() - started >= allocations * 60:
+            snapshot = tracemalloc.take_snapshot()
+            traced = tracemalloc.get_traced_memory()[0] / 2**20
+            if not base:
+                base.append(snapshot)
+                lines.append(f"traced {traced:.2f} MB: the allocations' baseline")
+            else:
+                grown_at = [
+                    stat for stat in snapshot.compare_to(base[0], "lineno") if stat.size_diff > 0
+                ]
+                lines.append(f"traced {traced:.2f} MB; grew since the baseline at:")
+                lines += [
+                    f"  {stat.size_diff / 1024:+8.1f} KiB {stat.count_diff:+7d} "
+                    f"{stat.traceback[0].filename.rpartition('site-packages/')[2]}"
+                    f":{stat.traceback[0].lineno}"
+                    for stat in grown_at[:12]
+                ]
         with report.open("a") as out:
-            out.write(
-                f"arenas {stats.get('# arenas allocated current', 0)}, "
-                f"live blocks {stats.get('# bytes in allocated blocks', 0) / 2**20:.2f} MB, "
-                f"objects {sum(counts.values())}; grown: {top or '-'}\n"
-            )
+            out.write("\n".join(lines) + "\n\n")
 
     signal.signal(signal.SIGUSR1, dump)
     sys.argv = ["mdtui"]
@@ -330,10 +357,17 @@ def main() -> None:
         help="the app also reports Python's allocator figures and the object kinds that "
         "grew, at each sample (a short stall of the app each time)",
     )
+    parser.add_argument(
+        "--allocations",
+        type=float,
+        metavar="MINUTE",
+        help="with --diagnose: trace every allocation's source line and list, at each "
+        "sample, where live memory grew since the first sample after MINUTE (slow)",
+    )
     parser.add_argument("--in-app", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.in_app:
-        in_app(args.in_app)
+        in_app(args.in_app, args.allocations)
     (trace if args.trace else soak)(args)
 
 
