@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import gc
 import os
 import signal
@@ -33,6 +34,7 @@ import tracemalloc
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -190,9 +192,13 @@ def in_app(report: Path, allocations: float | None) -> None:  # pragma: no cover
         grown = sorted(((counts[k] - first[0].get(k, 0), k) for k in counts), reverse=True)
         top = ", ".join(f"{name} {diff:+d}" for diff, name in grown[:8] if diff > 0)
         lines = [
-            f"arenas {stats.get('# arenas allocated current', 0)}, "
+            f"arenas {stats.get('# arenas allocated current', 0)} "
+            f"(made {stats.get('# arenas allocated total', 0)}, "
+            f"freed {stats.get('# arenas reclaimed', 0)}), "
             f"live blocks {stats.get('# bytes in allocated blocks', 0) / 2**20:.2f} MB, "
-            f"objects {sum(counts.values())}; grown: {top or '-'}"
+            f"free blocks {stats.get('# bytes in available blocks', 0) / 2**20:.2f} MB, "
+            f"objects {sum(counts.values())}; grown: {top or '-'}",
+            f"fullest caches: {cache_sizes()}",
         ]
         if allocations is not None and time.monotonic() - started >= allocations * 60:
             snapshot = tracemalloc.take_snapshot()
@@ -217,6 +223,45 @@ def in_app(report: Path, allocations: float | None) -> None:  # pragma: no cover
     signal.signal(signal.SIGUSR1, dump)
     sys.argv = ["mdtui"]
     raise SystemExit(mdtui([]))
+
+
+def cache_sizes(top: int = 6) -> str:
+    """The biggest memoising caches alive (``functools.lru_cache`` and Textual's
+    ``LRUCache``/``FIFOCache``), as entries/capacity: a cache that fills slowly over an
+    hour looks like a leak until it is full."""
+    from textual.cache import FIFOCache, LRUCache
+
+    sizes: list[tuple[int, str]] = []
+    for wrapper in lru_caches():
+        info = wrapper.cache_info()
+        name = f"{wrapper.__module__}.{wrapper.__qualname__}"
+        sizes.append((info.currsize, f"{name} {info.currsize}/{info.maxsize}"))
+    for obj in gc.get_objects():  # made since start-up (the frozen ones are not listed)
+        if isinstance(obj, LRUCache | FIFOCache) and len(obj) >= 256:
+            sizes.append((len(obj), f"{type(obj).__name__} {len(obj)}/{obj.maxsize}"))
+    sizes.sort(reverse=True)
+    return ", ".join(text for _, text in sizes[:top])
+
+
+def lru_caches() -> list[Any]:
+    """Every ``functools.lru_cache`` at the top of a module or in a class of Rich, Textual
+    or mdtui (they were made at import, so :func:`gc.freeze` hid them from the collector)."""
+    found: dict[int, Any] = {}
+
+    def visit(value: object) -> None:
+        value = getattr(value, "__func__", value)  # a classmethod or staticmethod
+        if isinstance(value, functools._lru_cache_wrapper):
+            found[id(value)] = value
+
+    for name, module in list(sys.modules.items()):
+        if module is None or name.partition(".")[0] not in ("rich", "textual", "mdtui"):
+            continue
+        for value in list(vars(module).values()):
+            visit(value)
+            if isinstance(value, type):
+                for attr in list(vars(value).values()):
+                    visit(attr)
+    return list(found.values())
 
 
 def malloc_stats() -> dict[str, int]:
