@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import functools
 import gc
 import os
 import signal
@@ -34,7 +33,6 @@ import tracemalloc
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -168,7 +166,9 @@ def report(samples: list[Sample], warmup: float) -> None:
 # -- diagnosing: figures from inside the app in the pseudo-terminal -----------------------
 
 
-def in_app(report: Path, allocations: float | None) -> None:  # pragma: no cover - the app
+def in_app(  # pragma: no cover - runs as the app process
+    report: Path, allocations: float | None
+) -> None:
     """Run ``mdtui`` as the CLI does; on each SIGUSR1 append to ``report`` what Python's
     allocator holds (pymalloc arenas, bytes in live blocks) and the object kinds whose
     count grew the most since the first signal. With ``allocations`` (minutes), every
@@ -231,8 +231,10 @@ def cache_sizes(top: int = 6) -> str:
     hour looks like a leak until it is full."""
     from textual.cache import FIFOCache, LRUCache
 
+    from mdtui.ui.memo_caches import memo_caches
+
     sizes: list[tuple[int, str]] = []
-    for wrapper in lru_caches():
+    for wrapper in memo_caches():
         info = wrapper.cache_info()
         name = f"{wrapper.__module__}.{wrapper.__qualname__}"
         sizes.append((info.currsize, f"{name} {info.currsize}/{info.maxsize}"))
@@ -241,27 +243,6 @@ def cache_sizes(top: int = 6) -> str:
             sizes.append((len(obj), f"{type(obj).__name__} {len(obj)}/{obj.maxsize}"))
     sizes.sort(reverse=True)
     return ", ".join(text for _, text in sizes[:top])
-
-
-def lru_caches() -> list[Any]:
-    """Every ``functools.lru_cache`` at the top of a module or in a class of Rich, Textual
-    or mdtui (they were made at import, so :func:`gc.freeze` hid them from the collector)."""
-    found: dict[int, Any] = {}
-
-    def visit(value: object) -> None:
-        value = getattr(value, "__func__", value)  # a classmethod or staticmethod
-        if isinstance(value, functools._lru_cache_wrapper):
-            found[id(value)] = value
-
-    for name, module in list(sys.modules.items()):
-        if module is None or name.partition(".")[0] not in ("rich", "textual", "mdtui"):
-            continue
-        for value in list(vars(module).values()):
-            visit(value)
-            if isinstance(value, type):
-                for attr in list(vars(value).values()):
-                    visit(attr)
-    return list(found.values())
 
 
 def malloc_stats() -> dict[str, int]:

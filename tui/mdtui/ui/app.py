@@ -60,6 +60,7 @@ from mdtui.ui.changed_cells import ChangedCells
 from mdtui.ui.commands import MarketCommands
 from mdtui.ui.key_contexts import dashboard_contexts
 from mdtui.ui.keymap_check import check_keymap
+from mdtui.ui.memo_caches import FORGET_EVERY, forget_memos
 from mdtui.ui.screens.alert_form import AlertForm
 from mdtui.ui.screens.alerts import AlertsScreen
 from mdtui.ui.screens.help import HelpScreen, binding_rows
@@ -539,6 +540,7 @@ class MdtuiApp(App[int]):
         self.alerts_ui.show_hush()
         self.set_interval(1 / FLUSH_HZ, self._flush_tick, name="flush")
         self.set_interval(TRIM_EVERY, trim_heap, name="heap-trim")
+        self.set_interval(FORGET_EVERY, forget_memos, name="memo-caches")
         self.app_resume_signal.subscribe(self, lambda _app: self.changed_cells.forget())
         self._flush_panes()
 
