@@ -293,3 +293,20 @@ def test_re_arming_a_fired_alert_waits_for_a_fresh_crossing() -> None:
     assert engine.state(held) == "armed", "it has not fired since"
     fired = run(engine, "99", "101", "199", "201")
     assert [a.alert for a in fired] == [one_shot.id, held.id]
+
+
+def test_an_alert_set_against_the_price_seen_fires_on_a_crossing_before_its_first_ticker() -> None:
+    """The form's alert: set up through 100 while the price shown was 99; the price jumps
+    to 101 before the first ticker the alert sees. It crossed, so it fires."""
+    rule = price_rule("100")
+    engine = AlertEngine([rule])
+    engine.start_from(rule.id, KEY, D("99"))
+    assert [a.value for a in run(engine, "101", "102")] == [D("101")]
+
+    plain = AlertEngine([rule])  # a config alert: no price seen, first seen past the level
+    assert run(plain, "101", "102") == []
+
+    same_side = AlertEngine([rule])  # set while already past: waits to come back
+    same_side.start_from(rule.id, KEY, D("100.5"))
+    assert run(same_side, "101", "102") == []
+    assert [a.value for a in run(same_side, "99", "100")] == [D("100")]

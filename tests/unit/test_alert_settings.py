@@ -202,3 +202,29 @@ def test_a_one_shot_alert_that_fired_stays_done_in_the_next_run(base_settings, t
     assert prices(third, "99", "102") == [app_rule.id]
     moved = settings.model_copy(update={"alerts": [one_shot.model_copy(update={"level": D(98)})]})
     assert session(moved).state(session(moved).rules()[0]) == "armed"  # a new alert
+
+
+def test_an_alert_set_in_the_app_fires_on_a_crossing_since_the_price_it_was_set_against(
+    base_settings, tmp_path, monkeypatch
+) -> None:
+    """The form hands over the price it showed: the price may cross the level before the
+    alert's first ticker, and that crossing fires."""
+    from mdtui.alerting import Alerting
+    from mdtui.model.account import Account
+    from mdtui.model.market_store import MarketStore
+    from tests.support.events import T0, ticker
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    rule = AlertRule(kind="price", market="upbit:KRW-BTC", level=D(100), direction="up")
+
+    def fired_after(seen: D | None) -> list[str]:
+        alerting = Alerting(base_settings, MarketStore(), Account(), persist=False,
+                            saved=saved_alerts.SavedAlerts([], []))  # fmt: skip
+        fired: list[str] = []
+        alerting.on_fired = lambda alerts: fired.extend(a.detail for a in alerts)
+        alerting.add(rule, seen)
+        alerting.public([ticker("upbit", "KRW-BTC", "101", ts=T0)])
+        return fired
+
+    assert fired_after(D(99)) == ["price 101 crossed up through 100"]
+    assert fired_after(None) == []  # no price seen: it must first be seen below

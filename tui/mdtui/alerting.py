@@ -28,6 +28,7 @@ import re
 import signal
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from decimal import Decimal
 from subprocess import DEVNULL, PIPE
 
 import msgspec
@@ -101,10 +102,13 @@ class Alerting:
         ]
         return configured + [rule for rule in self.saved if rule.id not in ids]
 
-    def add(self, rule: AlertRule) -> None:
-        """Add (or replace, by id) an alert set in the app, and save it."""
+    def add(self, rule: AlertRule, seen: Decimal | None = None) -> None:
+        """Add (or replace, by id) an alert set in the app, and save it. ``seen``: the
+        market's price when it was set (a crossing since then fires)."""
         self.saved = [r for r in self.saved if r.id != rule.id] + [rule]
         self._changed()
+        if seen is not None and rule.kind == "price":
+            self.engine.start_from(rule.id, rule.market, seen)
 
     def remove(self, alert_id: str) -> bool:
         """Remove an alert set in the app; False for a configured or unknown one."""

@@ -354,6 +354,20 @@ class AlertEngine:
             self._tracks_of.setdefault(rule_id, []).append(track)
         return track
 
+    def start_from(self, rule_id: str, key: str, price: Decimal) -> None:
+        """An alert just set on market ``key`` while its price was ``price`` (what the user
+        saw): a price crossing starts on that side of its level, so a crossing made before
+        its first ticker is evaluated still fires (otherwise a price first seen past the
+        level waits to come back)."""
+        venue, _, code = key.partition(":")
+        watch = self._index.get(venue, {}).get(code)
+        if watch is None:
+            return
+        for b in watch.prices:
+            if b.rule.id == rule_id and b.track.armed is None:
+                b.track.armed = not (price >= b.level if b.up else price <= b.level)
+        watch.low = watch.high = None  # evaluate the next ticker
+
     def rearm(self, rule_id: str) -> None:
         """Arm an alert again as if just added: a one-shot that fired, or one waiting for
         its hysteresis or cool-down. A crossing must again be seen coming from the other

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from textual.app import SystemCommand
@@ -87,12 +88,15 @@ class AlertsUI:
         title = f"Alert on {self.market_label(key)} · {entry.name(app.settings.names)}"
         session = "replay" if app.replay_path is not None else "demo"
         note = "saved for next time" if self.alerting.persist else f"{session}: kept until you quit"
-        app.push_screen(AlertForm(key, title, last, shown, note), self._armed)
+        app.push_screen(
+            AlertForm(key, title, last, shown, note), lambda rule: self._armed(rule, last)
+        )
 
-    def _armed(self, rule: AlertRule | None) -> None:
+    def _armed(self, rule: AlertRule | None, seen: Decimal | None) -> None:
+        """The form's alert, set against ``seen``, the price the form showed."""
         if rule is None:
             return
-        self.alerting.add(rule)
+        self.alerting.add(rule, seen)
         self.refresh_marks()
         text = f"armed: {self.market_label(rule.market)} {watches(rule)} (A lists alerts)"
         self.app.notify(text, title="Alert", timeout=4, markup=False)
