@@ -211,6 +211,10 @@ class _Bound:
         self.level = level
         self.rearm = level - margin if self.up else level + margin
 
+    def beyond(self, price: Decimal) -> bool:
+        """A price crossing: ``price`` is at or past the level, the way it fires."""
+        return price >= self.level if self.up else price <= self.level
+
 
 @dataclass(slots=True)
 class _Watch:
@@ -365,7 +369,7 @@ class AlertEngine:
             return
         for b in watch.prices:
             if b.rule.id == rule_id and b.track.armed is None:
-                b.track.armed = not (price >= b.level if b.up else price <= b.level)
+                b.track.armed = not b.beyond(price)
         watch.low = watch.high = None  # evaluate the next ticker
 
     def rearm(self, rule_id: str) -> None:
@@ -544,12 +548,11 @@ class AlertEngine:
         if price == track.value and not track.held:
             return
         track.value = price
-        up = b.up
-        beyond = price >= b.level if up else price <= b.level
+        beyond = b.beyond(price)
         if track.armed is None:  # seen on the other side first
             track.armed = not beyond
         if not track.armed:
-            if (price < b.rearm) if up else (price > b.rearm):
+            if (price < b.rearm) if b.up else (price > b.rearm):
                 track.armed = True
             return
         track.held = beyond and not self._cooled(b.rule, track, ev.ts)
